@@ -1,0 +1,2 @@
+//! The deterministic test harness of liveview.
+#![warn(missing_docs)]

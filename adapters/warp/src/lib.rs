@@ -1,0 +1,2 @@
+//! The warp adapter of liveview.
+#![warn(missing_docs)]

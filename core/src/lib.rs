@@ -1,0 +1,41 @@
+//! # liveview-core
+//!
+//! The sans-IO heart of liveview, a Rust implementation of Phoenix LiveView that
+//! speaks to the official `phoenix_live_view` JavaScript client.
+//!
+//! Nothing in this crate reads a clock, draws a random number or touches a
+//! socket: time ([`Time`]) and entropy are passed in by an adapter, and every
+//! effect a view wants is returned as plain data ([`Command`]).
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`template`] | the template model: compile-time [`Statics`], [`Rendered`] trees, escaping |
+//! | [`view`] | the [`LiveView`] trait, [`Command`]s, mount/params/session types |
+//! | [`event`] | client events as received, and their typed decoding (clicks, keys, forms) |
+//! | [`diff`] | the Phoenix LiveView 1.x rendered/diff JSON encoder |
+//! | [`runtime`] | the per-view sans-IO driver ([`ViewDriver`]) and its timer table |
+//! | [`protocol`] | Phoenix channels framing, the per-socket channel machine, tokens, routing, dead render |
+#![warn(missing_docs)]
+
+pub mod diff;
+pub mod event;
+pub mod protocol;
+pub mod runtime;
+pub mod template;
+pub mod time;
+pub mod view;
+
+pub use liveview_macros::html;
+pub use runtime::{AnyView, Navigation, Output, Reply, ViewDriver};
+pub use template::{Comprehension, Dynamic, Entry, EntryKey, Html, Raw, Rendered, Statics, ToDynamic};
+pub use time::Time;
+pub use view::{Command, LiveView, Mount, Msg, Params, Session, Update, Url};
+
+/// The version of the official client this crate speaks to; sent as `liveview_version` in join replies.
+pub const CLIENT_VERSION: &str = "1.2.12";
+
+#[doc(hidden)]
+pub mod __private {
+    //! Items used by code that `html!` expands to. Not a public API.
+    pub use crate::template::{Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics, ToDynamic};
+}

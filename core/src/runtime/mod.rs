@@ -1,0 +1,148 @@
+//! The per-view sans-IO driver.
+//!
+//! One [`ViewDriver`] runs one joined (or dead-rendered) view. Adapters feed it
+//! inputs that carry `now` and drain its outputs; it never blocks, sleeps or
+//! reads a clock. See [`ViewDriver`] for the run loop and its invariants.
+
+mod driver;
+
+pub use driver::ViewDriver;
+
+use crate::event::{ClientEvent, DecodeError};
+use crate::time::Time;
+use crate::view::{Flash, Params, Session, Url};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Everything needed to mount a view (dead render or join).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JoinInput {
+    /// `false` for the dead render.
+    pub connected: bool,
+    /// The URL the view is mounted at.
+    pub url: Url,
+    /// Path parameters from routing (merged over the query parameters; they win).
+    pub path_params: Params,
+    /// The verified session.
+    pub session: Session,
+    /// Flash carried by navigation.
+    pub flash: Flash,
+}
+
+/// A navigation a view asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Navigation {
+    /// Same view, new URL: `live_patch {to, kind}`.
+    Patch {
+        /// Path and query.
+        to: String,
+        /// `replace` rather than `push` the history entry.
+        replace: bool,
+    },
+    /// Another LiveView over the same socket: `live_redirect {to, kind, flash?}`.
+    Navigate {
+        /// Path and query.
+        to: String,
+        /// `replace` rather than `push` the history entry.
+        replace: bool,
+        /// Flash to carry to the next view.
+        flash: Flash,
+    },
+    /// A full page load: `redirect {to, flash?}`.
+    Redirect {
+        /// Target URL.
+        to: String,
+        /// Flash to carry to the next page.
+        flash: Flash,
+    },
+}
+
+/// The answer to one input that needs a reply (a client event, a live patch).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reply {
+    /// The diff JSON (an object, may carry `t`, `e`, `r`), or `None` when nothing changed.
+    pub diff: Option<String>,
+    /// A navigation the handler asked for. A `Patch` is sent (as a
+    /// `live_patch` push) before the reply; `Navigate`/`Redirect` replace the
+    /// reply's diff and end the view.
+    pub navigation: Option<Navigation>,
+}
+
+/// The answer to a successful join.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Joined {
+    /// The full rendered tree (JSON object, may carry `t` and `e`).
+    pub rendered: String,
+    /// A patch asked for during mount/handle_params (sent as `live_patch` in the join reply).
+    pub live_patch: Option<Navigation>,
+}
+
+/// Something the driver wants the adapter to do, polled with [`ViewDriver::poll_output`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Push this diff to the client (`diff` event): the render of an info or a timer tick.
+    Push(String),
+    /// Send the client this navigation (`live_patch` / `live_redirect` / `redirect` push).
+    /// After `Navigate` or `Redirect` the view has ended.
+    Navigate(Navigation),
+    /// Subscribe this view to a pub/sub topic.
+    Subscribe(String),
+    /// Unsubscribe this view from a pub/sub topic.
+    Unsubscribe(String),
+    /// Publish a message on a topic (to every subscriber, this view included).
+    Broadcast {
+        /// The topic.
+        topic: String,
+        /// The serialized info.
+        payload: Value,
+    },
+}
+
+/// Why an input was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputError {
+    /// The client event does not decode into the view's `Event` type.
+    Decode(DecodeError),
+    /// The view has ended (navigated away or stopped).
+    Ended,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputError::Decode(e) => e.fmt(f),
+            InputError::Ended => f.write_str("the view has ended"),
+        }
+    }
+}
+impl std::error::Error for InputError {}
+
+/// A [`ViewDriver`] with its view type erased, so that one socket can hold
+/// views of different types. Implemented by every `ViewDriver<V>`.
+pub trait AnyView: Send {
+    /// The name of the view type (for logs and traces).
+    fn type_name(&self) -> &'static str;
+    /// The current render as HTML (the dead render's content).
+    fn render_html(&self) -> String;
+    /// A full render as rendered JSON, for a (re)join; later diffs are computed against it.
+    fn render_full(&mut self) -> String;
+    /// A client event. See [`ViewDriver::handle_event`].
+    fn handle_event(&mut self, now: Time, event: ClientEvent) -> Result<Reply, InputError>;
+    /// A live patch to `url`. See [`ViewDriver::handle_params`].
+    fn handle_params(&mut self, now: Time, url: Url) -> Result<Reply, InputError>;
+    /// A pub/sub message on `topic`. See [`ViewDriver::handle_pubsub`].
+    fn handle_pubsub(&mut self, now: Time, topic: &str, payload: &Value) -> Result<(), InputError>;
+    /// When [`AnyView::handle_timeout`] next needs calling.
+    fn poll_timeout(&self) -> Option<Time>;
+    /// Runs the timers due at `now`.
+    fn handle_timeout(&mut self, now: Time);
+    /// The next output, if any.
+    fn poll_output(&mut self) -> Option<Output>;
+    /// Ends the view: timers are dropped and `Unsubscribe` outputs are queued for every subscription.
+    fn stop(&mut self);
+    /// The number of live timers (for metrics and leak tests).
+    fn timer_count(&self) -> usize;
+    /// The current subscriptions (for metrics and leak tests).
+    fn subscriptions(&self) -> Vec<String>;
+}

@@ -1,0 +1,314 @@
+//! The template model.
+//!
+//! A template is split at compile time (by [`html!`](crate::html)) into
+//! [`Statics`] — the literal HTML between holes, with a fingerprint — and, at
+//! render time, a list of [`Dynamic`] values filling the holes. Rendering a view
+//! gives a [`Rendered`] tree; the [`diff`](crate::diff) module turns two trees
+//! into the JSON the official client merges.
+//!
+//! Text dynamics are HTML-escaped when they are made ([`Html::escape`], and
+//! every [`ToDynamic`] impl for strings and displayable values); raw HTML is an
+//! explicit opt-in ([`Raw`]).
+
+mod escape;
+mod to_dynamic;
+
+pub use escape::{escape_html, escape_into};
+pub use to_dynamic::{Raw, ToDynamic};
+
+use std::fmt;
+
+/// The static parts of one template: `parts.len() == holes + 1`.
+///
+/// Made at compile time by `html!`; the fingerprint identifies the template
+/// (its statics and its place in the source), so that a diff can tell "same
+/// template, new values" from "different template".
+#[derive(Debug)]
+pub struct Statics {
+    parts: &'static [&'static str],
+    fingerprint: u64,
+}
+
+impl Statics {
+    /// Statics from their parts and fingerprint (normally written by `html!`).
+    pub const fn new(parts: &'static [&'static str], fingerprint: u64) -> Statics {
+        Statics { parts, fingerprint }
+    }
+
+    /// The literal HTML pieces, one more than the number of holes.
+    pub fn parts(&self) -> &'static [&'static str] {
+        self.parts
+    }
+
+    /// The template's fingerprint.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// The number of dynamic holes.
+    pub fn holes(&self) -> usize {
+        self.parts.len().saturating_sub(1)
+    }
+}
+
+impl PartialEq for Statics {
+    fn eq(&self, other: &Statics) -> bool {
+        std::ptr::eq(self, other) || (self.fingerprint == other.fingerprint && self.parts == other.parts)
+    }
+}
+impl Eq for Statics {}
+
+/// An escaped HTML fragment: the content of a text dynamic.
+///
+/// It can only be built by escaping ([`Html::escape`]) or by an explicit raw
+/// opt-in ([`Html::raw`]), so every string that reaches the wire has been
+/// through one of the two.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Html(String);
+
+impl Html {
+    /// The empty fragment.
+    pub const fn empty() -> Html {
+        Html(String::new())
+    }
+
+    /// Escapes `text` (`& < > " '`) for use as text or as an attribute value.
+    ///
+    /// ```
+    /// use liveview_core::Html;
+    /// assert_eq!(Html::escape("<b>\"Tom\" & 'Jerry'</b>").as_str(),
+    ///            "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;");
+    /// ```
+    pub fn escape(text: &str) -> Html {
+        Html(escape_html(text).into_owned())
+    }
+
+    /// Trusted HTML, inserted verbatim. Never pass user input here.
+    pub fn raw(html: impl Into<String>) -> Html {
+        Html(html.into())
+    }
+
+    /// The fragment as it goes into the page.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Consumes the fragment into its string.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// Appends an already escaped piece (used by renderers that escape into a buffer).
+    pub(crate) fn from_escaped(s: String) -> Html {
+        Html(s)
+    }
+}
+
+impl fmt::Debug for Html {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Html {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One filled hole of a template.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dynamic {
+    /// Escaped (or explicitly raw) HTML text.
+    Text(Html),
+    /// A nested template (a conditional branch, a sub-template).
+    Nested(Rendered),
+    /// A list rendered from one template per entry.
+    List(Comprehension),
+}
+
+impl Dynamic {
+    /// The empty text dynamic.
+    pub fn empty() -> Dynamic {
+        Dynamic::Text(Html::empty())
+    }
+}
+
+/// A rendered template: its statics and the values of its holes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    statics: &'static Statics,
+    dynamics: Vec<Dynamic>,
+}
+
+impl Rendered {
+    /// A rendered template. `dynamics.len()` must equal `statics.holes()`.
+    ///
+    /// # Panics
+    /// If the number of dynamics does not match the statics (a bug in the caller;
+    /// `html!` always gets it right).
+    pub fn new(statics: &'static Statics, dynamics: Vec<Dynamic>) -> Rendered {
+        assert_eq!(
+            dynamics.len(),
+            statics.holes(),
+            "a template with {} holes got {} dynamics",
+            statics.holes(),
+            dynamics.len()
+        );
+        Rendered { statics, dynamics }
+    }
+
+    /// The statics of this template.
+    pub fn statics(&self) -> &'static Statics {
+        self.statics
+    }
+
+    /// The values of the holes, in order.
+    pub fn dynamics(&self) -> &[Dynamic] {
+        &self.dynamics
+    }
+
+    /// The HTML this tree stands for.
+    ///
+    /// ```
+    /// use liveview_core::html;
+    /// let name = "<Ada>";
+    /// assert_eq!(html!("<p>Hi {name}</p>").to_html(), "<p>Hi &lt;Ada&gt;</p>");
+    /// ```
+    pub fn to_html(&self) -> String {
+        let mut out = String::new();
+        self.write_html(&mut out);
+        out
+    }
+
+    /// Appends the HTML this tree stands for to `out`.
+    pub fn write_html(&self, out: &mut String) {
+        let parts = self.statics.parts();
+        for (i, d) in self.dynamics.iter().enumerate() {
+            out.push_str(parts[i]);
+            d.write_html(out);
+        }
+        if let Some(last) = parts.last() {
+            out.push_str(last);
+        }
+    }
+}
+
+impl Dynamic {
+    /// Appends the HTML this dynamic stands for to `out`.
+    pub fn write_html(&self, out: &mut String) {
+        match self {
+            Dynamic::Text(h) => out.push_str(h.as_str()),
+            Dynamic::Nested(r) => r.write_html(out),
+            Dynamic::List(c) => c.write_html(out),
+        }
+    }
+}
+
+/// The key of a list entry: entries with equal keys are "the same item" across renders.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryKey {
+    /// An integer key.
+    Int(i64),
+    /// A string key.
+    Str(String),
+}
+
+macro_rules! entry_key_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for EntryKey {
+            fn from(v: $t) -> EntryKey { EntryKey::Int(v as i64) }
+        }
+    )*};
+}
+entry_key_from_int!(i8, i16, i32, i64, u8, u16, u32, usize, isize);
+
+impl From<u64> for EntryKey {
+    fn from(v: u64) -> EntryKey {
+        match i64::try_from(v) {
+            Ok(i) => EntryKey::Int(i),
+            Err(_) => EntryKey::Str(v.to_string()),
+        }
+    }
+}
+impl From<&str> for EntryKey {
+    fn from(v: &str) -> EntryKey {
+        EntryKey::Str(v.to_owned())
+    }
+}
+impl From<String> for EntryKey {
+    fn from(v: String) -> EntryKey {
+        EntryKey::Str(v)
+    }
+}
+impl From<&String> for EntryKey {
+    fn from(v: &String) -> EntryKey {
+        EntryKey::Str(v.clone())
+    }
+}
+
+/// One entry of a list: the values of the entry template's holes, and its key if the list is keyed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The entry's key; `None` in an unkeyed list (the position is the key).
+    pub key: Option<EntryKey>,
+    /// The values of the holes of the comprehension's statics.
+    pub dynamics: Vec<Dynamic>,
+}
+
+/// A list: every entry is rendered with the same statics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comprehension {
+    statics: &'static Statics,
+    entries: Vec<Entry>,
+}
+
+impl Comprehension {
+    /// An empty list of entries rendered with `statics`.
+    pub fn new(statics: &'static Statics) -> Comprehension {
+        Comprehension { statics, entries: Vec::new() }
+    }
+
+    /// An empty list with room for `n` entries.
+    pub fn with_capacity(statics: &'static Statics, n: usize) -> Comprehension {
+        Comprehension { statics, entries: Vec::with_capacity(n) }
+    }
+
+    /// Appends an entry.
+    ///
+    /// # Panics
+    /// If the number of dynamics does not match the statics.
+    pub fn push(&mut self, key: Option<EntryKey>, dynamics: Vec<Dynamic>) {
+        assert_eq!(dynamics.len(), self.statics.holes(), "list entry with the wrong number of dynamics");
+        self.entries.push(Entry { key, dynamics });
+    }
+
+    /// The statics every entry is rendered with.
+    pub fn statics(&self) -> &'static Statics {
+        self.statics
+    }
+
+    /// The entries, in order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Whether entries carry keys.
+    pub fn is_keyed(&self) -> bool {
+        self.entries.first().is_some_and(|e| e.key.is_some())
+    }
+
+    /// Appends the HTML of every entry to `out`.
+    pub fn write_html(&self, out: &mut String) {
+        let parts = self.statics.parts();
+        for e in &self.entries {
+            for (i, d) in e.dynamics.iter().enumerate() {
+                out.push_str(parts[i]);
+                d.write_html(out);
+            }
+            if let Some(last) = parts.last() {
+                out.push_str(last);
+            }
+        }
+    }
+}
