@@ -1,1 +1,50 @@
 //! Phoenix channels: framing, the per-socket channel machine, tokens, routing and the dead render.
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`frame`] | the V2 JSON array codec and the binary push codec |
+//! | [`token`] | HMAC-signed, expiring tokens (session, CSRF, flash) |
+//! | [`router`] | path patterns → views, path params |
+//! | [`page`] | the dead (HTTP) render and the replaceable layout |
+//! | [`socket`] | [`SocketMachine`]: one per WebSocket, sans-IO |
+//!
+//! [`App`] bundles the router and the configuration; adapters hold one
+//! `Arc<App>` and make one [`SocketMachine`] per connection.
+
+pub mod frame;
+pub mod page;
+pub mod router;
+pub mod socket;
+pub mod token;
+
+pub use page::{HttpResponse, Layout};
+pub use router::Router;
+pub use socket::{ConnectInfo, SocketMachine, SocketOutput};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Server configuration (the part the sans-IO core needs).
+#[derive(Clone)]
+pub struct Config {
+    /// The secret that signs session, CSRF and flash tokens. At least 32 bytes.
+    pub secret: Vec<u8>,
+    /// How long a rendered page's session token stays valid for joins.
+    pub session_max_age: Duration,
+    /// A socket that sends nothing (not even a heartbeat) for this long is closed.
+    pub heartbeat_timeout: Duration,
+    /// The path the client's `LiveSocket` connects to (`/live`).
+    pub live_path: String,
+    /// The page layout around the LiveView container.
+    pub layout: Arc<dyn Layout>,
+    /// Largest accepted text or binary frame, in bytes.
+    pub max_frame_bytes: usize,
+}
+
+/// The router plus configuration: everything a socket or a dead render needs.
+pub struct App {
+    /// Routes to views.
+    pub router: Router,
+    /// Configuration.
+    pub config: Config,
+}

@@ -1,0 +1,1 @@
+//! The Phoenix channels V2 serializer: `[join_ref, ref, topic, event, payload]`.
