@@ -1,0 +1,119 @@
+//! Running an app on its own: configuration from the environment, entropy, the dead render call.
+
+use crate::Options;
+use liveview_core::protocol::{App, HttpResponse, PageRequest};
+use liveview_core::Time;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+/// Server settings read from the environment.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// The token-signing secret: `LIVEVIEW_SECRET` (at least 32 bytes), else 64 random bytes per start.
+    pub secret: Vec<u8>,
+    /// Where to listen: `HOST` (default `127.0.0.1`) and `PORT`.
+    pub addr: SocketAddr,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig").field("secret", &"<redacted>").field("addr", &self.addr).finish()
+    }
+}
+
+impl ServerConfig {
+    /// Reads `LIVEVIEW_SECRET`, `HOST` and `PORT` (`default_port` when unset).
+    ///
+    /// ```
+    /// let c = liveview_warp::ServerConfig::from_env(3000).unwrap();
+    /// assert!(c.secret.len() >= 32);
+    /// ```
+    pub fn from_env(default_port: u16) -> Result<ServerConfig, String> {
+        Self::from_vars(default_port, |k| std::env::var(k).ok())
+    }
+
+    /// Like [`ServerConfig::from_env`], with the variables looked up by `var`.
+    pub fn from_vars(default_port: u16, var: impl Fn(&str) -> Option<String>) -> Result<ServerConfig, String> {
+        let secret = match var("LIVEVIEW_SECRET") {
+            Some(s) if s.len() >= 32 => s.into_bytes(),
+            Some(_) => return Err("LIVEVIEW_SECRET must be at least 32 bytes long".into()),
+            None => {
+                let mut s = vec![0u8; 64];
+                entropy(&mut s);
+                s
+            }
+        };
+        let host: IpAddr = match var("HOST") {
+            Some(h) => h.parse().map_err(|e| format!("HOST={h:?} is not an IP address: {e}"))?,
+            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        };
+        let port: u16 = match var("PORT") {
+            Some(p) => p.parse().map_err(|e| format!("PORT={p:?} is not a port number: {e}"))?,
+            None => default_port,
+        };
+        Ok(ServerConfig { secret, addr: SocketAddr::new(host, port) })
+    }
+}
+
+/// Fills `buf` with random bytes from the operating system.
+///
+/// # Panics
+/// If the operating system has no randomness to give (a broken platform):
+/// tokens and ids must never be predictable.
+pub fn entropy(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the operating system's random number generator failed");
+}
+
+/// The dead render of `url` with fresh entropy.
+pub(crate) fn dead_render(app: &App, now: Time, url: &str, cookie: Option<&str>) -> HttpResponse {
+    let mut seed = [0u8; 16];
+    entropy(&mut seed);
+    let request = PageRequest { url, cookie, session: Default::default() };
+    app.render_request(now, &request, seed)
+}
+
+/// Binds `addr` and serves `app` with [`crate::routes`] until the process ends.
+///
+/// Prints the address it listens on (unless `QUIET=1`).
+pub async fn serve(app: Arc<App>, addr: SocketAddr, opts: Options) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    crate::log::info(format_args!("listening on http://{local} (pid {})", std::process::id()));
+    warp::serve(crate::routes(app, opts)).incoming(listener).run().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_from_vars() {
+        let c = ServerConfig::from_vars(3000, |_| None).unwrap();
+        assert_eq!(c.addr, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(c.secret.len(), 64);
+        let d = ServerConfig::from_vars(3000, |_| None).unwrap();
+        assert_ne!(c.secret, d.secret, "random per start");
+
+        let vars = |k: &str| match k {
+            "HOST" => Some("0.0.0.0".to_string()),
+            "PORT" => Some("4100".to_string()),
+            "LIVEVIEW_SECRET" => Some("x".repeat(40)),
+            _ => None,
+        };
+        let e = ServerConfig::from_vars(3000, vars).unwrap();
+        assert_eq!(e.addr, "0.0.0.0:4100".parse().unwrap());
+        assert_eq!(e.secret, "x".repeat(40).into_bytes());
+        assert!(!format!("{e:?}").contains("xxxx"));
+    }
+
+    #[test]
+    fn bad_config_is_a_clear_error() {
+        let short = ServerConfig::from_vars(1, |k| (k == "LIVEVIEW_SECRET").then(|| "short".to_string()));
+        assert!(short.unwrap_err().contains("32 bytes"));
+        let port = ServerConfig::from_vars(1, |k| (k == "PORT").then(|| "http".to_string()));
+        assert!(port.unwrap_err().contains("PORT"));
+        let host = ServerConfig::from_vars(1, |k| (k == "HOST").then(|| "localhost:1".to_string()));
+        assert!(host.unwrap_err().contains("HOST"));
+    }
+}

@@ -1,0 +1,43 @@
+//! The conformance app (`shared/conformance/APP.md`) on liveview: every route,
+//! one view module each, served by [`liveview_warp`].
+//!
+//! Run it with `cargo run --release -p liveview-examples` and open
+//! <http://127.0.0.1:3000/>. `PORT` and `HOST` override the address,
+//! `LIVEVIEW_SECRET` (32+ bytes) the signing secret (random per start
+//! otherwise), `QUIET=1` silences the log.
+#![warn(missing_docs)]
+
+pub mod views;
+
+/// The README, whose Rust code blocks are compiled as doc tests of this crate.
+#[doc = include_str!("../../README.md")]
+pub mod readme {}
+
+use liveview_core::protocol::{App, Config, DefaultLayout, Router};
+use std::sync::Arc;
+
+/// Every route of the conformance app, plus the landing page `/`.
+pub fn router() -> Router {
+    Router::new()
+        .live::<views::home::Home>("/")
+        .live::<views::counter::Counter>("/counter")
+        .live::<views::dashboard::Dashboard>("/dashboard")
+        .live::<views::search::Search>("/search")
+        .live::<views::form::Form>("/form")
+        .live::<views::chat::Chat>("/chat")
+        .live::<views::list::List>("/list")
+        .live::<views::nav::Nav>("/nav")
+}
+
+/// The app, with tokens signed by `secret` (at least 32 bytes).
+///
+/// ```
+/// let app = liveview_examples::app(vec![7; 32]);
+/// assert!(app.router.route("/counter").is_some());
+/// assert!(app.router.route("/nope").is_none());
+/// ```
+pub fn app(secret: Vec<u8>) -> Arc<App> {
+    let mut config = Config::new(secret);
+    config.layout = Arc::new(DefaultLayout::new("liveview examples"));
+    Arc::new(App::new(router(), config))
+}

@@ -1,0 +1,64 @@
+//! `/chat`: messages broadcast to every connected chat view.
+
+use liveview_core::{html, Command, LiveView, Mount, Rendered, Update};
+use serde::{Deserialize, Serialize};
+
+/// The pub/sub topic.
+pub const TOPIC: &str = "chat";
+
+/// The state: messages received, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct Chat {
+    messages: Vec<String>,
+}
+
+/// The form's submit.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// `phx-submit="send"` with the input `body`.
+    Send {
+        /// The message.
+        #[serde(default)]
+        body: String,
+    },
+}
+
+/// What travels on the topic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Info {
+    /// The message.
+    pub body: String,
+}
+
+impl LiveView for Chat {
+    type Event = Event;
+    type Info = Info;
+
+    fn mount(mount: &Mount) -> Update<Self> {
+        let commands = if mount.connected { vec![Command::Subscribe(TOPIC.into())] } else { vec![] };
+        (Chat::default(), commands)
+    }
+
+    fn handle_event(self, event: Event) -> Update<Self> {
+        match event {
+            Event::Send { body } => (self, vec![Command::broadcast(TOPIC, Info { body })]),
+        }
+    }
+
+    fn handle_info(mut self, info: Info) -> Update<Self> {
+        self.messages.push(info.body);
+        (self, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<h1>Chat</h1>
+<ul id="messages">{#for (i, m) in self.messages.iter().enumerate(); key = i}<li>{m}</li>{/for}</ul>
+<form id="chat-form" phx-submit="send">
+  <input type="text" name="body" autocomplete="off">
+  <button type="submit">Send</button>
+</form>"#
+        )
+    }
+}

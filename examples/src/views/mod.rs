@@ -1,0 +1,10 @@
+//! The conformance app's views, one per route of `shared/conformance/APP.md`.
+
+pub mod chat;
+pub mod counter;
+pub mod dashboard;
+pub mod form;
+pub mod home;
+pub mod list;
+pub mod nav;
+pub mod search;
