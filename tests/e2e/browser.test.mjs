@@ -62,6 +62,9 @@ async function open(path, { context } = {}) {
     if (m.type() === "error") page.errors.push(`console.error: ${m.text()}`);
   });
   page.on("pageerror", (e) => page.errors.push(`uncaught: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) page.errors.push(`HTTP ${r.status()} for ${r.url()}`);
+  });
   page.on("websocket", (ws) => {
     ws.on("framesent", (f) => page.framesSent.push(String(f.payload)));
     ws.on("framereceived", (f) => page.framesReceived.push(String(f.payload)));

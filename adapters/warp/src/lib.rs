@@ -112,7 +112,7 @@ pub fn routes(app: Arc<App>, opts: Options) -> impl Filter<Extract = (impl Reply
             }
         })
         .and(warp::ws())
-        .and(raw_query.clone())
+        .and(raw_query)
         .and(warp::header::optional::<String>("cookie"))
         .and(warp::header::optional::<String>("origin"))
         .and(warp::header::optional::<String>("host"))
