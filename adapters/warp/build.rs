@@ -14,10 +14,19 @@ use std::process::Command;
 const FILES: &[(&str, &str)] = &[
     ("phoenix/priv/static/phoenix.mjs", "phoenix.mjs"),
     ("phoenix/priv/static/phoenix.mjs.map", "phoenix.mjs.map"),
-    ("phoenix_live_view/priv/static/phoenix_live_view.esm.js", "phoenix_live_view.esm.js"),
-    ("phoenix_live_view/priv/static/phoenix_live_view.esm.js.map", "phoenix_live_view.esm.js.map"),
+    (
+        "phoenix_live_view/priv/static/phoenix_live_view.esm.js",
+        "phoenix_live_view.esm.js",
+    ),
+    (
+        "phoenix_live_view/priv/static/phoenix_live_view.esm.js.map",
+        "phoenix_live_view.esm.js.map",
+    ),
     ("phoenix/package.json", "phoenix.package.json"),
-    ("phoenix_live_view/package.json", "phoenix_live_view.package.json"),
+    (
+        "phoenix_live_view/package.json",
+        "phoenix_live_view.package.json",
+    ),
 ];
 
 fn main() {

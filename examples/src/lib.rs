@@ -39,7 +39,10 @@ pub fn router() -> Router {
 pub fn app(secret: Vec<u8>) -> Arc<App> {
     let mut config = Config::new(secret);
     // An empty icon: browsers ask for /favicon.ico otherwise, and the 404 shows as a console error.
-    let head = format!("{}\n<link rel=\"icon\" href=\"data:,\">", DefaultLayout::CLIENT_SCRIPT);
+    let head = format!(
+        "{}\n<link rel=\"icon\" href=\"data:,\">",
+        DefaultLayout::CLIENT_SCRIPT
+    );
     config.layout = Arc::new(DefaultLayout::new("liveview examples").head(head));
     Arc::new(App::new(router(), config))
 }

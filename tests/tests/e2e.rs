@@ -17,25 +17,40 @@ mod server {
 
     /// The workspace root.
     pub fn workspace() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("tests/ has a parent")
+            .to_path_buf()
     }
 
     /// `cargo build --release -p liveview-examples`, returning the binary's path.
     pub fn build() -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = Command::new(cargo)
-            .args(["build", "--release", "-p", "liveview-examples", "--bin", "liveview-examples"])
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "liveview-examples",
+                "--bin",
+                "liveview-examples",
+            ])
             .args(["--message-format=json-render-diagnostics"])
             .current_dir(workspace())
             .stderr(Stdio::inherit())
             .output()
             .expect("run cargo build");
-        assert!(out.status.success(), "cargo build --release -p liveview-examples failed");
+        assert!(
+            out.status.success(),
+            "cargo build --release -p liveview-examples failed"
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         stdout
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "liveview-examples")
+            .filter(|m| {
+                m["reason"] == "compiler-artifact" && m["target"]["name"] == "liveview-examples"
+            })
             .find_map(|m| m["executable"].as_str().map(PathBuf::from))
             .expect("cargo reported no liveview-examples executable")
     }
@@ -58,7 +73,10 @@ mod server {
 
     /// Starts the binary on a free port and waits until `/counter` answers 200.
     pub fn start(bin: &PathBuf) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(bin)
             .env("PORT", port.to_string())
@@ -69,7 +87,11 @@ mod server {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let mut server = Server { child, url: format!("http://{addr}"), addr };
+        let mut server = Server {
+            child,
+            url: format!("http://{addr}"),
+            addr,
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = server.child.try_wait().expect("poll the server") {
@@ -78,7 +100,10 @@ mod server {
             if http_status(&server.addr, "/counter") == Some(200) {
                 return server;
             }
-            assert!(Instant::now() < deadline, "the example server did not answer GET /counter within 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "the example server did not answer GET /counter within 60 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -87,7 +112,11 @@ mod server {
     pub fn http_status(addr: &str, path: &str) -> Option<u16> {
         let mut s = TcpStream::connect(addr).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
         let mut head = [0u8; 12];
         s.read_exact(&mut head).ok()?;
         std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
@@ -106,7 +135,8 @@ fn require(tool: &str, args: &[&str], hint: &str) -> String {
 }
 
 fn chromium() -> PathBuf {
-    let path = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    let path =
+        PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
     assert!(
         path.is_file(),
         "Chromium is missing at {}: the browser tests need it. Install Debian's package with \
@@ -119,7 +149,10 @@ fn chromium() -> PathBuf {
 
 /// `npm ci` in tests/e2e when playwright-core is not installed.
 fn npm_install(dir: &Path) {
-    if dir.join("node_modules/playwright-core/package.json").is_file() {
+    if dir
+        .join("node_modules/playwright-core/package.json")
+        .is_file()
+    {
         return;
     }
     let status = Command::new("npm")
@@ -134,8 +167,16 @@ fn npm_install(dir: &Path) {
 fn browser_end_to_end() {
     let node_hint = "Install Node.js 20+ and npm, e.g. `apt-get install -y nodejs npm`, or run `bash scripts/test`.";
     let version = require("node", &["--version"], node_hint);
-    let major: u32 = version.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
-    assert!(major >= 20, "Node.js {version} is too old for playwright-core: need 20 or later. {node_hint}");
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        major >= 20,
+        "Node.js {version} is too old for playwright-core: need 20 or later. {node_hint}"
+    );
     require("npm", &["--version"], node_hint);
     let browser = chromium();
 
@@ -146,7 +187,12 @@ fn browser_end_to_end() {
 
     let shots = server::workspace().join("target/e2e-screenshots");
     let out = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec", "browser.test.mjs"])
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-reporter=spec",
+            "browser.test.mjs",
+        ])
         .current_dir(&e2e)
         .env("LIVEVIEW_URL", &server.url)
         .env("CHROMIUM", &browser)
@@ -158,9 +204,18 @@ fn browser_end_to_end() {
     println!("{stdout}");
     eprintln!("{stderr}");
     // The server must have survived the whole run.
-    assert_eq!(server::http_status(&server.addr, "/counter"), Some(200), "the server still answers");
+    assert_eq!(
+        server::http_status(&server.addr, "/counter"),
+        Some(200),
+        "the server still answers"
+    );
     drop(server);
-    assert!(out.status.success(), "browser tests failed (see the output above)");
-    let passed = stdout.lines().any(|l| l.trim_start_matches(['ℹ', ' ', '#']).starts_with("pass ") && !l.contains("pass 0"));
+    assert!(
+        out.status.success(),
+        "browser tests failed (see the output above)"
+    );
+    let passed = stdout.lines().any(|l| {
+        l.trim_start_matches(['ℹ', ' ', '#']).starts_with("pass ") && !l.contains("pass 0")
+    });
     assert!(passed, "node ran no passing test:\n{stdout}");
 }

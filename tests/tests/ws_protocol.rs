@@ -21,23 +21,38 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 // ---------------------------------------------------------------- the server
 
 fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 fn build() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["build", "--release", "-p", "liveview-examples", "--bin", "liveview-examples"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "liveview-examples",
+            "--bin",
+            "liveview-examples",
+        ])
         .args(["--message-format=json-render-diagnostics"])
         .current_dir(workspace())
         .stderr(Stdio::inherit())
         .output()
         .expect("run cargo build");
-    assert!(out.status.success(), "cargo build --release -p liveview-examples failed");
+    assert!(
+        out.status.success(),
+        "cargo build --release -p liveview-examples failed"
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "liveview-examples")
+        .filter(|m| {
+            m["reason"] == "compiler-artifact" && m["target"]["name"] == "liveview-examples"
+        })
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
         .expect("cargo reported no liveview-examples executable")
 }
@@ -53,7 +68,10 @@ fn server() -> &'static str {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let bin = build();
-            let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
             let addr = format!("127.0.0.1:{port}");
             let mut cmd = Command::new(&bin);
             cmd.env("PORT", port.to_string())
@@ -65,13 +83,18 @@ fn server() -> &'static str {
             kill_with_parent(&mut cmd);
             // Never waited for: it lives as long as this process and dies with it (see above).
             #[allow(clippy::zombie_processes)]
-            let mut child: Child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+            let mut child: Child = cmd
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
             let deadline = Instant::now() + Duration::from_secs(60);
             while http_get(&addr, "/counter", &[]).map(|r| r.status) != Some(200) {
                 if let Ok(Some(status)) = child.try_wait() {
                     panic!("the example server exited early: {status}");
                 }
-                assert!(Instant::now() < deadline, "the example server did not answer within 60 s");
+                assert!(
+                    Instant::now() < deadline,
+                    "the example server did not answer within 60 s"
+                );
                 std::thread::sleep(Duration::from_millis(100));
             }
             tx.send(addr).expect("report the address");
@@ -79,7 +102,8 @@ fn server() -> &'static str {
                 std::thread::park();
             }
         });
-        rx.recv().expect("the server helper thread failed (see its panic above)")
+        rx.recv()
+            .expect("the server helper thread failed (see its panic above)")
     })
 }
 
@@ -110,7 +134,10 @@ struct HttpResponse {
 
 impl HttpResponse {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -133,7 +160,11 @@ fn http_get(addr: &str, path: &str, extra: &[(&str, &str)]) -> Option<HttpRespon
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    Some(HttpResponse { status, headers, body: body.to_string() })
+    Some(HttpResponse {
+        status,
+        headers,
+        body: body.to_string(),
+    })
 }
 
 /// What a client takes from a dead render.
@@ -180,38 +211,60 @@ fn load(path: &str) -> Page {
 
 type Ws = WebSocketStream<MaybeTlsStream<TokioTcp>>;
 
-async fn connect_with(query: &str, cookie: Option<&str>, origin: Option<&str>) -> Result<Ws, String> {
+async fn connect_with(
+    query: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Ws, String> {
     let url = format!("ws://{}/live/websocket?{query}", server());
-    let mut req = url.as_str().into_client_request().map_err(|e| e.to_string())?;
+    let mut req = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| e.to_string())?;
     if let Some(c) = cookie.filter(|c| !c.is_empty()) {
-        req.headers_mut().insert("cookie", HeaderValue::from_str(c).unwrap());
+        req.headers_mut()
+            .insert("cookie", HeaderValue::from_str(c).unwrap());
     }
     if let Some(o) = origin {
-        req.headers_mut().insert("origin", HeaderValue::from_str(o).unwrap());
+        req.headers_mut()
+            .insert("origin", HeaderValue::from_str(o).unwrap());
     }
-    tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(req))
-        .await
-        .map_err(|_| "connect timed out".to_string())?
-        .map(|(ws, _)| ws)
-        .map_err(|e| e.to_string())
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async(req),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_string())?
+    .map(|(ws, _)| ws)
+    .map_err(|e| e.to_string())
 }
 
 async fn connect(page: &Page) -> Ws {
     let query = format!("_csrf_token={}&vsn=2.0.0", urlencode(&page.csrf));
-    connect_with(&query, Some(&page.cookie), Some(&format!("http://{}", server()))).await.expect("websocket connect")
+    connect_with(
+        &query,
+        Some(&page.cookie),
+        Some(&format!("http://{}", server())),
+    )
+    .await
+    .expect("websocket connect")
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
 }
 
 async fn send(ws: &mut Ws, frame: Value) {
-    ws.send(Message::text(frame.to_string())).await.expect("send");
+    ws.send(Message::text(frame.to_string()))
+        .await
+        .expect("send");
 }
 
 /// The next text frame as JSON, `Err` with what came instead (close, timeout, non-JSON).
@@ -222,7 +275,8 @@ async fn recv(ws: &mut Ws) -> Result<Value, String> {
             Ok(None) => return Err("stream ended".into()),
             Ok(Some(Err(e))) => return Err(format!("error: {e}")),
             Ok(Some(Ok(Message::Text(t)))) => {
-                return serde_json::from_str(t.as_str()).map_err(|e| format!("non-JSON frame {t}: {e}"))
+                return serde_json::from_str(t.as_str())
+                    .map_err(|e| format!("non-JSON frame {t}: {e}"))
             }
             Ok(Some(Ok(Message::Close(c)))) => return Err(format!("closed: {c:?}")),
             Ok(Some(Ok(_))) => continue,
@@ -234,7 +288,9 @@ async fn recv(ws: &mut Ws) -> Result<Value, String> {
 async fn reply(ws: &mut Ws, reference: &str) -> (Value, Vec<Value>) {
     let mut pushes = Vec::new();
     loop {
-        let f = recv(ws).await.unwrap_or_else(|e| panic!("waiting for the reply to ref {reference}: {e}"));
+        let f = recv(ws)
+            .await
+            .unwrap_or_else(|e| panic!("waiting for the reply to ref {reference}: {e}"));
         if f[3] == "phx_reply" && f[1] == reference {
             return (f, pushes);
         }
@@ -257,7 +313,11 @@ async fn joined(path: &str) -> (Ws, String, Value) {
     let page = load(path);
     let mut ws = connect(&page).await;
     let topic = format!("lv:{}", page.id);
-    send(&mut ws, json!(["1", "1", topic, "phx_join", join_payload(&page)])).await;
+    send(
+        &mut ws,
+        json!(["1", "1", topic, "phx_join", join_payload(&page)]),
+    )
+    .await;
     let (r, _) = reply(&mut ws, "1").await;
     assert_eq!(r[0], "1", "join reply echoes join_ref");
     assert_eq!(r[4]["status"], "ok", "join of {path}: {r}");
@@ -295,7 +355,10 @@ async fn heartbeat_is_answered() {
     let mut ws = connect(&page).await;
     send(&mut ws, json!([null, "13", "phoenix", "heartbeat", {}])).await;
     let f = recv(&mut ws).await.unwrap();
-    assert_eq!(f, json!([null, "13", "phoenix", "phx_reply", {"status": "ok", "response": {}}]));
+    assert_eq!(
+        f,
+        json!([null, "13", "phoenix", "phx_reply", {"status": "ok", "response": {}}])
+    );
 }
 
 #[tokio::test]
@@ -303,13 +366,19 @@ async fn join_renders_and_events_reply_with_diffs() {
     let (mut ws, topic, r) = joined("/counter").await;
     let resp = &r[4]["response"];
     assert_eq!(resp["liveview_version"], "1.2.12");
-    assert!(strings(&resp["rendered"]).contains("id=\"count\""), "rendered: {resp}");
+    assert!(
+        strings(&resp["rendered"]).contains("id=\"count\""),
+        "rendered: {resp}"
+    );
     send(&mut ws, click(&topic, "2", "inc", json!({"value": ""}))).await;
     let (r, _) = reply(&mut ws, "2").await;
     assert_eq!(r[0], "1");
     assert_eq!(r[2], topic);
     assert_eq!(r[4]["status"], "ok");
-    assert!(strings(&r[4]["response"]["diff"]).contains('1'), "diff: {r}");
+    assert!(
+        strings(&r[4]["response"]["diff"]).contains('1'),
+        "diff: {r}"
+    );
     send(&mut ws, json!(["1", "3", topic, "phx_leave", {}])).await;
     let (r, _) = reply(&mut ws, "3").await;
     assert_eq!(r[4]["status"], "ok");
@@ -319,14 +388,31 @@ async fn join_renders_and_events_reply_with_diffs() {
 async fn tampered_session_is_refused() {
     let mut page = load("/counter");
     let mid = page.session.len() / 2;
-    let flipped = if &page.session[mid..=mid] == "A" { "B" } else { "A" };
+    let flipped = if &page.session[mid..=mid] == "A" {
+        "B"
+    } else {
+        "A"
+    };
     page.session.replace_range(mid..=mid, flipped);
     let mut ws = connect(&page).await;
-    send(&mut ws, json!(["1", "1", format!("lv:{}", page.id), "phx_join", join_payload(&page)])).await;
+    send(
+        &mut ws,
+        json!([
+            "1",
+            "1",
+            format!("lv:{}", page.id),
+            "phx_join",
+            join_payload(&page)
+        ]),
+    )
+    .await;
     let (r, _) = reply(&mut ws, "1").await;
     assert_eq!(r[4]["status"], "error", "{r}");
     let reason = r[4]["response"]["reason"].as_str().unwrap_or_default();
-    assert!(reason == "stale" || reason == "unauthorized", "reason {reason:?}");
+    assert!(
+        reason == "stale" || reason == "unauthorized",
+        "reason {reason:?}"
+    );
 }
 
 #[tokio::test]
@@ -337,7 +423,11 @@ async fn session_of_another_container_is_refused() {
     // b's session presented on a's topic
     let mut payload = join_payload(&a);
     payload["session"] = json!(b.session);
-    send(&mut ws, json!(["1", "1", format!("lv:{}", a.id), "phx_join", payload])).await;
+    send(
+        &mut ws,
+        json!(["1", "1", format!("lv:{}", a.id), "phx_join", payload]),
+    )
+    .await;
     let (r, _) = reply(&mut ws, "1").await;
     assert_eq!(r[4]["status"], "error", "{r}");
 }
@@ -345,30 +435,68 @@ async fn session_of_another_container_is_refused() {
 #[tokio::test]
 async fn wrong_csrf_never_mounts() {
     let page = load("/counter");
-    let bad = Page { csrf: "definitely-not-the-token".into(), ..page.clone() };
+    let bad = Page {
+        csrf: "definitely-not-the-token".into(),
+        ..page.clone()
+    };
     let query = format!("_csrf_token={}&vsn=2.0.0", bad.csrf);
     match connect_with(&query, Some(&bad.cookie), None).await {
         Err(_) => {} // refused at the upgrade: fine
         Ok(mut ws) => {
-            send(&mut ws, json!(["1", "1", format!("lv:{}", bad.id), "phx_join", join_payload(&bad)])).await;
+            send(
+                &mut ws,
+                json!([
+                    "1",
+                    "1",
+                    format!("lv:{}", bad.id),
+                    "phx_join",
+                    join_payload(&bad)
+                ]),
+            )
+            .await;
             match recv(&mut ws).await {
                 Ok(r) => {
                     assert_eq!(r[3], "phx_reply", "{r}");
-                    assert_eq!(r[4]["status"], "error", "a join with a wrong CSRF token must fail: {r}");
+                    assert_eq!(
+                        r[4]["status"], "error",
+                        "a join with a wrong CSRF token must fail: {r}"
+                    );
                 }
-                Err(closed) => assert!(!closed.contains("timed out"), "no answer to the join: {closed}"),
+                Err(closed) => assert!(
+                    !closed.contains("timed out"),
+                    "no answer to the join: {closed}"
+                ),
             }
         }
     }
     // a valid token bound to another browser's cookie
     let other = load("/counter");
-    assert_ne!(other.cookie, page.cookie, "each new browser gets its own CSRF cookie");
+    assert_ne!(
+        other.cookie, page.cookie,
+        "each new browser gets its own CSRF cookie"
+    );
     let query = format!("_csrf_token={}&vsn=2.0.0", urlencode(&page.csrf));
     if let Ok(mut ws) = connect_with(&query, Some(&other.cookie), None).await {
-        send(&mut ws, json!(["1", "1", format!("lv:{}", page.id), "phx_join", join_payload(&page)])).await;
+        send(
+            &mut ws,
+            json!([
+                "1",
+                "1",
+                format!("lv:{}", page.id),
+                "phx_join",
+                join_payload(&page)
+            ]),
+        )
+        .await;
         match recv(&mut ws).await {
-            Ok(r) => assert_eq!(r[4]["status"], "error", "a token bound to another cookie must fail: {r}"),
-            Err(closed) => assert!(!closed.contains("timed out"), "no answer to the join: {closed}"),
+            Ok(r) => assert_eq!(
+                r[4]["status"], "error",
+                "a token bound to another cookie must fail: {r}"
+            ),
+            Err(closed) => assert!(
+                !closed.contains("timed out"),
+                "no answer to the join: {closed}"
+            ),
         }
     }
 }
@@ -377,9 +505,28 @@ async fn wrong_csrf_never_mounts() {
 async fn vsn_and_origin_are_checked_at_upgrade() {
     let page = load("/counter");
     let csrf = urlencode(&page.csrf);
-    assert!(connect_with(&format!("_csrf_token={csrf}"), Some(&page.cookie), None).await.is_err(), "no vsn");
-    assert!(connect_with(&format!("_csrf_token={csrf}&vsn=1.0.0"), Some(&page.cookie), None).await.is_err(), "vsn 1");
-    let evil = connect_with(&format!("_csrf_token={csrf}&vsn=2.0.0"), Some(&page.cookie), Some("http://evil.example")).await;
+    assert!(
+        connect_with(&format!("_csrf_token={csrf}"), Some(&page.cookie), None)
+            .await
+            .is_err(),
+        "no vsn"
+    );
+    assert!(
+        connect_with(
+            &format!("_csrf_token={csrf}&vsn=1.0.0"),
+            Some(&page.cookie),
+            None
+        )
+        .await
+        .is_err(),
+        "vsn 1"
+    );
+    let evil = connect_with(
+        &format!("_csrf_token={csrf}&vsn=2.0.0"),
+        Some(&page.cookie),
+        Some("http://evil.example"),
+    )
+    .await;
     assert!(evil.is_err(), "foreign origin");
     // the official client's junk params are tolerated
     let junk = format!("_csrf_token={csrf}&_track_static%5B0%5D=x&_mounts=0&_mount_attempts=0&_live_referer=undefined&vsn=2.0.0");
@@ -390,7 +537,11 @@ async fn vsn_and_origin_are_checked_at_upgrade() {
 async fn event_before_join_is_an_unmatched_topic() {
     let page = load("/counter");
     let mut ws = connect(&page).await;
-    send(&mut ws, click(&format!("lv:{}", page.id), "5", "inc", json!({}))).await;
+    send(
+        &mut ws,
+        click(&format!("lv:{}", page.id), "5", "inc", json!({})),
+    )
+    .await;
     let (r, _) = reply(&mut ws, "5").await;
     assert_eq!(r[4]["status"], "error");
     assert_eq!(r[4]["response"]["reason"], "unmatched topic");
@@ -399,7 +550,11 @@ async fn event_before_join_is_an_unmatched_topic() {
 #[tokio::test]
 async fn unknown_event_gets_an_error_reply() {
     let (mut ws, topic, _) = joined("/counter").await;
-    send(&mut ws, click(&topic, "2", "no_such_event", json!({"value": ""}))).await;
+    send(
+        &mut ws,
+        click(&topic, "2", "no_such_event", json!({"value": ""})),
+    )
+    .await;
     let (r, _) = reply(&mut ws, "2").await;
     assert_eq!(r[4]["status"], "error", "{r}");
     // the view is still alive
@@ -432,7 +587,9 @@ async fn malformed_frames_get_an_error_or_a_close_and_the_server_lives_on() {
     // a garbage binary frame
     let page = load("/counter");
     let mut ws = connect(&page).await;
-    ws.send(Message::binary(vec![0u8, 200, 1, 2])).await.expect("send");
+    ws.send(Message::binary(vec![0u8, 200, 1, 2]))
+        .await
+        .expect("send");
     let _ = tokio::time::timeout(Duration::from_millis(500), ws.next()).await;
     server_still_serves().await;
 }
@@ -450,7 +607,11 @@ async fn dashboard_timer_pushes_diffs() {
             pushes += 1;
         }
     }
-    assert!(start.elapsed() < Duration::from_secs(3), "5 ticks at 50 ms took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "5 ticks at 50 ms took {:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -476,13 +637,22 @@ async fn pages_and_assets_over_http() {
     let addr = server();
     let page = http_get(addr, "/counter", &[]).unwrap();
     assert_eq!(page.status, 200);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
-    assert!(page.header("set-cookie").is_some(), "the CSRF cookie is set");
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(
+        page.header("set-cookie").is_some(),
+        "the CSRF cookie is set"
+    );
     assert_eq!(http_get(addr, "/no-such-route", &[]).unwrap().status, 404);
 
     let app = http_get(addr, "/assets/app.js", &[]).unwrap();
     assert_eq!(app.status, 200);
-    assert_eq!(app.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(
+        app.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
     assert!(app.body.contains("new LiveSocket(\"/live\""));
     let etag = app.header("etag").expect("etag").to_string();
     let again = http_get(addr, "/assets/app.js", &[("If-None-Match", &etag)]).unwrap();

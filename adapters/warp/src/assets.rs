@@ -88,7 +88,12 @@ mod tests {
 
     #[test]
     fn bundles_are_the_pinned_versions() {
-        let lv = std::str::from_utf8(find("/assets/phoenix_live_view-1.2.12.esm.js").unwrap().body).unwrap();
+        let lv = std::str::from_utf8(
+            find("/assets/phoenix_live_view-1.2.12.esm.js")
+                .unwrap()
+                .body,
+        )
+        .unwrap();
         assert!(lv.contains("1.2.12"), "LV bundle must carry its version");
         assert!(lv.contains("LiveSocket"));
         let px = std::str::from_utf8(find("/assets/phoenix-1.8.16.mjs").unwrap().body).unwrap();
@@ -101,7 +106,10 @@ mod tests {
         let app = std::str::from_utf8(find(APP_JS_PATH).unwrap().body).unwrap();
         for line in app.lines().filter(|l| l.starts_with("import")) {
             let path = line.split('"').nth(1).unwrap();
-            assert!(find(path).is_some(), "app.js imports {path}, which is not served");
+            assert!(
+                find(path).is_some(),
+                "app.js imports {path}, which is not served"
+            );
         }
         assert!(app.contains("new LiveSocket(\"/live\""));
         assert!(!app.contains("longPollFallbackMs"));

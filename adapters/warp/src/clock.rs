@@ -28,8 +28,14 @@ impl Default for Clock {
 impl Clock {
     /// A clock starting now.
     pub fn new() -> Clock {
-        let unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
-        Clock { start_unix_micros: u64::try_from(unix).unwrap_or(u64::MAX), start: Instant::now() }
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros())
+            .unwrap_or(0);
+        Clock {
+            start_unix_micros: u64::try_from(unix).unwrap_or(u64::MAX),
+            start: Instant::now(),
+        }
     }
 
     /// The current time.
@@ -39,7 +45,8 @@ impl Clock {
 
     /// The [`Time`] of an instant (instants before the start map to the start).
     pub fn time_at(&self, at: Instant) -> Time {
-        let since = u64::try_from(at.saturating_duration_since(self.start).as_micros()).unwrap_or(u64::MAX);
+        let since =
+            u64::try_from(at.saturating_duration_since(self.start).as_micros()).unwrap_or(u64::MAX);
         Time::from_micros(self.start_unix_micros.saturating_add(since))
     }
 

@@ -58,7 +58,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { pubsub: Arc::new(InProcess::new()), clock: Clock::new(), check_origin: true }
+        Options {
+            pubsub: Arc::new(InProcess::new()),
+            clock: Clock::new(),
+            check_origin: true,
+        }
     }
 }
 
@@ -82,9 +86,16 @@ struct Shared {
 /// warp::serve(routes).run(([127, 0, 0, 1], 3000)).await;
 /// # }
 /// ```
-pub fn routes(app: Arc<App>, opts: Options) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn routes(
+    app: Arc<App>,
+    opts: Options,
+) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let live = app.config.live_path.trim_end_matches('/').to_string();
-    let shared = Arc::new(Shared { app, opts, ws_path: format!("{live}/websocket") });
+    let shared = Arc::new(Shared {
+        app,
+        opts,
+        ws_path: format!("{live}/websocket"),
+    });
     let with = {
         let shared = shared.clone();
         warp::any().map(move || shared.clone())
@@ -95,22 +106,26 @@ pub fn routes(app: Arc<App>, opts: Options) -> impl Filter<Extract = (impl Reply
     let assets = get_or_head
         .and(warp::path::full())
         .and(warp::header::optional::<String>("if-none-match"))
-        .and_then(|path: warp::path::FullPath, inm: Option<String>| async move {
-            match assets::find(path.as_str()) {
-                Some(a) => Ok(asset_reply(a, inm.as_deref())),
-                None => Err(warp::reject::not_found()),
-            }
-        });
+        .and_then(
+            |path: warp::path::FullPath, inm: Option<String>| async move {
+                match assets::find(path.as_str()) {
+                    Some(a) => Ok(asset_reply(a, inm.as_deref())),
+                    None => Err(warp::reject::not_found()),
+                }
+            },
+        );
 
     let websocket = warp::path::full()
         .and(with.clone())
-        .and_then(|path: warp::path::FullPath, shared: Arc<Shared>| async move {
-            if path.as_str() == shared.ws_path {
-                Ok(shared)
-            } else {
-                Err(warp::reject::not_found())
-            }
-        })
+        .and_then(
+            |path: warp::path::FullPath, shared: Arc<Shared>| async move {
+                if path.as_str() == shared.ws_path {
+                    Ok(shared)
+                } else {
+                    Err(warp::reject::not_found())
+                }
+            },
+        )
         .and(warp::ws())
         .and(raw_query)
         .and(warp::header::optional::<String>("cookie"))
@@ -122,9 +137,7 @@ pub fn routes(app: Arc<App>, opts: Options) -> impl Filter<Extract = (impl Reply
              query: String,
              cookie: Option<String>,
              origin: Option<String>,
-             host: Option<String>| {
-                upgrade(shared, ws, query, cookie, origin, host)
-            },
+             host: Option<String>| { upgrade(shared, ws, query, cookie, origin, host) },
         );
 
     let pages = get_or_head
@@ -133,8 +146,15 @@ pub fn routes(app: Arc<App>, opts: Options) -> impl Filter<Extract = (impl Reply
         .and(warp::header::optional::<String>("cookie"))
         .and(with)
         .and_then(
-            |path: warp::path::FullPath, query: String, cookie: Option<String>, shared: Arc<Shared>| async move {
-                let url = if query.is_empty() { path.as_str().to_string() } else { format!("{}?{query}", path.as_str()) };
+            |path: warp::path::FullPath,
+             query: String,
+             cookie: Option<String>,
+             shared: Arc<Shared>| async move {
+                let url = if query.is_empty() {
+                    path.as_str().to_string()
+                } else {
+                    format!("{}?{query}", path.as_str())
+                };
                 let now = shared.opts.clock.now();
                 let resp = server::dead_render(&shared.app, now, &url, cookie.as_deref());
                 if resp.status == 404 {
@@ -162,27 +182,39 @@ fn upgrade(
     if shared.opts.check_origin {
         if let (Some(origin), Some(host)) = (&origin, &host) {
             if !origin_matches(origin, host) {
-                log::info(format_args!("refused websocket from origin {origin:?} (host {host:?})"));
+                log::info(format_args!(
+                    "refused websocket from origin {origin:?} (host {host:?})"
+                ));
                 return text_reply(StatusCode::FORBIDDEN, "origin not allowed".into());
             }
         }
     }
-    let connect = ConnectInfo { query, cookie, origin };
+    let connect = ConnectInfo {
+        query,
+        cookie,
+        origin,
+    };
     let max = shared.app.config.max_frame_bytes.max(1024);
-    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| {
-        let app = shared.app.clone();
-        let pubsub = shared.opts.pubsub.clone();
-        let clock = shared.opts.clock;
-        socket::run(socket, app, connect, pubsub, clock)
-    })
-    .into_response()
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| {
+            let app = shared.app.clone();
+            let pubsub = shared.opts.pubsub.clone();
+            let clock = shared.opts.clock;
+            socket::run(socket, app, connect, pubsub, clock)
+        })
+        .into_response()
 }
 
 /// Accepts `vsn` ~> 2.0 (2.x.y), the V2 JSON serializer the client speaks.
 fn check_vsn(query: &str) -> Result<(), String> {
-    let vsn = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "vsn").map(|(_, v)| v.into_owned());
+    let vsn = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "vsn")
+        .map(|(_, v)| v.into_owned());
     match vsn {
-        None => Err("missing vsn: this server speaks the Phoenix channels V2 serializer (vsn=2.0.0)".into()),
+        None => Err(
+            "missing vsn: this server speaks the Phoenix channels V2 serializer (vsn=2.0.0)".into(),
+        ),
         Some(v) => {
             let mut parts = v.split('.');
             let major = parts.next().and_then(|p| p.parse::<u32>().ok());
@@ -198,25 +230,33 @@ fn check_vsn(query: &str) -> Result<(), String> {
 
 /// Whether the `Origin` header's host[:port] equals the `Host` header.
 fn origin_matches(origin: &str, host: &str) -> bool {
-    let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest).trim_end_matches('/');
+    let authority = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
     authority.eq_ignore_ascii_case(host)
 }
 
 fn asset_reply(a: &'static assets::Asset, if_none_match: Option<&str>) -> Response {
     let tag = assets::etag(a.body);
-    let not_modified = if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let not_modified =
+        if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
     let mut resp = if not_modified {
         let mut r = Response::new(Vec::new().into());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
         let mut r = Response::new(a.body.to_vec().into());
-        r.headers_mut().insert("content-type", HeaderValue::from_static(a.content_type));
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static(a.content_type));
         r
     };
     let h = resp.headers_mut();
     h.insert("cache-control", HeaderValue::from_static(a.cache_control));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(v) = HeaderValue::from_str(&tag) {
         h.insert("etag", v);
     }
@@ -226,16 +266,23 @@ fn asset_reply(a: &'static assets::Asset, if_none_match: Option<&str>) -> Respon
 fn text_reply(status: StatusCode, body: String) -> Response {
     let mut r = Response::new(body.into());
     *r.status_mut() = status;
-    r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
 /// Writes a core [`HttpResponse`] out as a warp response.
 pub fn http_reply(resp: HttpResponse) -> Response {
     let mut r = Response::new(resp.body.into());
-    *r.status_mut() = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *r.status_mut() =
+        StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in resp.headers {
-        match (warp::http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+        match (
+            warp::http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
             (Ok(n), Ok(v)) => {
                 r.headers_mut().append(n, v);
             }

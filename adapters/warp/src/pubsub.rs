@@ -106,7 +106,10 @@ impl PubSub for InProcess {
         let (name, targets): (Arc<str>, Vec<(SubscriberId, Mailbox)>) = {
             let topics = self.lock();
             match topics.get_key_value(topic) {
-                Some((name, subs)) => (name.clone(), subs.iter().map(|(id, m)| (*id, m.clone())).collect()),
+                Some((name, subs)) => (
+                    name.clone(),
+                    subs.iter().map(|(id, m)| (*id, m.clone())).collect(),
+                ),
                 None => return,
             }
         };

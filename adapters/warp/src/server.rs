@@ -17,7 +17,10 @@ pub struct ServerConfig {
 
 impl std::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerConfig").field("secret", &"<redacted>").field("addr", &self.addr).finish()
+        f.debug_struct("ServerConfig")
+            .field("secret", &"<redacted>")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -33,7 +36,10 @@ impl ServerConfig {
     }
 
     /// Like [`ServerConfig::from_env`], with the variables looked up by `var`.
-    pub fn from_vars(default_port: u16, var: impl Fn(&str) -> Option<String>) -> Result<ServerConfig, String> {
+    pub fn from_vars(
+        default_port: u16,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<ServerConfig, String> {
         let secret = match var("LIVEVIEW_SECRET") {
             Some(s) if s.len() >= 32 => s.into_bytes(),
             Some(_) => return Err("LIVEVIEW_SECRET must be at least 32 bytes long".into()),
@@ -44,14 +50,21 @@ impl ServerConfig {
             }
         };
         let host: IpAddr = match var("HOST") {
-            Some(h) => h.parse().map_err(|e| format!("HOST={h:?} is not an IP address: {e}"))?,
+            Some(h) => h
+                .parse()
+                .map_err(|e| format!("HOST={h:?} is not an IP address: {e}"))?,
             None => IpAddr::V4(Ipv4Addr::LOCALHOST),
         };
         let port: u16 = match var("PORT") {
-            Some(p) => p.parse().map_err(|e| format!("PORT={p:?} is not a port number: {e}"))?,
+            Some(p) => p
+                .parse()
+                .map_err(|e| format!("PORT={p:?} is not a port number: {e}"))?,
             None => default_port,
         };
-        Ok(ServerConfig { secret, addr: SocketAddr::new(host, port) })
+        Ok(ServerConfig {
+            secret,
+            addr: SocketAddr::new(host, port),
+        })
     }
 }
 
@@ -68,7 +81,11 @@ pub fn entropy(buf: &mut [u8]) {
 pub(crate) fn dead_render(app: &App, now: Time, url: &str, cookie: Option<&str>) -> HttpResponse {
     let mut seed = [0u8; 16];
     entropy(&mut seed);
-    let request = PageRequest { url, cookie, session: Default::default() };
+    let request = PageRequest {
+        url,
+        cookie,
+        session: Default::default(),
+    };
     app.render_request(now, &request, seed)
 }
 
@@ -78,8 +95,14 @@ pub(crate) fn dead_render(app: &App, now: Time, url: &str, cookie: Option<&str>)
 pub async fn serve(app: Arc<App>, addr: SocketAddr, opts: Options) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    crate::log::info(format_args!("listening on http://{local} (pid {})", std::process::id()));
-    warp::serve(crate::routes(app, opts)).incoming(listener).run().await;
+    crate::log::info(format_args!(
+        "listening on http://{local} (pid {})",
+        std::process::id()
+    ));
+    warp::serve(crate::routes(app, opts))
+        .incoming(listener)
+        .run()
+        .await;
     Ok(())
 }
 
@@ -109,7 +132,8 @@ mod tests {
 
     #[test]
     fn bad_config_is_a_clear_error() {
-        let short = ServerConfig::from_vars(1, |k| (k == "LIVEVIEW_SECRET").then(|| "short".to_string()));
+        let short =
+            ServerConfig::from_vars(1, |k| (k == "LIVEVIEW_SECRET").then(|| "short".to_string()));
         assert!(short.unwrap_err().contains("32 bytes"));
         let port = ServerConfig::from_vars(1, |k| (k == "PORT").then(|| "http".to_string()));
         assert!(port.unwrap_err().contains("PORT"));

@@ -29,7 +29,13 @@ enum Flow {
 /// `poll_output` (frames are written, subscriptions and broadcasts go to
 /// `pubsub`, `Close` ends the socket). When the socket ends for any reason the
 /// machine's `close(now)` runs so that every view stops and unsubscribes.
-pub(crate) async fn run(ws: WebSocket, app: Arc<App>, connect: ConnectInfo, pubsub: Arc<dyn PubSub>, clock: Clock) {
+pub(crate) async fn run(
+    ws: WebSocket,
+    app: Arc<App>,
+    connect: ConnectInfo,
+    pubsub: Arc<dyn PubSub>,
+    clock: Clock,
+) {
     let id = SubscriberId::fresh();
     let (mailbox, mut deliveries) = mpsc::channel::<Delivery>(MAILBOX_CAPACITY);
     let mut subscribed: HashSet<String> = HashSet::new();
@@ -37,14 +43,25 @@ pub(crate) async fn run(ws: WebSocket, app: Arc<App>, connect: ConnectInfo, pubs
 
     let machine = guard(|| SocketMachine::new(app, clock.now(), connect));
     let Some(mut machine) = machine else {
-        let _ = sink.send(Message::close_with(INTERNAL_ERROR, "internal error")).await;
+        let _ = sink
+            .send(Message::close_with(INTERNAL_ERROR, "internal error"))
+            .await;
         return;
     };
 
     let mut healthy = true;
     loop {
         // Drain everything the last input produced.
-        match drain(&mut machine, &mut sink, &*pubsub, id, &mailbox, &mut subscribed).await {
+        match drain(
+            &mut machine,
+            &mut sink,
+            &*pubsub,
+            id,
+            &mailbox,
+            &mut subscribed,
+        )
+        .await
+        {
             Ok(Flow::Continue) => {}
             Ok(Flow::Stop) => break,
             Err(()) => {
@@ -96,7 +113,9 @@ pub(crate) async fn run(ws: WebSocket, app: Arc<App>, connect: ConnectInfo, pubs
             }
         }
     } else {
-        let _ = sink.send(Message::close_with(INTERNAL_ERROR, "internal error")).await;
+        let _ = sink
+            .send(Message::close_with(INTERNAL_ERROR, "internal error"))
+            .await;
     }
     for topic in subscribed {
         pubsub.unsubscribe(&topic, id);
@@ -185,7 +204,9 @@ fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
                 .map(|s| s.to_string())
                 .or_else(|| e.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            crate::log::warn(format_args!("socket machine panicked, closing the socket: {what}"));
+            crate::log::warn(format_args!(
+                "socket machine panicked, closing the socket: {what}"
+            ));
             None
         }
     }

@@ -36,7 +36,11 @@ impl LiveView for Chat {
     type Info = Info;
 
     fn mount(mount: &Mount) -> Update<Self> {
-        let commands = if mount.connected { vec![Command::Subscribe(TOPIC.into())] } else { vec![] };
+        let commands = if mount.connected {
+            vec![Command::Subscribe(TOPIC.into())]
+        } else {
+            vec![]
+        };
         (Chat::default(), commands)
     }
 

@@ -28,9 +28,17 @@ impl LiveView for Dashboard {
     type Info = Info;
 
     fn mount(mount: &Mount) -> Update<Self> {
-        let every_ms = mount.params.parse::<u64>("ms").filter(|ms| *ms > 0).unwrap_or(1000);
+        let every_ms = mount
+            .params
+            .parse::<u64>("ms")
+            .filter(|ms| *ms > 0)
+            .unwrap_or(1000);
         let commands = if mount.connected {
-            vec![Command::repeat("tick", Duration::from_millis(every_ms), Info::Tick)]
+            vec![Command::repeat(
+                "tick",
+                Duration::from_millis(every_ms),
+                Info::Tick,
+            )]
         } else {
             vec![]
         };
@@ -43,7 +51,13 @@ impl LiveView for Dashboard {
 
     fn handle_info(self, info: Info) -> Update<Self> {
         match info {
-            Info::Tick => (Dashboard { ticks: self.ticks + 1, ..self }, vec![]),
+            Info::Tick => (
+                Dashboard {
+                    ticks: self.ticks + 1,
+                    ..self
+                },
+                vec![],
+            ),
         }
     }
 

@@ -53,13 +53,21 @@ impl LiveView for Form {
 
     fn handle_event(self, event: Event) -> Update<Self> {
         let next = match event {
-            Event::Validate { user } => {
-                Form { show_error: !user.name.is_empty() && !valid(&user.name), name: user.name, saved: self.saved }
-            }
-            Event::Save { user } if valid(&user.name) => {
-                Form { show_error: false, saved: Some(user.name.clone()), name: user.name }
-            }
-            Event::Save { user } => Form { show_error: true, name: user.name, saved: None },
+            Event::Validate { user } => Form {
+                show_error: !user.name.is_empty() && !valid(&user.name),
+                name: user.name,
+                saved: self.saved,
+            },
+            Event::Save { user } if valid(&user.name) => Form {
+                show_error: false,
+                saved: Some(user.name.clone()),
+                name: user.name,
+            },
+            Event::Save { user } => Form {
+                show_error: true,
+                name: user.name,
+                saved: None,
+            },
         };
         (next, vec![])
     }
@@ -100,7 +108,9 @@ mod tests {
     #[test]
     fn save_escapes_and_refuses_invalid_names() {
         let (f, _) = Form::mount(&Mount::default());
-        let (f, _) = f.handle_event(Event::Save { user: user("<b>x</b>") });
+        let (f, _) = f.handle_event(Event::Save {
+            user: user("<b>x</b>"),
+        });
         assert_eq!(f.saved.as_deref(), Some("<b>x</b>"));
         let html = f.render().to_html();
         assert!(html.contains("Saved &lt;b&gt;x&lt;/b&gt;"), "{html}");

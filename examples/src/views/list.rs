@@ -28,7 +28,11 @@ impl LiveView for List {
     type Info = ();
 
     fn mount(mount: &Mount) -> Update<Self> {
-        let n = mount.params.parse::<usize>("n").unwrap_or(100).min(MAX_ROWS);
+        let n = mount
+            .params
+            .parse::<usize>("n")
+            .unwrap_or(100)
+            .min(MAX_ROWS);
         (List { rows: vec![0; n] }, vec![])
     }
 

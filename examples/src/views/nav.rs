@@ -23,7 +23,13 @@ impl LiveView for Nav {
     }
 
     fn handle_params(self, params: &Params, _url: &Url) -> Update<Self> {
-        (Nav { page: params.parse::<u64>("page").unwrap_or(1), ..self }, vec![])
+        (
+            Nav {
+                page: params.parse::<u64>("page").unwrap_or(1),
+                ..self
+            },
+            vec![],
+        )
     }
 
     fn handle_event(self, event: Event) -> Update<Self> {

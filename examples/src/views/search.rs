@@ -5,8 +5,20 @@ use serde::{Deserialize, Serialize};
 
 /// The words searched.
 pub const WORDS: &[&str] = &[
-    "apple", "apricot", "banana", "blueberry", "cherry", "grape", "lemon", "lime", "mango", "melon", "orange",
-    "peach", "pear", "plum",
+    "apple",
+    "apricot",
+    "banana",
+    "blueberry",
+    "cherry",
+    "grape",
+    "lemon",
+    "lime",
+    "mango",
+    "melon",
+    "orange",
+    "peach",
+    "pear",
+    "plum",
 ];
 
 /// The state.
@@ -51,8 +63,17 @@ impl LiveView for Search {
     fn handle_event(self, event: Event) -> Update<Self> {
         match event {
             Event::Search { query } => {
-                let info = Info::RunSearch { query: query.clone() };
-                (Search { query, loading: true, results: vec![] }, vec![Command::SendInfo(info)])
+                let info = Info::RunSearch {
+                    query: query.clone(),
+                };
+                (
+                    Search {
+                        query,
+                        loading: true,
+                        results: vec![],
+                    },
+                    vec![Command::SendInfo(info)],
+                )
             }
         }
     }
@@ -60,8 +81,19 @@ impl LiveView for Search {
     fn handle_info(self, info: Info) -> Update<Self> {
         match info {
             Info::RunSearch { query } => {
-                let results = WORDS.iter().copied().filter(|w| w.starts_with(query.as_str())).collect();
-                (Search { loading: false, results, ..self }, vec![])
+                let results = WORDS
+                    .iter()
+                    .copied()
+                    .filter(|w| w.starts_with(query.as_str()))
+                    .collect();
+                (
+                    Search {
+                        loading: false,
+                        results,
+                        ..self
+                    },
+                    vec![],
+                )
             }
         }
     }
@@ -88,7 +120,10 @@ mod tests {
         let (s, _) = Search::mount(&Mount::default());
         let (s, cmds) = s.handle_event(Event::Search { query: "pe".into() });
         assert!(s.loading);
-        assert_eq!(cmds, vec![Command::SendInfo(Info::RunSearch { query: "pe".into() })]);
+        assert_eq!(
+            cmds,
+            vec![Command::SendInfo(Info::RunSearch { query: "pe".into() })]
+        );
         let (s, _) = s.handle_info(Info::RunSearch { query: "pe".into() });
         assert!(!s.loading);
         assert_eq!(s.results, vec!["peach", "pear"]);

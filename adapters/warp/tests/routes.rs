@@ -1,0 +1,452 @@
+//! The warp filter in-process (warp's test client): pages, assets, upgrade
+//! checks, and sockets driving the core machine (replies, timers, pub/sub
+//! through the `PubSub` trait, a panicking view).
+
+use liveview_core::protocol::{App, Config, Router};
+use liveview_core::{html, Command, LiveView, Mount, Rendered, Update};
+use liveview_warp::pubsub::{InProcess, Mailbox, PubSub, SubscriberId};
+use liveview_warp::{routes, Options};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use warp::test::WsClient;
+use warp::Filter;
+
+#[derive(Debug, Default)]
+struct Counter {
+    n: i64,
+}
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CounterEvent {
+    Inc,
+    Boom,
+}
+impl LiveView for Counter {
+    type Event = CounterEvent;
+    type Info = ();
+    fn mount(_: &Mount) -> Update<Self> {
+        (Counter::default(), vec![])
+    }
+    fn handle_event(self, e: CounterEvent) -> Update<Self> {
+        match e {
+            CounterEvent::Inc => (Counter { n: self.n + 1 }, vec![]),
+            CounterEvent::Boom => panic!("boom (a deliberate panic in a test view)"),
+        }
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<span id="n">{self.n}</span>"#)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Ticker {
+    ticks: u64,
+}
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Tick {
+    Tick,
+}
+#[derive(Debug, Deserialize)]
+enum NoEvent {}
+impl LiveView for Ticker {
+    type Event = NoEvent;
+    type Info = Tick;
+    fn mount(m: &Mount) -> Update<Self> {
+        let cmds = if m.connected {
+            vec![Command::repeat("t", Duration::from_millis(20), Tick::Tick)]
+        } else {
+            vec![]
+        };
+        (Ticker::default(), cmds)
+    }
+    fn handle_info(self, _: Tick) -> Update<Self> {
+        (
+            Ticker {
+                ticks: self.ticks + 1,
+            },
+            vec![],
+        )
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<b id="ticks">{self.ticks}</b>"#)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Room {
+    said: Vec<String>,
+}
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RoomEvent {
+    Say { text: String },
+}
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Said {
+    text: String,
+}
+impl LiveView for Room {
+    type Event = RoomEvent;
+    type Info = Said;
+    fn mount(m: &Mount) -> Update<Self> {
+        let cmds = if m.connected {
+            vec![Command::Subscribe("room".into())]
+        } else {
+            vec![]
+        };
+        (Room::default(), cmds)
+    }
+    fn handle_event(self, e: RoomEvent) -> Update<Self> {
+        match e {
+            RoomEvent::Say { text } => (self, vec![Command::broadcast("room", Said { text })]),
+        }
+    }
+    fn handle_info(mut self, s: Said) -> Update<Self> {
+        self.said.push(s.text);
+        (self, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<ul>{#for s in &self.said}<li>{s}</li>{/for}</ul>"#)
+    }
+}
+
+/// Counts what goes through the trait, then delegates to the in-process backend.
+#[derive(Default)]
+struct Counting {
+    inner: InProcess,
+    subscribes: AtomicUsize,
+    publishes: AtomicUsize,
+}
+impl PubSub for Counting {
+    fn subscribe(&self, topic: &str, id: SubscriberId, mailbox: Mailbox) {
+        self.subscribes.fetch_add(1, Ordering::SeqCst);
+        self.inner.subscribe(topic, id, mailbox)
+    }
+    fn unsubscribe(&self, topic: &str, id: SubscriberId) {
+        self.inner.unsubscribe(topic, id)
+    }
+    fn publish(&self, topic: &str, payload: &Value) {
+        self.publishes.fetch_add(1, Ordering::SeqCst);
+        self.inner.publish(topic, payload)
+    }
+}
+
+fn app() -> Arc<App> {
+    let router = Router::new()
+        .live::<Counter>("/counter")
+        .live::<Ticker>("/ticker")
+        .live::<Room>("/room");
+    Arc::new(App::new(router, Config::new(vec![9u8; 32])))
+}
+
+fn filter(
+    pubsub: Arc<dyn PubSub>,
+) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
+    routes(
+        app(),
+        Options {
+            pubsub,
+            ..Options::default()
+        },
+    )
+}
+
+struct Page {
+    id: String,
+    session: String,
+    csrf: String,
+    cookie: String,
+}
+
+fn attr(html: &str, marker: &str, name: &str) -> String {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"));
+    let start = html[..at].rfind('<').unwrap();
+    let tag = &html[start..start + html[start..].find('>').unwrap()];
+    let key = format!(" {name}=\"");
+    let i = tag.find(&key).unwrap_or_else(|| panic!("{name} in {tag}")) + key.len();
+    tag[i..i + tag[i..].find('"').unwrap()].to_string()
+}
+
+async fn page<F>(f: &F, path: &str) -> Page
+where
+    F: Filter + Clone + Send + Sync + 'static,
+    F::Extract: warp::Reply + Send,
+{
+    let r = warp::test::request().path(path).reply(f).await;
+    assert_eq!(r.status(), 200);
+    let body = String::from_utf8(r.body().to_vec()).unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Page {
+        id: attr(&body, "data-phx-main", "id"),
+        session: attr(&body, "data-phx-main", "data-phx-session"),
+        csrf: attr(&body, "name=\"csrf-token\"", "content"),
+        cookie,
+    }
+}
+
+async fn socket<F>(f: F, p: &Page) -> WsClient
+where
+    F: Filter + Clone + Send + Sync + 'static,
+    F::Extract: warp::Reply + Send,
+{
+    warp::test::ws()
+        .path(&format!("/live/websocket?_csrf_token={}&vsn=2.0.0", p.csrf))
+        .header("cookie", p.cookie.as_str())
+        .handshake(f)
+        .await
+        .expect("handshake")
+}
+
+async fn next_json(ws: &mut WsClient) -> Value {
+    let msg = tokio::time::timeout(Duration::from_secs(5), ws.recv())
+        .await
+        .expect("a frame within 5 s")
+        .expect("a frame");
+    serde_json::from_str(msg.to_str().expect("a text frame")).expect("JSON")
+}
+
+async fn reply(ws: &mut WsClient, reference: &str) -> Value {
+    loop {
+        let f = next_json(ws).await;
+        if f[3] == "phx_reply" && f[1] == reference {
+            return f;
+        }
+    }
+}
+
+async fn join(ws: &mut WsClient, p: &Page, path: &str) -> Value {
+    let payload = json!({"url": format!("http://localhost{path}"), "params": {"_csrf_token": p.csrf, "_mounts": 0},
+                         "session": p.session, "static": null});
+    ws.send_text(json!(["1", "1", format!("lv:{}", p.id), "phx_join", payload]).to_string())
+        .await;
+    reply(ws, "1").await
+}
+
+#[tokio::test]
+async fn assets_are_served_with_type_cache_and_etag() {
+    let f = filter(Arc::new(InProcess::new()));
+    let r = warp::test::request().path("/assets/app.js").reply(&f).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let r = warp::test::request()
+        .path("/assets/app.js")
+        .header("if-none-match", &etag)
+        .reply(&f)
+        .await;
+    assert_eq!(r.status(), 304);
+    assert!(r.body().is_empty());
+    for path in [
+        "/assets/phoenix_live_view-1.2.12.esm.js",
+        "/assets/phoenix-1.8.16.mjs",
+    ] {
+        let r = warp::test::request().path(path).reply(&f).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
+        assert!(r.body().len() > 10_000);
+    }
+    let head = warp::test::request()
+        .method("HEAD")
+        .path("/assets/app.js")
+        .reply(&f)
+        .await;
+    assert_eq!(head.status(), 200);
+}
+
+#[tokio::test]
+async fn pages_render_and_unknown_paths_are_rejected_for_composition() {
+    let f = filter(Arc::new(InProcess::new()));
+    let r = warp::test::request().path("/counter?x=1").reply(&f).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(r.headers().get("set-cookie").is_some());
+    let body = String::from_utf8(r.body().to_vec()).unwrap();
+    assert!(body.contains(r#"<span id="n">0</span>"#));
+    assert!(body.contains(r#"src="/assets/app.js""#));
+
+    let rejected = warp::test::request().path("/elsewhere").filter(&f).await;
+    assert!(
+        rejected.is_err(),
+        "an unrouted path is left to other filters"
+    );
+    let composed = warp::path("elsewhere").map(|| "mine").or(f.clone());
+    let r = warp::test::request()
+        .path("/elsewhere")
+        .reply(&composed)
+        .await;
+    assert_eq!(r.body().as_ref(), b"mine");
+    let post = warp::test::request()
+        .method("POST")
+        .path("/counter")
+        .filter(&f)
+        .await;
+    assert!(post.is_err());
+}
+
+#[tokio::test]
+async fn upgrade_checks_vsn_and_origin() {
+    let f = filter(Arc::new(InProcess::new()));
+    assert!(
+        warp::test::ws()
+            .path("/live/websocket")
+            .handshake(f.clone())
+            .await
+            .is_err(),
+        "no vsn"
+    );
+    assert!(
+        warp::test::ws()
+            .path("/live/websocket?vsn=1.0.0")
+            .handshake(f.clone())
+            .await
+            .is_err(),
+        "vsn 1"
+    );
+    let foreign = warp::test::ws()
+        .path("/live/websocket?vsn=2.0.0")
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://evil.example")
+        .handshake(f.clone())
+        .await;
+    assert!(foreign.is_err(), "foreign origin");
+    let same = warp::test::ws()
+        .path("/live/websocket?vsn=2.0.0")
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .handshake(f.clone())
+        .await;
+    assert!(same.is_ok(), "same origin");
+    assert!(
+        warp::test::ws()
+            .path("/live/websocket?vsn=2.0.0")
+            .handshake(f)
+            .await
+            .is_ok(),
+        "no origin header"
+    );
+}
+
+#[tokio::test]
+async fn heartbeat_join_event_and_a_panicking_view() {
+    let f = filter(Arc::new(InProcess::new()));
+    let p = page(&f, "/counter").await;
+    let mut ws = socket(f.clone(), &p).await;
+    ws.send_text(r#"[null,"9","phoenix","heartbeat",{}]"#).await;
+    assert_eq!(
+        next_json(&mut ws).await,
+        json!([null, "9", "phoenix", "phx_reply", {"status": "ok", "response": {}}])
+    );
+
+    let r = join(&mut ws, &p, "/counter").await;
+    assert_eq!(r[4]["status"], "ok", "{r}");
+    let topic = format!("lv:{}", p.id);
+    let click = |r: &str, e: &str| {
+        json!(["1", r, topic, "event", {"type": "click", "event": e, "value": {}}]).to_string()
+    };
+    ws.send_text(click("2", "inc")).await;
+    let r = reply(&mut ws, "2").await;
+    assert_eq!(r[4]["status"], "ok");
+    assert_eq!(r[4]["response"]["diff"]["0"], "1", "{r}");
+
+    // A view that panics: the channel errors, the socket and the server stay up.
+    ws.send_text(click("3", "boom")).await;
+    let mut saw_error = false;
+    for _ in 0..3 {
+        let f = next_json(&mut ws).await;
+        if f[3] == "phx_error" || (f[3] == "phx_reply" && f[4]["status"] == "error") {
+            saw_error = true;
+            break;
+        }
+    }
+    assert!(saw_error, "the crash is reported to the client");
+    ws.send_text(r#"[null,"10","phoenix","heartbeat",{}]"#)
+        .await;
+    assert_eq!(
+        reply(&mut ws, "10").await[4]["status"],
+        "ok",
+        "the socket still answers"
+    );
+    let p2 = page(&f, "/counter").await;
+    let mut ws2 = socket(f, &p2).await;
+    assert_eq!(
+        join(&mut ws2, &p2, "/counter").await[4]["status"],
+        "ok",
+        "the server still serves"
+    );
+}
+
+#[tokio::test]
+async fn timers_push_diffs() {
+    let f = filter(Arc::new(InProcess::new()));
+    let p = page(&f, "/ticker").await;
+    let mut ws = socket(f, &p).await;
+    assert_eq!(join(&mut ws, &p, "/ticker").await[4]["status"], "ok");
+    let mut last = 0;
+    for _ in 0..3 {
+        let push = next_json(&mut ws).await;
+        assert_eq!(push[3], "diff", "{push}");
+        let n: u64 = push[4]["0"].as_str().unwrap().parse().unwrap();
+        assert!(n > last, "ticks increase: {n} after {last}");
+        last = n;
+    }
+}
+
+#[tokio::test]
+async fn broadcasts_go_through_the_pubsub_trait_to_every_subscriber() {
+    let ps = Arc::new(Counting::default());
+    let f = filter(ps.clone());
+    let (pa, pb) = (page(&f, "/room").await, page(&f, "/room").await);
+    let mut a = socket(f.clone(), &pa).await;
+    let mut b = socket(f, &pb).await;
+    assert_eq!(join(&mut a, &pa, "/room").await[4]["status"], "ok");
+    assert_eq!(join(&mut b, &pb, "/room").await[4]["status"], "ok");
+    assert_eq!(ps.subscribes.load(Ordering::SeqCst), 2);
+    let say = json!(["1", "2", format!("lv:{}", pa.id), "event", {"type": "form", "event": "say", "value": "text=hi%20there"}]);
+    a.send_text(say.to_string()).await;
+    for ws in [&mut a, &mut b] {
+        let mut seen = false;
+        for _ in 0..3 {
+            let f = next_json(ws).await;
+            if f.to_string().contains("hi there") {
+                seen = true;
+                break;
+            }
+        }
+        assert!(seen, "the message reaches the subscriber");
+    }
+    assert_eq!(ps.publishes.load(Ordering::SeqCst), 1);
+    drop(a);
+    drop(b);
+    // both sockets unsubscribe when they end
+    for _ in 0..100 {
+        if ps.inner.subscriber_count("room") == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "subscriptions outlived their sockets: {}",
+        ps.inner.subscriber_count("room")
+    );
+}
