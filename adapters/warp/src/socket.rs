@@ -16,6 +16,15 @@ pub const MAILBOX_CAPACITY: usize = 1024;
 /// Close code sent when the adapter itself fails (a panic in the machine).
 const INTERNAL_ERROR: u16 = 1011;
 
+/// A client that does not take a frame within this time is dropped (it would
+/// otherwise hold its socket task, and its views, forever).
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs a sink operation with [`SEND_TIMEOUT`]; `false` if it failed or timed out.
+async fn within<F: std::future::Future<Output = Result<(), warp::Error>>>(op: F) -> bool {
+    matches!(tokio::time::timeout(SEND_TIMEOUT, op).await, Ok(Ok(())))
+}
+
 /// What the run loop should do after applying outputs.
 enum Flow {
     Continue,
@@ -43,9 +52,7 @@ pub(crate) async fn run(
 
     let machine = guard(|| SocketMachine::new(app, clock.now(), connect));
     let Some(mut machine) = machine else {
-        let _ = sink
-            .send(Message::close_with(INTERNAL_ERROR, "internal error"))
-            .await;
+        let _ = within(sink.send(Message::close_with(INTERNAL_ERROR, "internal error"))).await;
         return;
     };
 
@@ -113,14 +120,12 @@ pub(crate) async fn run(
             }
         }
     } else {
-        let _ = sink
-            .send(Message::close_with(INTERNAL_ERROR, "internal error"))
-            .await;
+        let _ = within(sink.send(Message::close_with(INTERNAL_ERROR, "internal error"))).await;
     }
     for topic in subscribed {
         pubsub.unsubscribe(&topic, id);
     }
-    let _ = sink.close().await;
+    let _ = within(sink.close()).await;
 }
 
 /// Feeds one frame to the machine. `None` = the machine panicked.
@@ -157,7 +162,7 @@ where
         let Some(out) = out else { break };
         match out {
             SocketOutput::Send(text) => {
-                if sink.feed(Message::text(text)).await.is_err() {
+                if !within(sink.feed(Message::text(text))).await {
                     flow = Flow::Stop;
                     break;
                 }
@@ -173,13 +178,13 @@ where
             }
             SocketOutput::Broadcast { topic, payload } => pubsub.publish(&topic, &payload),
             SocketOutput::Close { code, reason } => {
-                let _ = sink.feed(Message::close_with(code, reason)).await;
-                let _ = sink.flush().await;
+                let _ = within(sink.feed(Message::close_with(code, reason))).await;
+                let _ = within(sink.flush()).await;
                 return Ok(Flow::Stop);
             }
         }
     }
-    if wrote && sink.flush().await.is_err() {
+    if wrote && !within(sink.flush()).await {
         flow = Flow::Stop;
     }
     Ok(flow)
