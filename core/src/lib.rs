@@ -17,6 +17,9 @@
 //! | [`protocol`] | Phoenix channels framing, the per-socket channel machine, tokens, routing, dead render |
 #![warn(missing_docs)]
 
+// Lets `html!`'s expansion (`::liveview_core::…`) resolve inside this crate too.
+extern crate self as liveview_core;
+
 pub mod diff;
 pub mod event;
 pub mod protocol;
@@ -37,5 +40,6 @@ pub const CLIENT_VERSION: &str = "1.2.12";
 #[doc(hidden)]
 pub mod __private {
     //! Items used by code that `html!` expands to. Not a public API.
+    pub use crate::template::{ByValue, ToDynamicByRef, ToDynamicByValue};
     pub use crate::template::{Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics, ToDynamic};
 }

@@ -14,6 +14,8 @@ mod escape;
 mod to_dynamic;
 
 pub use escape::{escape_html, escape_into};
+#[doc(hidden)]
+pub use to_dynamic::{ByValue, ToDynamicByRef, ToDynamicByValue};
 pub use to_dynamic::{Raw, ToDynamic};
 
 use std::fmt;
@@ -53,7 +55,8 @@ impl Statics {
 
 impl PartialEq for Statics {
     fn eq(&self, other: &Statics) -> bool {
-        std::ptr::eq(self, other) || (self.fingerprint == other.fingerprint && self.parts == other.parts)
+        std::ptr::eq(self, other)
+            || (self.fingerprint == other.fingerprint && self.parts == other.parts)
     }
 }
 impl Eq for Statics {}
@@ -266,12 +269,18 @@ pub struct Comprehension {
 impl Comprehension {
     /// An empty list of entries rendered with `statics`.
     pub fn new(statics: &'static Statics) -> Comprehension {
-        Comprehension { statics, entries: Vec::new() }
+        Comprehension {
+            statics,
+            entries: Vec::new(),
+        }
     }
 
     /// An empty list with room for `n` entries.
     pub fn with_capacity(statics: &'static Statics, n: usize) -> Comprehension {
-        Comprehension { statics, entries: Vec::with_capacity(n) }
+        Comprehension {
+            statics,
+            entries: Vec::with_capacity(n),
+        }
     }
 
     /// Appends an entry.
@@ -279,7 +288,11 @@ impl Comprehension {
     /// # Panics
     /// If the number of dynamics does not match the statics.
     pub fn push(&mut self, key: Option<EntryKey>, dynamics: Vec<Dynamic>) {
-        assert_eq!(dynamics.len(), self.statics.holes(), "list entry with the wrong number of dynamics");
+        assert_eq!(
+            dynamics.len(),
+            self.statics.holes(),
+            "list entry with the wrong number of dynamics"
+        );
         self.entries.push(Entry { key, dynamics });
     }
 

@@ -1,5 +1,7 @@
 //! Conversions from Rust values to template dynamics.
 
+use std::borrow::Cow;
+
 use super::{escape_html, Comprehension, Dynamic, Html, Rendered};
 
 /// A value that can fill a template hole. Strings and displayable values are
@@ -56,7 +58,9 @@ impl ToDynamic for char {
 
 impl ToDynamic for bool {
     fn to_dynamic(&self) -> Dynamic {
-        Dynamic::Text(Html::from_escaped(if *self { "true" } else { "false" }.to_owned()))
+        Dynamic::Text(Html::from_escaped(
+            if *self { "true" } else { "false" }.to_owned(),
+        ))
     }
 }
 
@@ -115,5 +119,166 @@ impl<T: ToDynamic + ?Sized> ToDynamic for Box<T> {
 impl<T: ToDynamic + ?Sized> ToDynamic for std::sync::Arc<T> {
     fn to_dynamic(&self) -> Dynamic {
         (**self).to_dynamic()
+    }
+}
+
+impl<T: ToDynamic + ?Sized> ToDynamic for std::rc::Rc<T> {
+    fn to_dynamic(&self) -> Dynamic {
+        (**self).to_dynamic()
+    }
+}
+
+/// Holds the value of a `{call()}` hole so that `html!` can consume it.
+///
+/// Method resolution picks [`ToDynamicByValue`] (which takes the wrapper by
+/// value) for the owned types listed there, and falls back to
+/// [`ToDynamicByRef`] — plain [`ToDynamic`] — for every other type. Not a public API.
+#[doc(hidden)]
+pub struct ByValue<T>(pub T);
+
+/// Conversion of an owned temporary into a dynamic without cloning it. Not a public API.
+#[doc(hidden)]
+pub trait ToDynamicByValue {
+    /// Consumes the value into a dynamic.
+    fn __lv_to_dynamic(self) -> Dynamic;
+}
+
+/// The fallback: converts through [`ToDynamic`] by reference. Not a public API.
+#[doc(hidden)]
+pub trait ToDynamicByRef {
+    /// Converts the value into a dynamic.
+    fn __lv_to_dynamic(&self) -> Dynamic;
+}
+
+impl<T: ToDynamic> ToDynamicByRef for ByValue<T> {
+    #[inline]
+    fn __lv_to_dynamic(&self) -> Dynamic {
+        self.0.to_dynamic()
+    }
+}
+
+impl ToDynamicByValue for ByValue<Rendered> {
+    #[inline]
+    fn __lv_to_dynamic(self) -> Dynamic {
+        Dynamic::Nested(self.0)
+    }
+}
+
+impl ToDynamicByValue for ByValue<Option<Rendered>> {
+    #[inline]
+    fn __lv_to_dynamic(self) -> Dynamic {
+        self.0.map_or_else(Dynamic::empty, Dynamic::Nested)
+    }
+}
+
+impl ToDynamicByValue for ByValue<Comprehension> {
+    #[inline]
+    fn __lv_to_dynamic(self) -> Dynamic {
+        Dynamic::List(self.0)
+    }
+}
+
+impl ToDynamicByValue for ByValue<Dynamic> {
+    #[inline]
+    fn __lv_to_dynamic(self) -> Dynamic {
+        self.0
+    }
+}
+
+impl ToDynamicByValue for ByValue<Html> {
+    #[inline]
+    fn __lv_to_dynamic(self) -> Dynamic {
+        Dynamic::Text(self.0)
+    }
+}
+
+impl ToDynamicByValue for ByValue<String> {
+    /// Reuses the string's buffer when it has nothing to escape.
+    #[inline]
+    fn __lv_to_dynamic(self) -> Dynamic {
+        match escape_html(&self.0) {
+            Cow::Borrowed(_) => {}
+            Cow::Owned(escaped) => return Dynamic::Text(Html::from_escaped(escaped)),
+        }
+        Dynamic::Text(Html::from_escaped(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::html;
+    use std::borrow::Cow;
+
+    fn text(d: Dynamic) -> String {
+        match d {
+            Dynamic::Text(h) => h.into_string(),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let s = r#"<a href="x">'&'</a>"#;
+        let want = "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;";
+        assert_eq!(text(s.to_dynamic()), want);
+        assert_eq!(text(s.to_owned().to_dynamic()), want);
+        assert_eq!(text(Cow::Borrowed(s).to_dynamic()), want);
+        assert_eq!(text(Cow::<str>::Owned(s.to_owned()).to_dynamic()), want);
+        assert_eq!(text(Box::<str>::from(s).to_dynamic()), want);
+        assert_eq!(text(std::rc::Rc::<str>::from(s).to_dynamic()), want);
+        assert_eq!(text(std::sync::Arc::<str>::from(s).to_dynamic()), want);
+        assert_eq!(text('<'.to_dynamic()), "&lt;");
+        assert_eq!(text('é'.to_dynamic()), "é");
+        assert_eq!(text(ByValue(s.to_owned()).__lv_to_dynamic()), want);
+        assert_eq!(text(ByValue("plain".to_owned()).__lv_to_dynamic()), "plain");
+    }
+
+    #[test]
+    fn numbers_and_bools_are_written_plainly() {
+        assert_eq!(text((-12i8).to_dynamic()), "-12");
+        assert_eq!(text(u64::MAX.to_dynamic()), "18446744073709551615");
+        assert_eq!(
+            text(i128::MIN.to_dynamic()),
+            "-170141183460469231731687303715884105728"
+        );
+        assert_eq!(text(7usize.to_dynamic()), "7");
+        assert_eq!(text(1.5f64.to_dynamic()), "1.5");
+        assert_eq!(text(0.25f32.to_dynamic()), "0.25");
+        assert_eq!(text(true.to_dynamic()), "true");
+        assert_eq!(text(false.to_dynamic()), "false");
+    }
+
+    #[test]
+    fn options_raw_html_and_trees() {
+        assert_eq!(text(Some("<").to_dynamic()), "&lt;");
+        assert_eq!(text(None::<&str>.to_dynamic()), "");
+        assert_eq!(text(Raw("<b>ok</b>").to_dynamic()), "<b>ok</b>");
+        assert_eq!(text(Raw(String::from("<i>")).to_dynamic()), "<i>");
+        assert_eq!(text(Html::escape("<").to_dynamic()), "&lt;");
+        let r = html!("<p>{1}</p>");
+        assert_eq!(r.to_dynamic(), Dynamic::Nested(r.clone()));
+        assert_eq!(
+            ByValue(r.clone()).__lv_to_dynamic(),
+            Dynamic::Nested(r.clone())
+        );
+        assert_eq!(
+            ByValue(Some(r.clone())).__lv_to_dynamic(),
+            Dynamic::Nested(r.clone())
+        );
+        assert_eq!(
+            ByValue(None::<Rendered>).__lv_to_dynamic(),
+            Dynamic::empty()
+        );
+        assert_eq!(
+            ByValue(Html::raw("<x>")).__lv_to_dynamic(),
+            Dynamic::Text(Html::raw("<x>"))
+        );
+        assert_eq!(
+            ByValue(Dynamic::empty()).__lv_to_dynamic(),
+            Dynamic::empty()
+        );
+        // Types without a by-value impl fall back to `ToDynamic` by reference.
+        assert_eq!(text(ByValue(42u8).__lv_to_dynamic()), "42");
     }
 }
