@@ -419,3 +419,20 @@ fn dynamic_counts_per_entry_match_the_body() {
     assert_eq!(c.statics().holes(), 4);
     assert!(c.entries().iter().all(|e| e.dynamics.len() == 4));
 }
+
+#[test]
+fn else_if_let_and_match_inside_for() {
+    let items: Vec<Option<u8>> = vec![Some(1), None, Some(200)];
+    let r = html!(
+        "{#for it in &items}{#match it}{:case Some(n) if *n > 100}big{:case Some(n)}{n}{:case None}-{/match};{/for}{#if items.is_empty()}none{:else if let Some(Some(f)) = items.first()}first={f}{/if}"
+    );
+    assert_eq!(r.to_html(), "1;-;big;first=1");
+    let c = list(&r.dynamics()[0]);
+    assert_eq!(c.statics().parts(), &["", ";"]);
+    let arms: Vec<&[&str]> = c
+        .entries()
+        .iter()
+        .map(|e| nested(&e.dynamics[0]).statics().parts())
+        .collect();
+    assert_eq!(arms, vec![&["", ""][..], &["-"][..], &["big"][..]]);
+}

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-fn replacement(b: u8) -> Option<&'static str> {
+pub(super) fn replacement(b: u8) -> Option<&'static str> {
     match b {
         b'&' => Some("&amp;"),
         b'<' => Some("&lt;"),

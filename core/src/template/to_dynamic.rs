@@ -1,8 +1,7 @@
 //! Conversions from Rust values to template dynamics.
 
-use std::borrow::Cow;
-
-use super::{escape_html, Comprehension, Dynamic, Html, Rendered};
+use super::escape::replacement;
+use super::{Comprehension, Dynamic, Html, Rendered};
 
 /// A value that can fill a template hole. Strings and displayable values are
 /// escaped; [`Rendered`] nests; [`Raw`] opts out of escaping.
@@ -21,7 +20,7 @@ pub struct Raw<T: AsRef<str>>(pub T);
 
 impl<T: AsRef<str>> ToDynamic for Raw<T> {
     fn to_dynamic(&self) -> Dynamic {
-        Dynamic::Text(Html::raw(self.0.as_ref()))
+        Dynamic::Text(Html::from_escaped_str(self.0.as_ref()))
     }
 }
 
@@ -33,7 +32,7 @@ impl ToDynamic for Html {
 
 impl ToDynamic for str {
     fn to_dynamic(&self) -> Dynamic {
-        Dynamic::Text(Html::from_escaped(escape_html(self).into_owned()))
+        Dynamic::Text(Html::escape(self))
     }
 }
 
@@ -58,23 +57,46 @@ impl ToDynamic for char {
 
 impl ToDynamic for bool {
     fn to_dynamic(&self) -> Dynamic {
-        Dynamic::Text(Html::from_escaped(
-            if *self { "true" } else { "false" }.to_owned(),
-        ))
+        Dynamic::Text(Html::from_escaped_str(if *self { "true" } else { "false" }))
     }
 }
 
-macro_rules! number_to_dynamic {
+// Numbers never contain characters that need escaping, and 64-bit ones are
+// written inline in the `Html` without allocating.
+macro_rules! signed_to_dynamic {
     ($($t:ty),*) => {$(
         impl ToDynamic for $t {
+            #[inline]
             fn to_dynamic(&self) -> Dynamic {
-                // Numbers never contain characters that need escaping.
-                Dynamic::Text(Html::from_escaped(self.to_string()))
+                Dynamic::Text(Html::from_int(*self < 0, (*self as i128).unsigned_abs()))
             }
         }
     )*};
 }
-number_to_dynamic!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+signed_to_dynamic!(i8, i16, i32, i64, i128, isize);
+
+macro_rules! unsigned_to_dynamic {
+    ($($t:ty),*) => {$(
+        impl ToDynamic for $t {
+            #[inline]
+            fn to_dynamic(&self) -> Dynamic {
+                Dynamic::Text(Html::from_int(false, *self as u128))
+            }
+        }
+    )*};
+}
+unsigned_to_dynamic!(u8, u16, u32, u64, u128, usize);
+
+macro_rules! float_to_dynamic {
+    ($($t:ty),*) => {$(
+        impl ToDynamic for $t {
+            fn to_dynamic(&self) -> Dynamic {
+                Dynamic::Text(Html::from_display_unescaped(self))
+            }
+        }
+    )*};
+}
+float_to_dynamic!(f32, f64);
 
 impl ToDynamic for Rendered {
     fn to_dynamic(&self) -> Dynamic {
@@ -196,11 +218,11 @@ impl ToDynamicByValue for ByValue<String> {
     /// Reuses the string's buffer when it has nothing to escape.
     #[inline]
     fn __lv_to_dynamic(self) -> Dynamic {
-        match escape_html(&self.0) {
-            Cow::Borrowed(_) => {}
-            Cow::Owned(escaped) => return Dynamic::Text(Html::from_escaped(escaped)),
+        if self.0.bytes().any(|b| replacement(b).is_some()) {
+            Dynamic::Text(Html::escape(&self.0))
+        } else {
+            Dynamic::Text(Html::from_escaped(self.0))
         }
-        Dynamic::Text(Html::from_escaped(self.0))
     }
 }
 
