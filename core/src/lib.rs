@@ -40,6 +40,5 @@ pub const CLIENT_VERSION: &str = "1.2.12";
 #[doc(hidden)]
 pub mod __private {
     //! Items used by code that `html!` expands to. Not a public API.
-    pub use crate::template::{ByValue, ToDynamicByRef, ToDynamicByValue};
     pub use crate::template::{Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics, ToDynamic};
 }

@@ -2,7 +2,7 @@
 //! builds the `Rendered` tree.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::Expr;
 
 use crate::tree::{Hole, Template};
@@ -70,23 +70,17 @@ pub(crate) fn fingerprint(t: &Template) -> u64 {
 }
 
 /// Generates the expansion of a whole template.
-pub(crate) fn expand(t: &Template) -> TokenStream {
+///
+/// `span` (the literal's) is given to the conversion of each `{expr}`, so that
+/// a type error in a hole points at the template.
+pub(crate) fn expand(t: &Template, span: Span) -> TokenStream {
     let mut g = Gen {
         statics: Vec::new(),
-        by_value: false,
+        span,
     };
     let body = g.rendered(t);
     let statics = &g.statics;
-    let uses = if g.by_value {
-        quote!(
-            #[allow(unused_imports)]
-            use ::liveview_core::__private::{ToDynamicByRef as _, ToDynamicByValue as _};
-        )
-    } else {
-        TokenStream::new()
-    };
     quote!({
-        #uses
         #(#statics)*
         #body
     })
@@ -95,8 +89,8 @@ pub(crate) fn expand(t: &Template) -> TokenStream {
 struct Gen {
     /// `static` items, one per template.
     statics: Vec<TokenStream>,
-    /// Whether some hole uses the by-value path (so the traits must be in scope).
-    by_value: bool,
+    /// The template literal's span.
+    span: Span,
 }
 
 impl Gen {
@@ -190,14 +184,14 @@ impl Gen {
     }
 
     /// `{expr}`: places (paths, fields, indexing, derefs) are borrowed, never
-    /// moved; calls and macros produce temporaries, which are consumed so that
-    /// an owned `Rendered` or `String` is moved into the tree instead of cloned.
+    /// moved; calls and macros produce temporaries, which are consumed
+    /// (`ToDynamic::into_dynamic`) so that an owned `Rendered` or `String` is
+    /// moved into the tree instead of cloned.
     fn expr(&mut self, e: &Expr) -> TokenStream {
         if produces_temporary(e) {
-            self.by_value = true;
-            quote!(::liveview_core::__private::ByValue(#e).__lv_to_dynamic())
+            quote_spanned!(self.span=> ::liveview_core::__private::ToDynamic::into_dynamic(#e))
         } else {
-            quote!(::liveview_core::__private::ToDynamic::to_dynamic(&(#e)))
+            quote_spanned!(self.span=> ::liveview_core::__private::ToDynamic::to_dynamic(&(#e)))
         }
     }
 }
@@ -255,17 +249,14 @@ mod tests {
     #[test]
     fn expansion_borrows_places_and_moves_temporaries() {
         let src = "{self.name}{f(x)}{a[0]}{m!()}";
-        let out = expand(&build(src, lex(src).unwrap(), Span::call_site()).unwrap()).to_string();
-        assert!(out.contains("to_dynamic (& (self . name))"), "{out}");
-        assert!(out.contains("to_dynamic (& (a [0]))"), "{out}");
+        let t = build(src, lex(src).unwrap(), Span::call_site()).unwrap();
+        let out = expand(&t, Span::call_site()).to_string();
         assert!(
-            out.contains("ByValue (f (x)) . __lv_to_dynamic ()"),
+            out.contains("ToDynamic :: to_dynamic (& (self . name))"),
             "{out}"
         );
-        assert!(
-            out.contains("ByValue (m ! ()) . __lv_to_dynamic ()"),
-            "{out}"
-        );
-        assert!(out.contains("use :: liveview_core :: __private"), "{out}");
+        assert!(out.contains("ToDynamic :: to_dynamic (& (a [0]))"), "{out}");
+        assert!(out.contains("ToDynamic :: into_dynamic (f (x))"), "{out}");
+        assert!(out.contains("ToDynamic :: into_dynamic (m ! ())"), "{out}");
     }
 }

@@ -29,11 +29,13 @@ use syn::LitStr;
 /// nothing, `Raw(…)` and `Html` are inserted verbatim, and a `Rendered` (another
 /// `html!`) nests.
 ///
-/// Places (`{name}`, `{self.title}`, `{row.cells[0]}`) are **borrowed**, never
-/// moved, so `{self.name}` works on a `String` field behind `&self`. Calls,
-/// method calls and macro calls produce temporaries, which are consumed: an
-/// owned `Rendered` or `String` returned by a helper is moved into the tree
-/// rather than cloned.
+/// Places (`{name}`, `{self.title}`, `{row.cells[0]}`) are **borrowed**
+/// (`ToDynamic::to_dynamic(&(expr))`), never moved, so `{self.name}` works on a
+/// `String` field behind `&self`. Calls, method calls and macro calls produce
+/// temporaries, which are consumed (`ToDynamic::into_dynamic(expr)`): an owned
+/// `Rendered` or `String` returned by a helper is moved into the tree rather
+/// than copied. Short text (up to 30 bytes, every 64-bit number) is stored
+/// without a heap allocation.
 ///
 /// ```
 /// use liveview_core::{html, Raw};
@@ -81,6 +83,7 @@ use syn::LitStr;
 /// `key = &item.slug` to borrow a `String`), so the client keeps per-item DOM
 /// state across reorders and the diff sends only the entries that changed.
 /// `if`s and `match`es inside the body become nested templates of each entry.
+/// The loop follows Rust's `for`: iterate over `&self.items` to borrow a field.
 ///
 /// ```
 /// use liveview_core::html;
@@ -123,6 +126,25 @@ use syn::LitStr;
 /// use liveview_core::html;
 /// let n = 1;
 /// assert_eq!(html!("{{n}} is {n}").to_html(), "{n} is 1");
+/// ```
+///
+/// # Statics and fingerprints
+///
+/// Every template — the top level, each branch, each loop body, each case — is
+/// a `static Statics` holding its literal parts and a fingerprint: the 64-bit
+/// FNV-1a hash of the parts and of the shape of the holes (which are
+/// expressions, conditionals, lists, and the fingerprints of their nested
+/// templates). It depends on nothing but the template text, so it is the same
+/// on every build, and two templates with equal fingerprints are
+/// interchangeable.
+///
+/// ```
+/// use liveview_core::html;
+/// let on = true;
+/// let r = html!("<p>{#if on}yes {1}{:else}no{/if}</p>");
+/// assert_eq!(r.statics().parts(), &["<p>", "</p>"]);
+/// let liveview_core::Dynamic::Nested(branch) = &r.dynamics()[0] else { unreachable!() };
+/// assert_eq!(branch.statics().parts(), &["yes ", ""]);
 /// ```
 ///
 /// # Compile errors
@@ -186,5 +208,5 @@ fn compile(src: &str, span: proc_macro2::Span) -> Result<proc_macro2::TokenStrea
     let pieces = lex::lex(src)?;
     let pieces = context::check(src, pieces)?;
     let template = tree::build(src, pieces, span)?;
-    Ok(expand::expand(&template))
+    Ok(expand::expand(&template, span))
 }

@@ -16,8 +16,6 @@ mod to_dynamic;
 
 pub use escape::{escape_html, escape_into};
 pub use html::Html;
-#[doc(hidden)]
-pub use to_dynamic::{ByValue, ToDynamicByRef, ToDynamicByValue};
 pub use to_dynamic::{Raw, ToDynamic};
 
 /// The static parts of one template: `parts.len() == holes + 1`.

@@ -7,9 +7,28 @@ use super::{Comprehension, Dynamic, Html, Rendered};
 /// escaped; [`Rendered`] nests; [`Raw`] opts out of escaping.
 ///
 /// `html!` calls this on every `{expr}`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot fill an `html!` hole: it does not implement `ToDynamic`",
+    label = "this value is used in a template",
+    note = "render it as text (`.to_string()`, a `Display` field), nest a template (`html!`), \
+            or implement `liveview_core::ToDynamic` for it"
+)]
 pub trait ToDynamic {
     /// The dynamic this value renders as.
     fn to_dynamic(&self) -> Dynamic;
+
+    /// Consumes the value into the dynamic it renders as.
+    ///
+    /// `html!` calls this instead of [`to_dynamic`](ToDynamic::to_dynamic) on
+    /// temporaries (`{helper()}`, `{format!(…)}`), so types that own their
+    /// content (`String`, `Rendered`, `Html`…) override it to move rather than copy.
+    #[inline]
+    fn into_dynamic(self) -> Dynamic
+    where
+        Self: Sized,
+    {
+        self.to_dynamic()
+    }
 }
 
 /// Trusted HTML inserted without escaping: `{Raw("<b>ok</b>")}`.
@@ -28,6 +47,10 @@ impl ToDynamic for Html {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::Text(self.clone())
     }
+
+    fn into_dynamic(self) -> Dynamic {
+        Dynamic::Text(self)
+    }
 }
 
 impl ToDynamic for str {
@@ -39,6 +62,15 @@ impl ToDynamic for str {
 impl ToDynamic for String {
     fn to_dynamic(&self) -> Dynamic {
         self.as_str().to_dynamic()
+    }
+
+    /// Reuses the string's buffer when it has nothing to escape.
+    fn into_dynamic(self) -> Dynamic {
+        if self.bytes().any(|b| replacement(b).is_some()) {
+            Dynamic::Text(Html::escape(&self))
+        } else {
+            Dynamic::Text(Html::from_escaped(self))
+        }
     }
 }
 
@@ -102,17 +134,29 @@ impl ToDynamic for Rendered {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::Nested(self.clone())
     }
+
+    fn into_dynamic(self) -> Dynamic {
+        Dynamic::Nested(self)
+    }
 }
 
 impl ToDynamic for Comprehension {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::List(self.clone())
     }
+
+    fn into_dynamic(self) -> Dynamic {
+        Dynamic::List(self)
+    }
 }
 
 impl ToDynamic for Dynamic {
     fn to_dynamic(&self) -> Dynamic {
         self.clone()
+    }
+
+    fn into_dynamic(self) -> Dynamic {
+        self
     }
 }
 
@@ -121,6 +165,13 @@ impl<T: ToDynamic> ToDynamic for Option<T> {
     fn to_dynamic(&self) -> Dynamic {
         match self {
             Some(v) => v.to_dynamic(),
+            None => Dynamic::empty(),
+        }
+    }
+
+    fn into_dynamic(self) -> Dynamic {
+        match self {
+            Some(v) => v.into_dynamic(),
             None => Dynamic::empty(),
         }
     }
@@ -150,82 +201,6 @@ impl<T: ToDynamic + ?Sized> ToDynamic for std::rc::Rc<T> {
     }
 }
 
-/// Holds the value of a `{call()}` hole so that `html!` can consume it.
-///
-/// Method resolution picks [`ToDynamicByValue`] (which takes the wrapper by
-/// value) for the owned types listed there, and falls back to
-/// [`ToDynamicByRef`] — plain [`ToDynamic`] — for every other type. Not a public API.
-#[doc(hidden)]
-pub struct ByValue<T>(pub T);
-
-/// Conversion of an owned temporary into a dynamic without cloning it. Not a public API.
-#[doc(hidden)]
-pub trait ToDynamicByValue {
-    /// Consumes the value into a dynamic.
-    fn __lv_to_dynamic(self) -> Dynamic;
-}
-
-/// The fallback: converts through [`ToDynamic`] by reference. Not a public API.
-#[doc(hidden)]
-pub trait ToDynamicByRef {
-    /// Converts the value into a dynamic.
-    fn __lv_to_dynamic(&self) -> Dynamic;
-}
-
-impl<T: ToDynamic> ToDynamicByRef for ByValue<T> {
-    #[inline]
-    fn __lv_to_dynamic(&self) -> Dynamic {
-        self.0.to_dynamic()
-    }
-}
-
-impl ToDynamicByValue for ByValue<Rendered> {
-    #[inline]
-    fn __lv_to_dynamic(self) -> Dynamic {
-        Dynamic::Nested(self.0)
-    }
-}
-
-impl ToDynamicByValue for ByValue<Option<Rendered>> {
-    #[inline]
-    fn __lv_to_dynamic(self) -> Dynamic {
-        self.0.map_or_else(Dynamic::empty, Dynamic::Nested)
-    }
-}
-
-impl ToDynamicByValue for ByValue<Comprehension> {
-    #[inline]
-    fn __lv_to_dynamic(self) -> Dynamic {
-        Dynamic::List(self.0)
-    }
-}
-
-impl ToDynamicByValue for ByValue<Dynamic> {
-    #[inline]
-    fn __lv_to_dynamic(self) -> Dynamic {
-        self.0
-    }
-}
-
-impl ToDynamicByValue for ByValue<Html> {
-    #[inline]
-    fn __lv_to_dynamic(self) -> Dynamic {
-        Dynamic::Text(self.0)
-    }
-}
-
-impl ToDynamicByValue for ByValue<String> {
-    /// Reuses the string's buffer when it has nothing to escape.
-    #[inline]
-    fn __lv_to_dynamic(self) -> Dynamic {
-        if self.0.bytes().any(|b| replacement(b).is_some()) {
-            Dynamic::Text(Html::escape(&self.0))
-        } else {
-            Dynamic::Text(Html::from_escaped(self.0))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,8 +227,8 @@ mod tests {
         assert_eq!(text(std::sync::Arc::<str>::from(s).to_dynamic()), want);
         assert_eq!(text('<'.to_dynamic()), "&lt;");
         assert_eq!(text('é'.to_dynamic()), "é");
-        assert_eq!(text(ByValue(s.to_owned()).__lv_to_dynamic()), want);
-        assert_eq!(text(ByValue("plain".to_owned()).__lv_to_dynamic()), "plain");
+        assert_eq!(text(s.to_owned().into_dynamic()), want);
+        assert_eq!(text("plain".to_owned().into_dynamic()), "plain");
     }
 
     #[test]
@@ -280,27 +255,15 @@ mod tests {
         assert_eq!(text(Html::escape("<").to_dynamic()), "&lt;");
         let r = html!("<p>{1}</p>");
         assert_eq!(r.to_dynamic(), Dynamic::Nested(r.clone()));
+        assert_eq!(r.clone().into_dynamic(), Dynamic::Nested(r.clone()));
+        assert_eq!(Some(r.clone()).into_dynamic(), Dynamic::Nested(r.clone()));
+        assert_eq!((None::<Rendered>).into_dynamic(), Dynamic::empty());
         assert_eq!(
-            ByValue(r.clone()).__lv_to_dynamic(),
-            Dynamic::Nested(r.clone())
-        );
-        assert_eq!(
-            ByValue(Some(r.clone())).__lv_to_dynamic(),
-            Dynamic::Nested(r.clone())
-        );
-        assert_eq!(
-            ByValue(None::<Rendered>).__lv_to_dynamic(),
-            Dynamic::empty()
-        );
-        assert_eq!(
-            ByValue(Html::raw("<x>")).__lv_to_dynamic(),
+            Html::raw("<x>").into_dynamic(),
             Dynamic::Text(Html::raw("<x>"))
         );
-        assert_eq!(
-            ByValue(Dynamic::empty()).__lv_to_dynamic(),
-            Dynamic::empty()
-        );
-        // Types without a by-value impl fall back to `ToDynamic` by reference.
-        assert_eq!(text(ByValue(42u8).__lv_to_dynamic()), "42");
+        assert_eq!(Dynamic::empty().into_dynamic(), Dynamic::empty());
+        // Types without an override of `into_dynamic` go through `to_dynamic`.
+        assert_eq!(text(42u8.into_dynamic()), "42");
     }
 }
