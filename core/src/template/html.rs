@@ -9,6 +9,17 @@ use super::escape::{escape_into, replacement};
 /// (every 64-bit integer, most labels and class names).
 const INLINE: usize = 30;
 
+/// How many bytes escaping adds for each byte value.
+const EXTRA: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'&' as usize] = 4; // &amp;
+    t[b'<' as usize] = 3; // &lt;
+    t[b'>' as usize] = 3; // &gt;
+    t[b'"' as usize] = 5; // &quot;
+    t[b'\'' as usize] = 4; // &#39;
+    t
+};
+
 /// An escaped HTML fragment: the content of a text dynamic.
 ///
 /// It can only be built by escaping ([`Html::escape`]) or by an explicit raw
@@ -49,32 +60,38 @@ impl Html {
     pub fn escape(text: &str) -> Html {
         let extra: usize = text
             .bytes()
-            .map(|b| replacement(b).map_or(0, |r| r.len() - 1))
+            .map(|b| usize::from(EXTRA[usize::from(b)]))
             .sum();
-        let len = text.len() + extra;
         if extra == 0 {
             return Html::from_escaped_str(text);
         }
-        if len <= INLINE {
-            let mut buf = [0u8; INLINE];
-            let mut at = 0;
-            for b in text.bytes() {
-                let piece = match replacement(b) {
-                    Some(r) => r.as_bytes(),
-                    None => std::slice::from_ref(&b),
-                };
-                buf[at..at + piece.len()].copy_from_slice(piece);
-                at += piece.len();
-            }
-            // Whole characters were copied and ASCII entities inserted between them: valid UTF-8.
-            return Html(Repr::Inline {
-                len: len as u8,
-                buf,
-            });
+        let len = text.len() + extra;
+        if len > INLINE {
+            let mut out = String::with_capacity(len);
+            escape_into(text, &mut out);
+            return Html(Repr::Heap(out));
         }
-        let mut out = String::with_capacity(len);
-        escape_into(text, &mut out);
-        Html(Repr::Heap(out))
+        let mut buf = [0u8; INLINE];
+        let mut at = 0;
+        let mut put = |piece: &[u8]| {
+            buf[at..at + piece.len()].copy_from_slice(piece);
+            at += piece.len();
+        };
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if let Some(r) = replacement(b) {
+                put(&bytes[start..i]);
+                put(r.as_bytes());
+                start = i + 1;
+            }
+        }
+        put(&bytes[start..]);
+        // Runs of the text cut only at ASCII bytes, and ASCII entities: valid UTF-8.
+        Html(Repr::Inline {
+            len: len as u8,
+            buf,
+        })
     }
 
     /// Trusted HTML, inserted verbatim. Never pass user input here.
@@ -125,20 +142,35 @@ impl Html {
     }
 
     /// The decimal digits of an integer, without any allocation for 64-bit values.
-    pub(crate) fn from_int(negative: bool, mut magnitude: u128) -> Html {
+    pub(crate) fn from_int(negative: bool, magnitude: u128) -> Html {
         let mut digits = [0u8; 40];
         let mut at = digits.len();
-        loop {
+        let mut push = |d: u8| {
             at -= 1;
-            digits[at] = b'0' + (magnitude % 10) as u8;
-            magnitude /= 10;
-            if magnitude == 0 {
-                break;
+            digits[at] = d;
+        };
+        match u64::try_from(magnitude) {
+            // The common case: 64-bit division is much cheaper than 128-bit.
+            Ok(mut m) => loop {
+                push(b'0' + (m % 10) as u8);
+                m /= 10;
+                if m == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut m = magnitude;
+                loop {
+                    push(b'0' + (m % 10) as u8);
+                    m /= 10;
+                    if m == 0 {
+                        break;
+                    }
+                }
             }
         }
         if negative {
-            at -= 1;
-            digits[at] = b'-';
+            push(b'-');
         }
         // ASCII digits and sign.
         Html::from_escaped_str(std::str::from_utf8(&digits[at..]).unwrap_or_default())
@@ -282,12 +314,27 @@ mod tests {
         assert_eq!(format!("{a} {a:?}"), "same \"same\"");
     }
 
+    #[test]
+    fn extra_lengths_match_the_replacements() {
+        for b in 0..=255u8 {
+            let want = replacement(b).map_or(0, |r| r.len() - 1);
+            assert_eq!(usize::from(EXTRA[usize::from(b)]), want, "byte {b}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
         fn escape_matches_escape_html(s in "[a-zé<>&\"' →]{0,40}") {
             let (ours, reference) = (Html::escape(&s), escape_html(&s));
             prop_assert_eq!(ours.as_str(), reference.as_ref());
+        }
+
+        #[test]
+        fn integers_match_display(v in any::<i64>(), w in any::<u128>()) {
+            let (a, b) = (Html::from_int(v < 0, i128::from(v).unsigned_abs()), Html::from_int(false, w));
+            prop_assert_eq!(a.as_str(), v.to_string());
+            prop_assert_eq!(b.as_str(), w.to_string());
         }
     }
 }
