@@ -436,3 +436,12 @@ fn else_if_let_and_match_inside_for() {
         .collect();
     assert_eq!(arms, vec![&["", ""][..], &["-"][..], &["big"][..]]);
 }
+
+#[test]
+fn braces_and_quotes_inside_expressions() {
+    let (a, b) = (1, "<b>");
+    let r =
+        html!(r#"<p>{format!("{}-{}}}", a, b)}|{['}', '\''].len()}|{ {let n = a + 1; n} }</p>"#);
+    assert_eq!(r.to_html(), "<p>1-&lt;b&gt;}|2|2</p>");
+    assert_eq!(r.statics().parts(), &["<p>", "|", "|", "</p>"]);
+}

@@ -321,8 +321,8 @@ fn skip_char(src: &str, i: usize) -> Option<usize> {
     let mut chars = rest.char_indices();
     match chars.next()? {
         (_, '\\') => {
-            // An escape: runs to the next `'`.
-            rest[1..].find('\'').map(|p| i + 1 + p)
+            // An escape (`'\''`, `'\n'`, `'\u{7d}'`): skip the escaped character, then find the `'`.
+            rest.get(2..)?.find('\'').map(|p| i + 2 + p)
         }
         (_, c) => {
             let after = c.len_utf8();
@@ -406,6 +406,10 @@ mod tests {
             vec![(TagKind::Expr, "x::<'a>()".into())]
         );
         assert_eq!(tags("{ 'é' }"), vec![(TagKind::Expr, "'é'".into())]);
+        assert_eq!(
+            tags(r"{ f('\'', '}') }"),
+            vec![(TagKind::Expr, r"f('\'', '}')".into())]
+        );
         assert_eq!(
             tags("{::std::f()}"),
             vec![(TagKind::Expr, "::std::f()".into())]

@@ -122,6 +122,11 @@ use syn::LitStr;
 ///
 /// # Literal braces: `{{` and `}}`
 ///
+/// Outside holes, `{{` is a literal `{` and `}}` a literal `}`; a lone `}` is an
+/// error. Inside a hole, braces and string or char literals of the Rust code are
+/// followed, so `{format!("{}!", name)}` and `{items.iter().map(|i| { i.len() }).sum::<usize>()}`
+/// work; a block expression needs a space after the opening brace: `{ {…} }`.
+///
 /// ```
 /// use liveview_core::html;
 /// let n = 1;
