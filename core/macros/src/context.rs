@@ -39,7 +39,7 @@ impl Tracker {
             let c = b[i];
             self.state = match std::mem::replace(&mut self.state, State::Data) {
                 State::Data => {
-                    if text[i..].starts_with("<!--") {
+                    if b[i..].starts_with(b"<!--") {
                         i += 4;
                         self.state = State::Comment;
                         continue;
@@ -94,7 +94,7 @@ impl Tracker {
                     }
                 }
                 State::Comment => {
-                    if text[i..].starts_with("-->") {
+                    if b[i..].starts_with(b"-->") {
                         i += 3;
                         self.state = State::Data;
                         continue;
@@ -246,6 +246,8 @@ mod tests {
         assert!(run("<p>{x}</p><script></script >{y}").is_ok());
         assert!(run("<!-- <script> -->{x}").is_ok());
         assert!(run("<div title=\"<script>\">{x}</div>").is_ok());
+        assert!(run("é<p>ü{x}</p>→<!-- ü -->{y}").is_ok());
+        assert!(run("<p>ü</p><script>é{x}</script>").is_err());
     }
 
     #[test]

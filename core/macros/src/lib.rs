@@ -215,3 +215,29 @@ fn compile(src: &str, span: proc_macro2::Span) -> Result<proc_macro2::TokenStrea
     let template = tree::build(src, pieces, span)?;
     Ok(expand::expand(&template, span))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::compile;
+    use proc_macro2::Span;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text either compiles or gives an error: never a panic.
+        #[test]
+        fn arbitrary_templates_never_panic(src in r#"([<>/{}#:a-z "'=é\n]|\{#if |\{:else|\{/if\}|\{#for x in |\{#match |\{:case |<script>|</style>){0,40}"#) {
+            let _ = compile(&src, Span::call_site());
+        }
+
+        /// Text without braces is one static part, equal to the text.
+        #[test]
+        fn brace_free_text_is_one_static(src in "[^{}]{0,60}") {
+            let pieces = crate::context::check(&src, crate::lex::lex(&src).unwrap()).unwrap();
+            let t = crate::tree::build(&src, pieces, Span::call_site()).unwrap();
+            prop_assert_eq!(t.parts, vec![src.clone()]);
+            prop_assert!(t.holes.is_empty());
+        }
+    }
+}
