@@ -445,3 +445,17 @@ fn braces_and_quotes_inside_expressions() {
     assert_eq!(r.to_html(), "<p>1-&lt;b&gt;}|2|2</p>");
     assert_eq!(r.statics().parts(), &["<p>", "|", "|", "</p>"]);
 }
+
+#[test]
+fn conditionals_inside_attribute_values() {
+    let (active, id) = (true, 4);
+    let r = html!(r#"<a class="tab {#if active}tab-active{/if}" href=/t/{{x}} id={id}>x</a>"#);
+    assert_eq!(
+        r.to_html(),
+        r#"<a class="tab tab-active" href=/t/{x} id="4">x</a>"#
+    );
+    assert_eq!(
+        r.statics().parts(),
+        &[r#"<a class="tab "#, r#"" href=/t/{x} id=""#, r#"">x</a>"#]
+    );
+}

@@ -20,6 +20,8 @@ enum State {
         quote: char,
         raw: Option<&'static str>,
     },
+    /// Inside an unquoted attribute value (`href=/a/b`).
+    Unquoted { raw: Option<&'static str> },
     /// Inside `<!-- … -->`.
     Comment,
     /// Inside the content of `<script>` or `<style>`.
@@ -78,10 +80,19 @@ impl Tracker {
                         raw,
                     },
                     c if c.is_ascii_whitespace() => State::InTag { after_eq, raw },
+                    _ if after_eq => State::Unquoted { raw },
                     _ => State::InTag {
                         after_eq: false,
                         raw,
                     },
+                },
+                State::Unquoted { raw } => match c {
+                    b'>' => raw.map_or(State::Data, State::RawText),
+                    c if c.is_ascii_whitespace() => State::InTag {
+                        after_eq: false,
+                        raw,
+                    },
+                    _ => State::Unquoted { raw },
                 },
                 State::Quoted { quote, raw } => {
                     if c as char == quote {
@@ -155,6 +166,15 @@ pub(crate) fn check(src: &str, pieces: Vec<Piece>) -> Result<Vec<Piece>, Error> 
                             location(src, tag.pos),
                         )));
                     }
+                    if let State::Unquoted { .. } = t.state {
+                        return Err(Error(format!(
+                            "`{}` at {} is inside an unquoted attribute value; put the value in \
+                             quotes (`attr=\"…{}\"`): escaping only protects quoted values",
+                            quote_piece(&tag.source),
+                            location(src, tag.pos),
+                            quote_piece(&tag.source),
+                        )));
+                    }
                     if let State::InTag { after_eq: true, .. } = t.state {
                         if tag.kind != TagKind::Expr {
                             return Err(Error(format!(
@@ -198,7 +218,7 @@ pub(crate) fn check(src: &str, pieces: Vec<Piece>) -> Result<Vec<Piece>, Error> 
 impl Tracker {
     fn raw(&self) -> Option<&'static str> {
         match self.state {
-            State::InTag { raw, .. } | State::Quoted { raw, .. } => raw,
+            State::InTag { raw, .. } | State::Quoted { raw, .. } | State::Unquoted { raw } => raw,
             _ => None,
         }
     }
@@ -264,6 +284,12 @@ mod tests {
             text_of(&run("<a href=\"{u}\" x='{y}'>a={t}</a>").unwrap()),
             "<a href=\"{u}\" x='{y}'>a={t}</a>"
         );
+        assert_eq!(
+            text_of(&run("<a href=/x id={i}>").unwrap()),
+            "<a href=/x id=\"{i}\">"
+        );
+        let e = run("<a href=/t/{id}>").unwrap_err().0;
+        assert!(e.contains("inside an unquoted attribute value"), "{e}");
         let e = run("<a class={#if a}x{/if}>").unwrap_err().0;
         assert!(e.contains("unquoted attribute value"), "{e}");
     }

@@ -53,8 +53,10 @@ use syn::LitStr;
 /// );
 /// ```
 ///
-/// An expression used as an unquoted attribute value (`<input value={v}>`) is
-/// quoted for you (`value="…"`), since escaping only protects quoted values.
+/// An expression used as a whole unquoted attribute value (`<input value={v}>`)
+/// is quoted for you (`value="…"`), since escaping only protects quoted values;
+/// a hole in the middle of an unquoted value (`href=/u/{id}`) is a compile
+/// error asking for quotes.
 ///
 /// # Conditionals: `{#if}` … `{:else if}` … `{:else}` … `{/if}`
 ///
@@ -157,8 +159,8 @@ use syn::LitStr;
 /// Mistakes are reported at compile time, pointing at the literal and quoting
 /// the offending piece with its line and column in the template: an unclosed
 /// `{`, an unmatched `}`, unbalanced blocks (`{#if}` without `{/if}`, a stray
-/// `{/for}` or `{:else}`, `{:case}` outside `{#match}`), and Rust that does not
-/// parse. Dynamics inside the content of `<script>` or `<style>` (any case) are
+/// `{/for}` or `{:else}`, `{:case}` outside `{#match}`), Rust that does not
+/// parse, and a hole inside an unquoted attribute value. Dynamics inside the content of `<script>` or `<style>` (any case) are
 /// **refused for safety**: HTML escaping does not make a value safe inside
 /// JavaScript or CSS. Pass data through an attribute instead, and write `{{`/`}}`
 /// for the braces of scripts and style sheets.
