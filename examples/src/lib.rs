@@ -16,6 +16,18 @@ pub mod readme {}
 use liveview_core::protocol::{App, Config, DefaultLayout, Router};
 use std::sync::Arc;
 
+/// Extra `<head>` HTML of the example pages.
+const HEAD: &str = r#"<link rel="icon" href="data:,">
+<style>
+body { font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }
+button { font-size: 1rem; padding: .25rem .75rem; }
+#count, #ticks, #page { font-size: 2rem; font-weight: bold; }
+.error { color: #b00; margin-left: .5rem; }
+table { border-collapse: collapse; }
+td { padding: 0 .5rem; }
+.phx-loading { opacity: .6; }
+</style>"#;
+
 /// Every route of the conformance app, plus the landing page `/`.
 pub fn router() -> Router {
     Router::new()
@@ -38,11 +50,9 @@ pub fn router() -> Router {
 /// ```
 pub fn app(secret: Vec<u8>) -> Arc<App> {
     let mut config = Config::new(secret);
-    // An empty icon: browsers ask for /favicon.ico otherwise, and the 404 shows as a console error.
-    let head = format!(
-        "{}\n<link rel=\"icon\" href=\"data:,\">",
-        DefaultLayout::CLIENT_SCRIPT
-    );
+    // An empty icon (browsers ask for /favicon.ico otherwise, and the 404 shows
+    // as a console error) and a little CSS.
+    let head = format!("{}\n{}", DefaultLayout::CLIENT_SCRIPT, HEAD);
     config.layout = Arc::new(DefaultLayout::new("liveview examples").head(head));
     Arc::new(App::new(router(), config))
 }

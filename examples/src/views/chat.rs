@@ -66,3 +66,36 @@ impl LiveView for Chat {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscribes_when_connected_and_broadcasts_what_is_sent() {
+        assert!(Chat::mount(&Mount::default()).1.is_empty());
+        let (c, cmds) = Chat::mount(&Mount {
+            connected: true,
+            ..Mount::default()
+        });
+        assert_eq!(cmds, vec![Command::Subscribe(TOPIC.into())]);
+        let (c, cmds) = c.handle_event(Event::Send { body: "hi".into() });
+        assert_eq!(
+            cmds,
+            vec![Command::broadcast(TOPIC, Info { body: "hi".into() })]
+        );
+        assert!(
+            c.messages.is_empty(),
+            "the sender appends on the info, like everyone"
+        );
+        let (c, _) = c.handle_info(Info {
+            body: "<i>a</i>".into(),
+        });
+        let (c, _) = c.handle_info(Info { body: "b".into() });
+        let html = c.render().to_html();
+        assert!(
+            html.contains("<li>&lt;i&gt;a&lt;/i&gt;</li><li>b</li>"),
+            "{html}"
+        );
+    }
+}

@@ -44,3 +44,21 @@ impl LiveView for Counter {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inc_and_dec() {
+        let (c, _) = Counter::mount(&Mount::default());
+        let (c, _) = c.handle_event(Event::Inc);
+        let (c, _) = c.handle_event(Event::Inc);
+        let (c, _) = c.handle_event(Event::Dec);
+        assert_eq!(c.count, 1);
+        assert!(c
+            .render()
+            .to_html()
+            .contains(r#"<span id="count">1</span>"#));
+    }
+}

@@ -68,3 +68,42 @@ impl LiveView for Dashboard {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liveview_core::Params;
+
+    fn mount(connected: bool, ms: Option<&str>) -> Update<Dashboard> {
+        let params: Params = ms.map(|m| ("ms", m)).into_iter().collect();
+        Dashboard::mount(&Mount {
+            connected,
+            params,
+            ..Mount::default()
+        })
+    }
+
+    #[test]
+    fn the_timer_starts_only_when_connected() {
+        let (_, cmds) = mount(false, Some("100"));
+        assert!(cmds.is_empty());
+        let (d, cmds) = mount(true, Some("100"));
+        assert_eq!(
+            cmds,
+            vec![Command::repeat(
+                "tick",
+                Duration::from_millis(100),
+                Info::Tick
+            )]
+        );
+        let (d, _) = d.handle_info(Info::Tick);
+        assert_eq!(d.ticks, 1);
+    }
+
+    #[test]
+    fn bad_or_missing_ms_means_one_second() {
+        for ms in [None, Some("0"), Some("x"), Some("-5")] {
+            assert_eq!(mount(false, ms).0.every_ms, 1000, "{ms:?}");
+        }
+    }
+}

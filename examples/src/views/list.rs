@@ -54,3 +54,41 @@ impl LiveView for List {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liveview_core::Params;
+
+    fn mount(n: Option<&str>) -> List {
+        let params: Params = n.map(|n| ("n", n)).into_iter().collect();
+        List::mount(&Mount {
+            params,
+            ..Mount::default()
+        })
+        .0
+    }
+
+    #[test]
+    fn rows_default_to_100_and_are_capped() {
+        assert_eq!(mount(None).rows.len(), 100);
+        assert_eq!(mount(Some("1000")).rows.len(), 1000);
+        assert_eq!(mount(Some("999999999999")).rows.len(), MAX_ROWS);
+        assert_eq!(mount(Some("x")).rows.len(), 100);
+    }
+
+    #[test]
+    fn bump_changes_one_row_and_ignores_rows_out_of_range() {
+        let l = mount(Some("5"));
+        let (l, _) = l.handle_event(Event::Bump { i: 3 });
+        let (l, _) = l.handle_event(Event::Bump { i: 3 });
+        let (l, _) = l.handle_event(Event::Bump { i: 99 });
+        assert_eq!(l.rows, vec![0, 0, 0, 2, 0]);
+        let html = l.render().to_html();
+        assert!(
+            html.contains(r#"<tr id="row-3"><td>3</td><td class="v">2</td>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"phx-click="bump" phx-value-i="4""#));
+    }
+}

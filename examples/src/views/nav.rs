@@ -45,3 +45,23 @@ impl LiveView for Nav {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_set_the_page_and_the_link_points_to_the_next() {
+        let (n, _) = Nav::mount(&Mount::default());
+        let url = Url::parse("/nav?page=4").unwrap();
+        let (n, _) = n.handle_params(&url.query_params(), &url);
+        assert_eq!((n.page, n.mounts), (4, 1));
+        let html = n.render().to_html();
+        assert!(
+            html.contains(r#"href="/nav?page=5" data-phx-link="patch" data-phx-link-state="push""#),
+            "{html}"
+        );
+        let url = Url::parse("/nav").unwrap();
+        assert_eq!(n.handle_params(&url.query_params(), &url).0.page, 1);
+    }
+}
