@@ -1,7 +1,7 @@
 //! # liveview-warp
 //!
 //! The [warp] adapter of liveview: it serves the pages of an
-//! [`App`](liveview_core::protocol::App) (dead render), their WebSocket
+//! [`App`] (dead render), their WebSocket
 //! (`<live_path>/websocket`, one tokio task per socket driving the core's
 //! sans-IO [`SocketMachine`](liveview_core::protocol::SocketMachine)), and the
 //! official Phoenix LiveView client under `/assets/`.
