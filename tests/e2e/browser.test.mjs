@@ -83,7 +83,7 @@ async function connected(page) {
 const text = (page, sel) => page.locator(sel).innerText();
 
 /** Polls `fn` until it returns true; fails with `what` and the last value. */
-async function until(fn, what, ms = 5000) {
+async function until(fn, what, ms = 10000) {
   const end = Date.now() + ms;
   let last;
   while (Date.now() < end) {
@@ -166,14 +166,14 @@ test("/form: validate shows and hides the error; save escapes HTML", async () =>
   const p = await open("/form");
   assert.equal(await p.locator("#name-error").count(), 0);
   await p.fill("#user-name", "ab");
-  await p.waitForSelector("#name-error", { timeout: 5000 });
+  await p.waitForSelector("#name-error", { timeout: 10000 });
   assert.equal(await text(p, "#name-error"), "must be at least 3 characters");
   await p.fill("#user-name", "abc");
-  await p.waitForSelector("#name-error", { state: "detached", timeout: 5000 });
+  await p.waitForSelector("#name-error", { state: "detached", timeout: 10000 });
 
   await p.fill("#user-name", "<b>x</b>");
   await p.click("#save");
-  await p.waitForSelector("#saved", { timeout: 5000 });
+  await p.waitForSelector("#saved", { timeout: 10000 });
   assert.equal(await text(p, "#saved"), "Saved <b>x</b>");
   assert.equal(await p.locator("#saved b").count(), 0, "the name is text, not markup");
   assert.equal(await p.locator("#name-error").count(), 0);
@@ -181,7 +181,7 @@ test("/form: validate shows and hides the error; save escapes HTML", async () =>
 
   await p.fill("#user-name", "ab");
   await p.click("#save");
-  await p.waitForSelector("#saved", { state: "detached", timeout: 5000 });
+  await p.waitForSelector("#saved", { state: "detached", timeout: 10000 });
   assert.equal(await p.locator("#name-error").count(), 1);
   noErrors(p);
 });
@@ -296,7 +296,7 @@ test("reconnect: after the socket drops, the view rejoins and works", async () =
 
   // 1. the client disconnects and connects again
   await p.evaluate(() => window.liveSocket.disconnect());
-  await p.waitForSelector("[data-phx-main]:not(.phx-connected)", { timeout: 5000 });
+  await p.waitForSelector("[data-phx-main]:not(.phx-connected)", { timeout: 10000 });
   await p.evaluate(() => window.liveSocket.connect());
   await connected(p);
   await until(async () => sent(p, "phx_join").length === 2, "a second join");

@@ -203,6 +203,9 @@ fn browser_end_to_end() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
     eprintln!("{stderr}");
+    let log = server::workspace().join("target/e2e-output.log");
+    let _ = std::fs::create_dir_all(log.parent().expect("target/"));
+    let _ = std::fs::write(&log, format!("{stdout}\n{stderr}"));
     // The server must have survived the whole run.
     assert_eq!(
         server::http_status(&server.addr, "/counter"),
