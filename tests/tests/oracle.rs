@@ -24,7 +24,7 @@ mod testgen;
 
 use testgen::{gen_sequence, OwnedExtras, Pool, Rng};
 
-const SEED: u64 = 0x5EED_0F_11FE_u64;
+const SEED: u64 = 0x5EED_0F11_FE00;
 const CASES: usize = 3000;
 const BATCH: usize = 1000;
 
@@ -46,14 +46,29 @@ fn prepare() -> PathBuf {
              Install Node.js; this test never skips."
         ),
     }
-    if !dir.join("node_modules/phoenix_live_view/package.json").exists() {
-        eprintln!("oracle: node_modules missing, running `npm ci` in {}", dir.display());
+    if !dir
+        .join("node_modules/phoenix_live_view/package.json")
+        .exists()
+    {
+        eprintln!(
+            "oracle: node_modules missing, running `npm ci` in {}",
+            dir.display()
+        );
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir)
             .status()
-            .unwrap_or_else(|e| panic!("could not run `npm ci` in {} (is npm on PATH?): {e}", dir.display()));
-        assert!(status.success(), "`npm ci` failed in {} ({status})", dir.display());
+            .unwrap_or_else(|e| {
+                panic!(
+                    "could not run `npm ci` in {} (is npm on PATH?): {e}",
+                    dir.display()
+                )
+            });
+        assert!(
+            status.success(),
+            "`npm ci` failed in {} ({status})",
+            dir.display()
+        );
     }
     dir
 }
@@ -81,13 +96,21 @@ impl Case {
             }
         }
         let html = states.last().expect("non-empty").to_html();
-        Case { messages, html, extras }
+        Case {
+            messages,
+            html,
+            extras,
+        }
     }
 }
 
 fn as_extras(x: &OwnedExtras) -> Extras<'_> {
     let (title, events, reply) = x.parts();
-    Extras { title, events, reply }
+    Extras {
+        title,
+        events,
+        reply,
+    }
 }
 
 /// Runs the oracle CLI over a batch of cases; one result object per case.
@@ -112,8 +135,13 @@ fn run_oracle(dir: &Path, cases: &[Case]) -> Vec<Value> {
         .unwrap_or_else(|e| panic!("could not start `node oracle.mjs`: {e}"));
     let mut stdin = child.stdin.take().expect("piped stdin");
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("node oracle.mjs did not finish");
-    writer.join().expect("stdin writer").expect("writing the cases to node");
+    let out = child
+        .wait_with_output()
+        .expect("node oracle.mjs did not finish");
+    writer
+        .join()
+        .expect("stdin writer")
+        .expect("writing the cases to node");
     assert!(
         out.status.success(),
         "node oracle.mjs failed ({}):\n{}",
@@ -122,31 +150,60 @@ fn run_oracle(dir: &Path, cases: &[Case]) -> Vec<Value> {
     );
     let results: Vec<Value> = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("node oracle.mjs printed invalid JSON ({e})"));
-    assert_eq!(results.len(), cases.len(), "the oracle answered a different number of cases");
+    assert_eq!(
+        results.len(),
+        cases.len(),
+        "the oracle answered a different number of cases"
+    );
     results
 }
 
 /// What is wrong with one result, if anything.
 fn check(case: &Case, result: &Value) -> Option<String> {
     if let Some(err) = result.get("error") {
-        return Some(format!("the client threw at message {}: {}", result["step"], err.as_str().unwrap_or("?")));
+        return Some(format!(
+            "the client threw at message {}: {}",
+            result["step"],
+            err.as_str().unwrap_or("?")
+        ));
     }
-    let html = result.get("html").and_then(Value::as_str).unwrap_or("<no html>");
+    let html = result
+        .get("html")
+        .and_then(Value::as_str)
+        .unwrap_or("<no html>");
     if html != case.html {
-        return Some(format!("final HTML differs:\n  client: {html:?}\n  server: {:?}", case.html));
+        return Some(format!(
+            "final HTML differs:\n  client: {html:?}\n  server: {:?}",
+            case.html
+        ));
     }
-    let steps = result.get("steps").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let steps = result
+        .get("steps")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     if steps.len() != case.extras.len() {
-        return Some(format!("{} steps reported for {} messages", steps.len(), case.extras.len()));
+        return Some(format!(
+            "{} steps reported for {} messages",
+            steps.len(),
+            case.extras.len()
+        ));
     }
     for (i, (s, x)) in steps.iter().zip(&case.extras).enumerate() {
         let title = s.get("title").and_then(Value::as_str);
-        let events: Vec<Value> =
-            x.events.iter().map(|(n, p)| Value::Array(vec![Value::String(n.clone()), p.clone()])).collect();
+        let events: Vec<Value> = x
+            .events
+            .iter()
+            .map(|(n, p)| Value::Array(vec![Value::String(n.clone()), p.clone()]))
+            .collect();
         let reply = s.get("reply").filter(|r| !r.is_null());
-        if title != x.title.as_deref() || s.get("events") != Some(&Value::Array(events)) || reply != x.reply.as_ref()
+        if title != x.title.as_deref()
+            || s.get("events") != Some(&Value::Array(events))
+            || reply != x.reply.as_ref()
         {
-            return Some(format!("message {i}: the client extracted {s} from extras {x:?}"));
+            return Some(format!(
+                "message {i}: the client extracted {s} from extras {x:?}"
+            ));
         }
     }
     None
@@ -184,7 +241,11 @@ fn table_case() -> Case {
     };
     let states = [table(None), table(Some(7)), table(Some(999))];
     let d = diff(&states[0], &states[1], &Extras::default()).expect("a change");
-    assert!(d.len() < 120, "bumping one row of 1000 sent {} bytes: {d}", d.len());
+    assert!(
+        d.len() < 120,
+        "bumping one row of 1000 sent {} bytes: {d}",
+        d.len()
+    );
     Case::from_states(&mut Rng::new(0), &states)
 }
 
@@ -205,18 +266,29 @@ fn the_official_client_renders_our_diffs() {
         let results = run_oracle(&dir, batch);
         for (i, (case, result)) in batch.iter().zip(&results).enumerate() {
             if let Some(why) = check(case, result) {
-                failures.push(format!("case {}: {why}\n  messages: [{}]", b * BATCH + i, case.messages.join(",")));
+                failures.push(format!(
+                    "case {}: {why}\n  messages: [{}]",
+                    b * BATCH + i,
+                    case.messages.join(",")
+                ));
             }
         }
     }
-    println!("oracle: {} cases ({messages} messages) checked against phoenix_live_view 1.2.12", cases.len());
+    println!(
+        "oracle: {} cases ({messages} messages) checked against phoenix_live_view 1.2.12",
+        cases.len()
+    );
     if !failures.is_empty() {
         let shown: Vec<&String> = failures.iter().take(5).collect();
         panic!(
             "{} of {} cases disagree with the official client; first ones:\n{}",
             failures.len(),
             cases.len(),
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n\n")
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n")
         );
     }
 }

@@ -85,7 +85,7 @@ pub fn extract(diff: Value) -> Result<(Value, DiffExtras), MergeError> {
             kind(&diff)
         )));
     };
-    let reply = d.remove("r").filter(|r| truthy(r));
+    let reply = d.remove("r").filter(truthy);
     let title = d.remove("t");
     let events = match d.remove("e") {
         None => Vec::new(),

@@ -212,6 +212,9 @@ fn write_full_list(out: &mut String, c: &Comprehension) {
 /// dynamics lists of the same statics.
 fn diff_members(out: &mut String, prev: &[Dynamic], next: &[Dynamic], first: &mut bool) {
     for (i, (p, n)) in prev.iter().zip(next).enumerate() {
+        if same_text(p, n) {
+            continue;
+        }
         let mark = out.len();
         let was_first = *first;
         sep(out, first);
@@ -221,6 +224,12 @@ fn diff_members(out: &mut String, prev: &[Dynamic], next: &[Dynamic], first: &mu
             *first = was_first;
         }
     }
+}
+
+/// Both are the same text (the cheap, common "unchanged" case).
+#[inline]
+fn same_text(prev: &Dynamic, next: &Dynamic) -> bool {
+    matches!((prev, next), (Dynamic::Text(a), Dynamic::Text(b)) if a == b)
 }
 
 /// Writes the diff of one slot; returns `false` (leaving garbage for the
@@ -251,6 +260,10 @@ fn diff_dynamic(out: &mut String, prev: &Dynamic, next: &Dynamic) -> bool {
 
 /// Writes `"i":{changed slots}` for an entry that stayed at index `i`, or nothing.
 fn diff_entry_in_place(out: &mut String, i: usize, prev: &Entry, next: &Entry, first: &mut bool) {
+    // Most entries of a big list are unchanged text: skip them without writing anything.
+    if prev.dynamics.iter().zip(&next.dynamics).all(|(p, n)| same_text(p, n)) {
+        return;
+    }
     let mark = out.len();
     let was_first = *first;
     sep(out, first);

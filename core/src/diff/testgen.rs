@@ -105,7 +105,7 @@ impl Pool {
     }
 
     fn any(&self, rng: &mut Rng) -> &'static Statics {
-        *rng.pick(&self.templates)
+        self.templates[rng.below(self.templates.len())]
     }
 
     /// Another template with as many holes as `s`, if the pool has one.
@@ -119,7 +119,7 @@ impl Pool {
         if same.is_empty() {
             None
         } else {
-            Some(*rng.pick(&same))
+            Some(same[rng.below(same.len())])
         }
     }
 }
