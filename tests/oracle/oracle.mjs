@@ -5,14 +5,15 @@
 //
 // stdin: a JSON array of cases; a case is [joinRendered, diff1, diff2, …].
 // stdout: a JSON array with one result per case, in order:
-//   {"html": <final HTML>, "steps": [{"title", "events", "reply"}, …]}   or
+//   {"html": <final HTML>, "steps": [{"title", "events", "reply", "html"}, …]}   or
 //   {"error": <what the client threw>, "step": <index of the failing message>}
 //
 // Each case is played as the client does (View.onJoin / View.update minus the
 // DOM): the join through Rendered.extract + new Rendered + toString, every diff
 // through extract + mergeDiff + toString. "html" is then a fresh toString of
 // the merged tree with the client's render bookkeeping and data-phx-*
-// attributes removed, i.e. the inner HTML of the LiveView container.
+// attributes removed, i.e. the inner HTML of the LiveView container; each
+// step's "html" is the same, taken right after that message was applied.
 import { pathToFileURL } from "node:url";
 import { ensureOracle } from "./make_oracle.mjs";
 
@@ -53,18 +54,18 @@ function play(messages) {
   let step = 0;
   try {
     const joined = Rendered.extract(clone(messages[0]));
-    steps.push(extras(joined));
     const rendered = new Rendered(VIEW_ID, joined.diff);
     rendered.toString(null);
+    steps.push({ ...extras(joined), html: freshHTML(rendered) });
     for (step = 1; step < messages.length; step++) {
       const x = Rendered.extract(clone(messages[step]));
-      steps.push(extras(x));
       rendered.mergeDiff(x.diff);
       if (rendered.isComponentOnlyDiff(x.diff)) {
         rendered.componentCIDs(x.diff).forEach((cid) => rendered.componentToString(cid));
       } else {
         rendered.toString(rendered.componentCIDs(x.diff));
       }
+      steps.push({ ...extras(x), html: freshHTML(rendered) });
     }
     step = messages.length;
     return { html: freshHTML(rendered), steps };

@@ -3,7 +3,9 @@
 //! played through the official `phoenix_live_view` 1.2.12 client code
 //! (`tests/oracle/oracle.mjs`, which runs the shipped bundle's `Rendered`
 //! class in Node). For every case the client must throw nothing and end on
-//! exactly `Rendered::to_html()` of the last state, with the same extras.
+//! exactly `Rendered::to_html()` of the last state; after every message its
+//! HTML must be that of the state the message encodes, and the extras it
+//! extracts (title, events, reply) must be the ones sent.
 //!
 //! Needs `node` (and `npm`, the first time) on PATH; fails loudly otherwise.
 
@@ -79,20 +81,25 @@ struct Case {
     html: String,
     /// (title, events, reply) per message.
     extras: Vec<OwnedExtras>,
+    /// The HTML of the state each message brings the client to.
+    htmls: Vec<String>,
 }
 
 impl Case {
     fn from_states(rng: &mut Rng, states: &[Rendered]) -> Case {
         let mut messages = Vec::new();
         let mut extras = Vec::new();
+        let mut htmls = Vec::new();
         let x = OwnedExtras::random(rng);
         messages.push(full(&states[0], &as_extras(&x)));
         extras.push(x);
+        htmls.push(states[0].to_html());
         for w in states.windows(2) {
             let x = OwnedExtras::random(rng);
             if let Some(d) = diff(&w[0], &w[1], &as_extras(&x)) {
                 messages.push(d);
                 extras.push(x);
+                htmls.push(w[1].to_html());
             }
         }
         let html = states.last().expect("non-empty").to_html();
@@ -100,6 +107,7 @@ impl Case {
             messages,
             html,
             extras,
+            htmls,
         }
     }
 }
@@ -189,7 +197,13 @@ fn check(case: &Case, result: &Value) -> Option<String> {
             case.extras.len()
         ));
     }
-    for (i, (s, x)) in steps.iter().zip(&case.extras).enumerate() {
+    for (i, ((s, x), want)) in steps.iter().zip(&case.extras).zip(&case.htmls).enumerate() {
+        let got = s.get("html").and_then(Value::as_str).unwrap_or("<no html>");
+        if got != want {
+            return Some(format!(
+                "after message {i} the HTML differs:\n  client: {got:?}\n  server: {want:?}"
+            ));
+        }
         let title = s.get("title").and_then(Value::as_str);
         let events: Vec<Value> = x
             .events
