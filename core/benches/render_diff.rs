@@ -65,6 +65,20 @@ fn render_skeleton(rows: &[u64]) -> Rendered {
     Rendered::new(&TABLE, vec![Dynamic::List(c)])
 }
 
+/// `render` with the text of every hole cloned from precomputed strings:
+/// the same allocations as `render`, without number formatting.
+fn render_preformatted(rows: &[u64], texts: &[Dynamic]) -> Rendered {
+    let mut c = Comprehension::with_capacity(&ROW, rows.len());
+    for (i, v) in rows.iter().enumerate() {
+        let t = texts[i].clone();
+        c.push(
+            Some(EntryKey::from(i)),
+            vec![t.clone(), t.clone(), texts[*v as usize].clone(), t],
+        );
+    }
+    Rendered::new(&TABLE, vec![Dynamic::List(c)])
+}
+
 /// CPU time of this thread in ns (Linux), which a loaded machine distorts less than wall time.
 fn thread_cpu_ns() -> Option<u64> {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
@@ -103,15 +117,19 @@ fn bench(c: &mut Criterion) {
             d.len(),
             join.len()
         );
-        if let (Some(rd), Some(df), Some(r), Some(sk)) = (
+        let texts: Vec<Dynamic> = (0..n).map(|i| i.to_dynamic()).collect();
+        if let (Some(rd), Some(df), Some(r), Some(pf), Some(sk), Some(fl)) = (
             cpu_time_per_call(|| diff(&prev, &render(&after), &none)),
             cpu_time_per_call(|| diff(&prev, &next, &none)),
             cpu_time_per_call(|| render(&after)),
+            cpu_time_per_call(|| render_preformatted(&after, &texts)),
             cpu_time_per_call(|| render_skeleton(&after)),
+            cpu_time_per_call(|| full(&next, &none)),
         ) {
             println!(
                 "list n={n}: CPU time per call: render+diff {rd:.1} µs, diff {df:.1} µs, \
-                 render {r:.1} µs (of which tree without text {sk:.1} µs)"
+                 render {r:.1} µs (same without number formatting {pf:.1} µs, \
+                 without any text {sk:.1} µs), full {fl:.1} µs"
             );
         }
 

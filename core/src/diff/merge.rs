@@ -433,7 +433,59 @@ fn kind(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// JSON trees made of the protocol's keys, so that merges get deep.
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (0u64..4).prop_map(Value::from),
+            "[a-c<]{0,2}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("0".to_owned()),
+                        Just("1".to_owned()),
+                        Just("s".to_owned()),
+                        Just("k".to_owned()),
+                        Just("kc".to_owned()),
+                        Just("km".to_owned()),
+                        Just("r".to_owned()),
+                        Just("e".to_owned()),
+                        Just("t".to_owned()),
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Arbitrary input gives a result or an explained error, never a panic.
+        #[test]
+        fn never_panics(join in arb_json(), diffs in prop::collection::vec(arb_json(), 0..4)) {
+            let explained = |e: MergeError| !e.message().is_empty();
+            match Client::join(join) {
+                Err(e) => prop_assert!(explained(e)),
+                Ok(mut c) => {
+                    for d in diffs {
+                        if let Err(e) = c.to_html() { prop_assert!(explained(e)); }
+                        if let Err(e) = c.apply(d) { prop_assert!(explained(e)); }
+                    }
+                    if let Err(e) = c.to_html() { prop_assert!(explained(e)); }
+                }
+            }
+        }
+    }
 
     fn joined(v: Value) -> Client {
         Client::join(v).unwrap()
