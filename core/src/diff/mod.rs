@@ -261,7 +261,12 @@ fn diff_dynamic(out: &mut String, prev: &Dynamic, next: &Dynamic) -> bool {
 /// Writes `"i":{changed slots}` for an entry that stayed at index `i`, or nothing.
 fn diff_entry_in_place(out: &mut String, i: usize, prev: &Entry, next: &Entry, first: &mut bool) {
     // Most entries of a big list are unchanged text: skip them without writing anything.
-    if prev.dynamics.iter().zip(&next.dynamics).all(|(p, n)| same_text(p, n)) {
+    if prev
+        .dynamics
+        .iter()
+        .zip(&next.dynamics)
+        .all(|(p, n)| same_text(p, n))
+    {
         return;
     }
     let mark = out.len();
@@ -285,47 +290,45 @@ fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bo
     out.push_str("{\"k\":{");
     let mut first = true;
     let mut moved = false;
-    // Fast path: every entry that has a predecessor at its index keeps its key
-    // (always true for unkeyed lists): no pairing table needed.
-    let positional = old.iter().zip(new).all(|(o, n)| o.key == n.key);
-    if positional {
-        for (i, e) in new.iter().enumerate() {
-            match old.get(i) {
-                Some(o) => diff_entry_in_place(out, i, o, e, &mut first),
-                None => {
-                    sep(out, &mut first);
-                    write_index_key(out, i);
-                    write_full_entry(out, &e.dynamics);
+    // Entries that keep their key at their index (all of them in an unkeyed
+    // list, most of them usually) are diffed in place; `pair_entries` pairs
+    // those the same way, so the pairing table is only built from the first
+    // entry whose key changed.
+    let common = old.len().min(new.len());
+    let mut i = 0;
+    while i < common && old[i].key == new[i].key {
+        diff_entry_in_place(out, i, &old[i], &new[i], &mut first);
+        i += 1;
+    }
+    let pairs = if i < common {
+        pair_entries(old, new)
+    } else {
+        Vec::new()
+    };
+    for (i, e) in new.iter().enumerate().skip(i) {
+        match pairs.get(i).copied().flatten() {
+            Some(j) if j == i => diff_entry_in_place(out, i, &old[j], e, &mut first),
+            Some(j) => {
+                moved = true;
+                sep(out, &mut first);
+                write_index_key(out, i);
+                let mark = out.len();
+                out.push('[');
+                write_usize(out, j);
+                out.push_str(",{");
+                let mut inner_first = true;
+                diff_members(out, &old[j].dynamics, &e.dynamics, &mut inner_first);
+                if inner_first {
+                    out.truncate(mark);
+                    write_usize(out, j);
+                } else {
+                    out.push_str("}]");
                 }
             }
-        }
-    } else {
-        let pairs = pair_entries(old, new);
-        for (i, e) in new.iter().enumerate() {
-            match pairs[i] {
-                Some(j) if j == i => diff_entry_in_place(out, i, &old[j], e, &mut first),
-                Some(j) => {
-                    moved = true;
-                    sep(out, &mut first);
-                    write_index_key(out, i);
-                    let mark = out.len();
-                    out.push('[');
-                    write_usize(out, j);
-                    out.push_str(",{");
-                    let mut inner_first = true;
-                    diff_members(out, &old[j].dynamics, &e.dynamics, &mut inner_first);
-                    if inner_first {
-                        out.truncate(mark);
-                        write_usize(out, j);
-                    } else {
-                        out.push_str("}]");
-                    }
-                }
-                None => {
-                    sep(out, &mut first);
-                    write_index_key(out, i);
-                    write_full_entry(out, &e.dynamics);
-                }
+            None => {
+                sep(out, &mut first);
+                write_index_key(out, i);
+                write_full_entry(out, &e.dynamics);
             }
         }
     }
