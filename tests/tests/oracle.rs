@@ -11,6 +11,7 @@
 
 use liveview_core::diff::{diff, full, Extras};
 use liveview_core::template::{Comprehension, Dynamic, EntryKey, Html, Rendered, Statics};
+use liveview_core::CLIENT_VERSION;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,12 +49,9 @@ fn prepare() -> PathBuf {
              Install Node.js; this test never skips."
         ),
     }
-    if !dir
-        .join("node_modules/phoenix_live_view/package.json")
-        .exists()
-    {
+    if installed_version(&dir).as_deref() != Some(CLIENT_VERSION) {
         eprintln!(
-            "oracle: node_modules missing, running `npm ci` in {}",
+            "oracle: installing phoenix_live_view {CLIENT_VERSION} with `npm ci` in {}",
             dir.display()
         );
         let status = Command::new("npm")
@@ -71,8 +69,21 @@ fn prepare() -> PathBuf {
             "`npm ci` failed in {} ({status})",
             dir.display()
         );
+        assert_eq!(
+            installed_version(&dir).as_deref(),
+            Some(CLIENT_VERSION),
+            "`npm ci` did not install phoenix_live_view {CLIENT_VERSION}"
+        );
     }
     dir
+}
+
+/// The version of `phoenix_live_view` in `dir/node_modules`, if any.
+fn installed_version(dir: &Path) -> Option<String> {
+    let pkg =
+        std::fs::read_to_string(dir.join("node_modules/phoenix_live_view/package.json")).ok()?;
+    let pkg: Value = serde_json::from_str(&pkg).ok()?;
+    pkg.get("version")?.as_str().map(str::to_owned)
 }
 
 /// One case: the messages the client receives and what it must end on.
@@ -289,7 +300,7 @@ fn the_official_client_renders_our_diffs() {
         }
     }
     println!(
-        "oracle: {} cases ({messages} messages) checked against phoenix_live_view 1.2.12",
+        "oracle: {} cases ({messages} messages) checked against phoenix_live_view {CLIENT_VERSION}",
         cases.len()
     );
     if !failures.is_empty() {
