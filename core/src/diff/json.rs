@@ -87,25 +87,60 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
     }
 }
 
+/// `"0":` … `"9":`, four bytes each.
+const SMALL_KEYS: &str = r#""0":"1":"2":"3":"4":"5":"6":"7":"8":"9":"#;
+
+/// `00` … `99`, two bytes each.
+const DIGIT_PAIRS: &str = concat!(
+    "00010203040506070809",
+    "10111213141516171819",
+    "20212223242526272829",
+    "30313233343536373839",
+    "40414243444546474849",
+    "50515253545556575859",
+    "60616263646566676869",
+    "70717273747576777879",
+    "80818283848586878889",
+    "90919293949596979899",
+);
+
 /// Appends a non-negative integer.
-pub(crate) fn write_usize(out: &mut String, mut n: usize) {
+pub(crate) fn write_usize(out: &mut String, n: usize) {
+    if n < 100 {
+        let s = if n < 10 {
+            &DIGIT_PAIRS[2 * n + 1..2 * n + 2]
+        } else {
+            &DIGIT_PAIRS[2 * n..2 * n + 2]
+        };
+        out.push_str(s);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    let mut n = n;
+    while n >= 100 {
+        let pair = 2 * (n % 100);
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS.as_bytes()[pair..pair + 2]);
+    }
+    if n >= 10 {
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS.as_bytes()[2 * n..2 * n + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// Appends `"n":` (an object key that is an index).
 pub(crate) fn write_index_key(out: &mut String, n: usize) {
+    if n < 10 {
+        out.push_str(&SMALL_KEYS[4 * n..4 * n + 4]);
+        return;
+    }
     out.push('"');
     write_usize(out, n);
     out.push_str("\":");
@@ -150,10 +185,13 @@ mod tests {
         write_value(&mut out, &v);
         assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), v);
         let mut out = String::new();
-        for n in [0, 7, 10, 1000, usize::MAX] {
+        for n in (0..12_000).chain([99_999, 100_000, 1 << 40, usize::MAX - 1, usize::MAX]) {
             out.clear();
             write_usize(&mut out, n);
             assert_eq!(out, n.to_string());
+            out.clear();
+            write_index_key(&mut out, n);
+            assert_eq!(out, format!("\"{n}\":"));
         }
     }
 }
