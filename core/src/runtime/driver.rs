@@ -1,6 +1,6 @@
 //! The driver of one view. (Skeleton: the runtime work fills the bodies.)
 
-use super::{InputError, Joined, JoinInput, Navigation, Reply};
+use super::{InputError, JoinInput, Joined, Navigation, Reply};
 use crate::event::ClientEvent;
 use crate::time::Time;
 use crate::view::{LiveView, Url};
@@ -25,7 +25,12 @@ impl<V: LiveView> ViewDriver<V> {
         todo!()
     }
     /// A pub/sub message.
-    pub fn handle_pubsub(&mut self, _now: Time, _topic: &str, _payload: &Value) -> Result<(), InputError> {
+    pub fn handle_pubsub(
+        &mut self,
+        _now: Time,
+        _topic: &str,
+        _payload: &Value,
+    ) -> Result<(), InputError> {
         todo!()
     }
     /// The state.
