@@ -68,7 +68,7 @@ fn describe(u: &Unexpected<'_>) -> &'static str {
         Unexpected::Bool(_) => "a boolean",
         Unexpected::Unsigned(_) | Unexpected::Signed(_) | Unexpected::Float(_) => "a number",
         Unexpected::Char(_) => "a character",
-        Unexpected::Str(s) if s.is_empty() => "an empty string",
+        Unexpected::Str("") => "an empty string",
         Unexpected::Str(_) => "a string",
         Unexpected::Bytes(_) => "bytes",
         Unexpected::Unit => "null",
