@@ -26,7 +26,7 @@ enum Op {
         topic: String,
         info: Option<Info>,
     },
-    /// Advance the clock by this many ms and call `handle_timeout`.
+    /// Advance the clock by this many µs and call `handle_timeout`.
     Advance(u64),
     /// A client live patch.
     Patch(u32),
@@ -139,9 +139,10 @@ fn op(allow_exit: bool) -> impl Strategy<Value = Op> {
         2 => info_strategy(2).prop_map(Op::Info),
         2 => (prop::sample::select(&TOPICS[..]), prop::option::weighted(0.9, info_strategy(1)))
             .prop_map(|(t, info)| Op::Pubsub { topic: t.into(), info }),
-        3 => (0u64..40).prop_map(Op::Advance),
+        2 => (0u64..40).prop_map(|ms| Op::Advance(ms * 1000)),
+        1 => (0u64..40_000).prop_map(Op::Advance),
         1 => (0u32..5).prop_map(Op::Patch),
-        1 => Just(if allow_exit { Op::Stop } else { Op::Advance(0) }),
+        1 => Just(if allow_exit { Op::Stop } else { Op::Advance(1) }),
     ]
 }
 
@@ -426,13 +427,13 @@ impl Checker {
         match topic {
             Some(t) => {
                 let r = d.handle_pubsub(
-                    Time::from_millis(self.now / 1000),
+                    Time::from_micros(self.now),
                     t,
                     &serde_json::to_value(&info).unwrap(),
                 );
                 prop_assert_eq!(r.is_err(), d.is_ended());
             }
-            None => d.handle_info(Time::from_millis(self.now / 1000), info),
+            None => d.handle_info(Time::from_micros(self.now), info),
         }
         if accepted {
             self.sent.push(id);
@@ -472,8 +473,8 @@ fn run_ops(connected: bool, ops: Vec<Op>) -> Result<ViewDriver<Probe>, TestCaseE
                 );
                 c.after_call(Call::Enqueue, &d)?;
             }
-            Op::Advance(ms) => {
-                c.now += ms * 1000;
+            Op::Advance(us) => {
+                c.now += us;
                 d.handle_timeout(t(&c));
                 c.after_call(Call::Timeout, &d)?;
             }
