@@ -34,6 +34,11 @@
 //!   views that do not care need nothing; declare `_target: Vec<String>` or an
 //!   `_unused_name: Option<String>` field to read them.
 //!
+//! Two things to know when writing the types: an unchecked checkbox is not
+//! sent at all, so give `bool` fields `#[serde(default)]`; and
+//! `#[serde(flatten)]` or `#[serde(untagged)]` make serde buffer the values
+//! first, which loses the string-to-number leniency inside them.
+//!
 //! Errors ([`DecodeError`]) name the event and, for a bad field, its path and
 //! the expected type; they never repeat a value the client sent (a form may
 //! hold a password) nor list the view's other events.

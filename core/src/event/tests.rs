@@ -743,3 +743,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn unchecked_checkboxes_need_a_default() {
+    #[derive(Debug, PartialEq, Deserialize)]
+    enum E {
+        #[serde(rename = "save")]
+        Save {
+            #[serde(default)]
+            agree: bool,
+            #[serde(default)]
+            news: bool,
+        },
+    }
+    let ev = ClientEvent::form("save", "agree=on");
+    assert_eq!(
+        decode::<E>(&ev),
+        Ok(E::Save {
+            agree: true,
+            news: false
+        })
+    );
+}
