@@ -127,7 +127,7 @@ pub const MAX_PATCH_HOPS: usize = 8;
 /// ```
 /// use liveview_core::event::ClientEvent;
 /// use liveview_core::runtime::{JoinInput, Output, ViewDriver};
-/// use liveview_core::{Command, LiveView, Mount, Rendered, Statics, Time, ToDynamic, Update, Url};
+/// use liveview_core::{html, Command, LiveView, Mount, Rendered, Time, Update, Url};
 /// use serde::{Deserialize, Serialize};
 /// use serde_json::json;
 /// use std::time::Duration;
@@ -140,8 +140,6 @@ pub const MAX_PATCH_HOPS: usize = 8;
 ///
 /// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 /// enum Info { Tick, Doubled }
-///
-/// static COUNT: Statics = Statics::new(&["<span id=\"count\">", "</span>"], 0xC0);
 ///
 /// impl LiveView for Counter {
 ///     type Event = Event;
@@ -164,7 +162,7 @@ pub const MAX_PATCH_HOPS: usize = 8;
 ///         }
 ///     }
 ///     fn render(&self) -> Rendered {
-///         Rendered::new(&COUNT, vec![self.count.to_dynamic()])
+///         html!(r#"<span id="count">{self.count}</span>"#)
 ///     }
 /// }
 ///
