@@ -127,7 +127,39 @@ fn client_event() -> impl Strategy<Value = ClientEvent> {
             "lv:clear-flash",
             json!({"key": "info"})
         )),
+        (
+            prop::sample::select(vec!["bump", "noop", "lv:clear-flash", "x"]),
+            any_json()
+        )
+            .prop_map(|(name, v)| ClientEvent::json("hook", name, v)),
+        (
+            prop::sample::select(vec!["bump", "noop"]),
+            "[a-z\\[\\]=&%0-9]{0,40}"
+        )
+            .prop_map(|(name, form)| ClientEvent::form(name, form)),
     ]
+}
+
+/// Any JSON value (bounded).
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| json!(f)),
+        "[a-z0-9 ]{0,6}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop::sample::select(vec!["id", "key", "value", "x"]),
+                inner,
+                0..4
+            )
+            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
 }
 
 fn op(allow_exit: bool) -> impl Strategy<Value = Op> {
