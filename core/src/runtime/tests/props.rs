@@ -2,6 +2,7 @@
 //! chains), pub/sub messages, time advances and stops.
 
 use super::*;
+use crate::diff::merge::Client;
 use proptest::prelude::*;
 use std::collections::HashMap;
 
@@ -205,6 +206,8 @@ struct Checker {
     subscribed: HashMap<String, i32>,
     /// Broadcasts to deliver back as pub/sub messages.
     mailbox: Vec<(String, Value)>,
+    /// The official client's merge model, fed the join and every diff (Invariant 5).
+    client: Client,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -218,8 +221,9 @@ enum Call {
 }
 
 impl Checker {
-    fn new(connected: bool) -> Checker {
+    fn new(connected: bool, joined: &Joined) -> Checker {
         Checker {
+            client: Client::join(serde_json::from_str(&joined.rendered).unwrap()).unwrap(),
             connected,
             now: 0,
             call: 0,
@@ -234,6 +238,13 @@ impl Checker {
     }
 
     fn marker(&mut self, diff: &str) -> Result<(), TestCaseError> {
+        let merged = self.client.apply(serde_json::from_str(diff).unwrap());
+        prop_assert!(
+            merged.is_ok(),
+            "the client cannot merge {}: {:?}",
+            diff,
+            merged
+        );
         let v = parse(diff);
         if let Some(Value::String(m)) = v.get("0") {
             let n: u64 = m
@@ -425,6 +436,15 @@ impl Checker {
             prop_assert!(*n == 0 || *n == 1, "unbalanced subscription {}: {}", t, n);
             prop_assert_eq!(*n == 1, d.subscriptions().contains(t));
         }
+        // Invariant 5: the merged diffs are the latest render.
+        if !d.is_ended() {
+            let html = self.client.to_html().unwrap();
+            prop_assert_eq!(&html, &d.render_html());
+            if let Some(state) = d.state() {
+                prop_assert_eq!(&html, &state.render().to_html());
+                take_seen();
+            }
+        }
         Ok(())
     }
 
@@ -476,8 +496,8 @@ impl Checker {
 
 fn run_ops(connected: bool, ops: Vec<Op>) -> Result<ViewDriver<Probe>, TestCaseError> {
     take_seen();
-    let (mut d, _) = join_at("/probe", connected, vec![]);
-    let mut c = Checker::new(connected);
+    let (mut d, joined) = join_at("/probe", connected, vec![]);
+    let mut c = Checker::new(connected, &joined);
     take_seen();
     let t = |c: &Checker| Time::from_micros(c.now);
     for op in ops {
@@ -533,6 +553,12 @@ fn run_ops(connected: bool, ops: Vec<Op>) -> Result<ViewDriver<Probe>, TestCaseE
             c.drain(&mut d)?;
         }
     }
+    // Invariant 5 at the end: a fresh full render shows what the merged diffs show.
+    if !d.is_ended() {
+        let fresh = Client::join(serde_json::from_str(&d.render_full()).unwrap()).unwrap();
+        prop_assert_eq!(fresh.to_html().unwrap(), c.client.to_html().unwrap());
+        take_seen();
+    }
     // Invariant 4 at the end: stop leaves nothing behind.
     d.stop();
     c.after_call(Call::Enqueue, &d)?;
@@ -550,7 +576,7 @@ fn run_ops(connected: bool, ops: Vec<Op>) -> Result<ViewDriver<Probe>, TestCaseE
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// Invariants 1–4 over random connected runs (navigation and stop included).
+    /// Invariants 1–5 over random connected runs (navigation and stop included).
     #[test]
     fn connected_runs_keep_the_invariants(ops in prop::collection::vec(op(true), 1..40)) {
         run_ops(true, ops)?;
