@@ -398,13 +398,13 @@ fn pair_entries(old: &Comprehension, new: &Comprehension) -> Vec<Option<usize>> 
             }
         }
     }
-    for i in 0..new.len() {
-        if pairs[i].is_some() {
+    for (i, pair) in pairs.iter_mut().enumerate() {
+        if pair.is_some() {
             continue;
         }
         let Some(k) = new.key(i) else { continue };
         if let Some(&j) = head.get(k) {
-            pairs[i] = Some(j);
+            *pair = Some(j);
             if next_same[j] == usize::MAX {
                 head.remove(k);
             } else {
