@@ -50,6 +50,19 @@
 //! made for another container id is refused with `{"reason":"stale"}`. Either
 //! way the view is never mounted, and the official client reloads the page.
 //!
+//! A join routes its `redirect` URL (live navigation), else its `url`, else
+//! the URL the page was rendered at (nested/sticky joins carry neither). The
+//! whole app is one live session: a valid session token may mount any route
+//! (as loading that page would); an unroutable URL is refused as `stale`, so
+//! the client reloads and gets the 404 page.
+//!
+//! # Pub/sub
+//!
+//! `Subscribe`/`Unsubscribe` are counted per socket (asked once per topic,
+//! however many views subscribe). `Broadcast` is for the adapter's pub/sub,
+//! which must deliver it to every subscribed socket — this one included —
+//! through [`SocketMachine::handle_pubsub`].
+//!
 //! # Failures
 //!
 //! A view that panics (in any call) is dropped — its subscriptions are
@@ -116,7 +129,8 @@ pub enum SocketOutput {
 /// One joined `lv:<id>` topic.
 struct Channel {
     join_ref: Option<String>,
-    route_id: usize,
+    /// The view type mounted (a live patch must route to the same one).
+    view_name: &'static str,
     view: Box<dyn AnyView>,
     /// The pub/sub topics this view is subscribed to.
     subs: BTreeSet<String>,
@@ -624,7 +638,7 @@ impl SocketMachine {
             self.outbox.error(&r, "stale");
             return;
         };
-        let route_id = route.id();
+        let view_name = route.view_name();
         let flash = match p.get("flash") {
             Some(Value::String(t)) => auth::verify_flash(config, now, t).unwrap_or_default(),
             _ => data.flash,
@@ -681,7 +695,7 @@ impl SocketMachine {
                 self.outbox.reply(&r, Status::Ok, &response);
                 let ch = Channel {
                     join_ref: f.join_ref.clone(),
-                    route_id,
+                    view_name,
                     view,
                     subs: BTreeSet::new(),
                 };
@@ -717,13 +731,13 @@ impl SocketMachine {
                         .error(&r, "live_patch \"url\" is not a valid URL");
                     return;
                 };
-                // A URL of another view: the client live-navigates instead.
+                // A URL of another view type: the client live-navigates instead.
                 if self
                     .app
                     .router
                     .route(url.path())
-                    .map(|(route, _)| route.id())
-                    != Some(ch.route_id)
+                    .map(|(route, _)| route.view_name())
+                    != Some(ch.view_name)
                 {
                     self.outbox
                         .reply(&r, Status::Ok, "{\"link_redirect\":true}");
@@ -1588,6 +1602,21 @@ mod tests {
         assert_eq!(
             out,
             vec![ok("4", "13", &p.topic, json!({"link_redirect": true}))]
+        );
+        // Another route of the same view type is still a patch.
+        let out = frames(&send(
+            &mut m,
+            T0,
+            json!(["4", "15", p.topic, "live_patch", {"url": "http://localhost:4000/users/5"}]),
+        ));
+        assert_eq!(
+            out,
+            vec![ok(
+                "4",
+                "15",
+                &p.topic,
+                json!({"diff": {"url": "/users/5"}})
+            )]
         );
         let out = frames(&send(
             &mut m,

@@ -261,7 +261,12 @@ pub(crate) fn fake_app() -> App {
         "/ticker",
         "/users/:id",
     ] {
-        router = router.live_with(p, "FakeView", fake_join);
+        let name = if p == "/other" {
+            "OtherView"
+        } else {
+            "FakeView"
+        };
+        router = router.live_with(p, name, fake_join);
     }
     App::new(router, Config::new(FAKE_SECRET.as_bytes().to_vec()))
 }
