@@ -2001,5 +2001,116 @@ mod tests {
             let replies = out.iter().filter(|f| f[3] == "phx_reply" && f[1] == rf.to_string().as_str()).count();
             proptest::prop_assert_eq!(replies, 1);
         }
+
+        /// Random sessions of joins, events, leaves, crashes, pub/sub and timers:
+        /// every push gets exactly one reply (none for a stale join_ref), replies
+        /// answer only the push at hand, and pub/sub requests stay balanced
+        /// (subscribe once, unsubscribe once, nothing left after `close`).
+        #[test]
+        fn random_sessions_keep_the_protocol_invariants(
+            ops in proptest::collection::vec((0u8..8, 0usize..3, 0usize..14), 1..40)
+        ) {
+            const URLS: [&str; 6] = ["/counter", "/chat", "/ticker", "/redirect", "/boom", "/patched"];
+            const EVENTS: [&str; 14] = ["inc", "noop", "patch", "navigate", "redirect", "panic", "bad", "send",
+                                        "info", "sub", "unsub", "later_navigate", "later_patch", "zzz"];
+            let app = Arc::new(fake_app());
+            let first = page(&app, "/counter", 0);
+            let pages: Vec<Page> = (0..3u8)
+                .map(|i| {
+                    let id = format!("phx-p{i}");
+                    let session = auth::sign_session(&app.config, T0,
+                        &SessionData { id: id.clone(), url: "/counter".into(), ..Default::default() });
+                    Page { topic: format!("lv:{id}"), id, session, csrf: first.csrf.clone(), cookie: first.cookie.clone() }
+                })
+                .collect();
+            let mut m = connect(&app, &first);
+            let mut current: Vec<Option<String>> = vec![None; 3];
+            let mut balance: BTreeMap<String, i32> = BTreeMap::new();
+            let mut now = T0;
+            for (n, (kind, pi, arg)) in ops.into_iter().enumerate() {
+                let rf = (n + 10).to_string();
+                let p = &pages[pi];
+                let jr = current[pi].clone().unwrap_or_else(|| "999".into());
+                let (frame, expected) = match kind {
+                    0 => (Some(json!([rf, rf, p.topic, "phx_join", join_payload(p, URLS[arg % URLS.len()])])), 1),
+                    1 | 2 => {
+                        let value = json!({"topic": "chat"});
+                        (Some(json!([jr, rf, p.topic, "event", {"type": "click", "event": EVENTS[arg], "value": value}])), 1)
+                    }
+                    3 => (Some(json!([jr, rf, p.topic, "phx_leave", {}])), 1),
+                    4 => {
+                        let expected = if current[pi].is_some() { 0 } else { 1 };
+                        (Some(json!(["0", rf, p.topic, "event", {"type": "click", "event": "inc"}])), expected)
+                    }
+                    5 => (Some(json!([null, rf, "phoenix", "heartbeat", {}])), 1),
+                    6 => {
+                        m.handle_pubsub(now, "chat", &if arg == 0 { json!("panic") } else { json!({"n": arg}) });
+                        (None, 0)
+                    }
+                    _ => {
+                        now = now + Duration::from_millis(300 * arg as u64);
+                        m.handle_timeout(now);
+                        (None, 0)
+                    }
+                };
+                if let Some(f) = &frame {
+                    m.handle_text(now, &f.to_string());
+                }
+                let outs = drain(&mut m);
+                if m.is_closed() {
+                    break;
+                }
+                let mut replies = 0;
+                for o in &outs {
+                    match o {
+                        SocketOutput::Subscribe(t) => *balance.entry(t.clone()).or_default() += 1,
+                        SocketOutput::Unsubscribe(t) => *balance.entry(t.clone()).or_default() -= 1,
+                        SocketOutput::Send(text) => {
+                            let v: Value = serde_json::from_str(text).unwrap();
+                            proptest::prop_assert_eq!(v.as_array().map(Vec::len), Some(5));
+                            let topic = v[2].as_str().unwrap().to_owned();
+                            let idx = pages.iter().position(|p| p.topic == topic);
+                            match v[3].as_str().unwrap() {
+                                "phx_reply" => {
+                                    proptest::prop_assert_eq!(v[1].as_str(), Some(rf.as_str()), "{}", text);
+                                    replies += 1;
+                                    if kind == 0 && v[4]["status"] == "ok" {
+                                        current[idx.unwrap()] = Some(rf.clone());
+                                    }
+                                }
+                                "phx_close" | "phx_error" => {
+                                    let i = idx.unwrap();
+                                    proptest::prop_assert_eq!(v[0].as_str(), v[1].as_str());
+                                    if current[i].as_deref() == v[0].as_str() {
+                                        current[i] = None;
+                                    }
+                                }
+                                "diff" | "live_patch" | "live_redirect" | "redirect" => {
+                                    proptest::prop_assert!(v[1].is_null());
+                                    proptest::prop_assert!(current[idx.unwrap()].is_some());
+                                }
+                                other => proptest::prop_assert!(false, "unexpected event {}", other),
+                            }
+                        }
+                        SocketOutput::Broadcast { .. } => {}
+                        SocketOutput::Close { .. } => proptest::prop_assert!(false, "closed"),
+                    }
+                }
+                proptest::prop_assert_eq!(replies, expected, "op {:?}", (kind, pi, arg));
+                for (t, b) in &balance {
+                    proptest::prop_assert!((0..=1).contains(b), "{} subscribed {} times", t, b);
+                }
+                let counted: usize = m.subscriptions().map(|(_, n)| n).sum();
+                let per_view: usize = m.topics().map(|t| m.view(t).unwrap().subscriptions().len()).sum();
+                proptest::prop_assert_eq!(counted, per_view);
+            }
+            m.close(now);
+            for o in drain(&mut m) {
+                if let SocketOutput::Unsubscribe(t) = o {
+                    *balance.entry(t).or_default() -= 1;
+                }
+            }
+            proptest::prop_assert!(balance.values().all(|b| *b == 0), "{:?}", balance);
+        }
     }
 }

@@ -163,8 +163,10 @@ impl AnyView for FakeView {
                     .as_str()
                     .unwrap_or("")
                     .to_owned();
-                self.subs.push(topic.clone());
-                self.out.push_back(Output::Subscribe(topic));
+                if !self.subs.contains(&topic) {
+                    self.subs.push(topic.clone());
+                    self.out.push_back(Output::Subscribe(topic));
+                }
             }
             "unsub" => {
                 let topic = event_json(&event.value)["topic"]
