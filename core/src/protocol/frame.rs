@@ -146,6 +146,15 @@ fn opt_string(v: Value, err: FrameErrorKind) -> Result<Option<String>, FrameErro
     }
 }
 
+#[derive(serde::Deserialize)]
+struct WellFormed(
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Map<String, Value>,
+);
+
 /// Decodes a text frame of at most `max_bytes` bytes.
 pub fn decode(text: &str, max_bytes: usize) -> Result<ClientFrame, FrameError> {
     if text.len() > max_bytes {
@@ -154,6 +163,17 @@ pub fn decode(text: &str, max_bytes: usize) -> Result<ClientFrame, FrameError> {
             max: max_bytes,
         }));
     }
+    // Fast path: the well-formed shape, straight into its fields.
+    if let Ok(WellFormed(join_ref, reference, topic, event, payload)) = serde_json::from_str(text) {
+        return Ok(ClientFrame {
+            join_ref,
+            reference,
+            topic,
+            event,
+            payload,
+        });
+    }
+    // Slow path: find out what exactly is wrong.
     let value: Value = serde_json::from_str(text)
         .map_err(|e| FrameError::bare(FrameErrorKind::Json(e.to_string())))?;
     let Value::Array(items) = value else {
