@@ -20,6 +20,8 @@ pub mod socket;
 pub mod token;
 
 #[cfg(test)]
+mod real_view_tests;
+#[cfg(test)]
 mod testing;
 
 pub use page::{DefaultLayout, HttpResponse, Layout, PageRequest};

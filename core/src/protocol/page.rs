@@ -19,9 +19,26 @@
 //!   `location` (and its flash in the `__phoenix_flash__` cookie);
 //! * a view that panics while mounting or rendering is a 500 page.
 //!
-//! ```ignore
-//! let resp = app.render_page(now, "/counter", entropy);
+//! ```
+//! use liveview_core::protocol::{App, Config, Router};
+//! use liveview_core::{html, LiveView, Mount, Rendered, Time, Update};
+//!
+//! struct Counter { count: i64 }
+//! impl LiveView for Counter {
+//!     type Event = ();
+//!     type Info = ();
+//!     fn mount(_: &Mount) -> Update<Self> { (Counter { count: 0 }, vec![]) }
+//!     fn render(&self) -> Rendered { html!(r#"<span id="count">{self.count}</span>"#) }
+//! }
+//!
+//! let app = App::new(Router::new().live::<Counter>("/counter"), Config::new(vec![7; 32]));
+//! let entropy = [42u8; 16]; // fresh random bytes per request, from the adapter
+//! let resp = app.render_page(Time::from_millis(1_700_000_000_000), "/counter", entropy);
 //! assert_eq!(resp.status, 200);
+//! assert!(resp.body.contains(r#"data-phx-static=""><span id="count">0</span></div>"#));
+//! assert!(resp.body.contains(r#"<meta name="csrf-token" content=""#));
+//! assert!(resp.header("set-cookie").unwrap().starts_with("_lv_csrf="));
+//! assert_eq!(app.render_page(Time::ZERO, "/nope", entropy).status, 404);
 //! ```
 
 use super::auth::{self, SessionData, CSRF_COOKIE, FLASH_COOKIE};

@@ -5,12 +5,27 @@
 //! Parameters are percent-decoded. Empty segments are ignored, so `/a/` matches
 //! `/a`. Routes are tried in the order they were added; the first match wins.
 //!
-//! ```ignore
+//! ```
 //! use liveview_core::protocol::Router;
-//! let router = Router::new().live::<Counter>("/counter").live::<User>("/users/:id");
+//! use liveview_core::{html, LiveView, Mount, Rendered, Update};
+//!
+//! struct User { id: String }
+//! impl LiveView for User {
+//!     type Event = ();
+//!     type Info = ();
+//!     fn mount(m: &Mount) -> Update<Self> {
+//!         (User { id: m.params.get("id").unwrap_or("").to_owned() }, vec![])
+//!     }
+//!     fn render(&self) -> Rendered {
+//!         html!(r#"<p id="user">{self.id}</p>"#)
+//!     }
+//! }
+//!
+//! let router = Router::new().live::<User>("/users/:id");
 //! let (route, params) = router.route("/users/42").unwrap();
 //! assert_eq!(route.pattern(), "/users/:id");
 //! assert_eq!(params.get("id"), Some("42"));
+//! assert!(router.route("/users").is_none());
 //! ```
 
 use crate::runtime::{AnyView, JoinInput, Joined, Navigation, ViewDriver};
@@ -175,10 +190,7 @@ fn percent_decode(s: &str) -> String {
 fn join_view<V: LiveView>(
     now: Time,
     input: JoinInput,
-) -> Result<(Box<dyn AnyView>, Joined), Navigation>
-where
-    ViewDriver<V>: AnyView,
-{
+) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
     ViewDriver::<V>::join(now, input)
         .map(|(driver, joined)| (Box::new(driver) as Box<dyn AnyView>, joined))
 }
@@ -200,10 +212,7 @@ impl Router {
     /// # Panics
     /// When the pattern is invalid (see [`Router::try_add`]): routes are
     /// program constants, checked once at startup.
-    pub fn live<V: LiveView>(self, pattern: &str) -> Router
-    where
-        ViewDriver<V>: AnyView,
-    {
+    pub fn live<V: LiveView>(self, pattern: &str) -> Router {
         self.live_with(pattern, std::any::type_name::<V>(), join_view::<V>)
     }
 

@@ -26,18 +26,35 @@
 //! acted on: a reply always precedes the `phx_close` that follows it, a
 //! `live_patch` push precedes the reply of the event that caused it.
 //!
-//! ```ignore
-//! let mut m = SocketMachine::new(app.clone(), now, ConnectInfo { query, cookie, origin });
-//! m.handle_text(now, &frame);
+//! ```
+//! use liveview_core::protocol::{App, Config, ConnectInfo, Router, SocketMachine, SocketOutput};
+//! use liveview_core::{html, LiveView, Mount, Rendered, Time, Update};
+//! use std::sync::Arc;
+//!
+//! struct Hello;
+//! impl LiveView for Hello {
+//!     type Event = ();
+//!     type Info = ();
+//!     fn mount(_: &Mount) -> Update<Self> { (Hello, vec![]) }
+//!     fn render(&self) -> Rendered { html!("<p>hello</p>") }
+//! }
+//! let app = Arc::new(App::new(Router::new().live::<Hello>("/"), Config::new(vec![7; 32])));
+//! let now = Time::from_millis(1_700_000_000_000);
+//! let connect = ConnectInfo { query: "_csrf_token=x&vsn=2.0.0".into(), ..Default::default() };
+//! let mut m = SocketMachine::new(app, now, connect);
+//! m.handle_text(now, r#"[null,"1","phoenix","heartbeat",{}]"#);
 //! while let Some(out) = m.poll_output() {
 //!     match out {
-//!         SocketOutput::Send(text) => ws.send(text),
-//!         SocketOutput::Subscribe(t) => pubsub.subscribe(t),
-//!         SocketOutput::Unsubscribe(t) => pubsub.unsubscribe(t),
-//!         SocketOutput::Broadcast { topic, payload } => pubsub.publish(topic, payload),
-//!         SocketOutput::Close { code, reason } => ws.close(code, reason),
+//!         SocketOutput::Send(text) => {
+//!             assert_eq!(text, r#"[null,"1","phoenix","phx_reply",{"status":"ok","response":{}}]"#)
+//!         }
+//!         SocketOutput::Subscribe(_topic) => { /* pubsub.subscribe(topic) */ }
+//!         SocketOutput::Unsubscribe(_topic) => { /* pubsub.unsubscribe(topic) */ }
+//!         SocketOutput::Broadcast { .. } => { /* pubsub.publish(topic, payload) */ }
+//!         SocketOutput::Close { .. } => { /* ws.close(code, reason) */ }
 //!     }
 //! }
+//! assert!(m.poll_timeout().is_some()); // sleep until then, then m.handle_timeout(now)
 //! ```
 //!
 //! # Security
