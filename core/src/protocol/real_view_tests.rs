@@ -15,6 +15,7 @@ static COUNTER: Statics = Statics::new(
     &["<span id=\"count\">", "</span><span id=\"p\">", "</span>"],
     0xC0,
 );
+static TICKS: Statics = Statics::new(&["<span id=\"ticks\">", "</span>"], 0xC2);
 static CHAT: Statics = Statics::new(&["<ul id=\"messages\" data-n=\"", "\">", "</ul>"], 0xC1);
 
 #[derive(Debug)]
@@ -141,12 +142,49 @@ impl LiveView for Chat {
     }
 }
 
+#[derive(Debug)]
+struct Ticker {
+    ticks: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Tick;
+
+impl LiveView for Ticker {
+    type Event = ();
+    type Info = Tick;
+    fn mount(m: &Mount) -> Update<Self> {
+        let cmds = if m.connected {
+            vec![Command::Repeat {
+                key: "t".into(),
+                every: Duration::from_millis(250),
+                info: Tick,
+            }]
+        } else {
+            vec![]
+        };
+        (Ticker { ticks: 0 }, cmds)
+    }
+    fn handle_info(self, _: Tick) -> Update<Self> {
+        (
+            Ticker {
+                ticks: self.ticks + 1,
+            },
+            vec![],
+        )
+    }
+    fn render(&self) -> Rendered {
+        Rendered::new(&TICKS, vec![self.ticks.to_dynamic()])
+    }
+}
+
 const T0: Time = Time::from_millis(1_700_000_000_000);
 
 fn app() -> Arc<App> {
     let router = Router::new()
         .live::<Counter>("/counter")
-        .live::<Chat>("/chat");
+        .live::<Chat>("/chat")
+        .live::<Ticker>("/ticker");
     Arc::new(App::new(router, Config::new(vec![9; 32])))
 }
 
@@ -377,4 +415,46 @@ fn chat_pubsub_across_views_and_close() {
     m.close(T0 + Duration::from_secs(1));
     let outs: Vec<_> = std::iter::from_fn(|| m.poll_output()).collect();
     assert_eq!(outs, vec![SocketOutput::Unsubscribe("chat".into())]);
+}
+
+#[test]
+fn client_live_patch_runs_handle_params() {
+    let app = app();
+    let (p, _) = page(&app, "/counter?page=1", 1, None);
+    let mut m = connect(&app, &p);
+    join(&mut m, &p, "4", "/counter?page=1");
+    let out = frames(&run(
+        &mut m,
+        json!(["4", "5", p.topic, "live_patch", {"url": "http://localhost/counter?page=4"}]),
+    ));
+    assert_eq!(
+        out,
+        vec![
+            json!(["4", "5", p.topic, "phx_reply", {"status": "ok", "response": {"diff": {"1": "4"}}}])
+        ]
+    );
+    let out = frames(&run(
+        &mut m,
+        json!(["4", "6", p.topic, "live_patch", {"url": "http://localhost/chat"}]),
+    ));
+    assert_eq!(out[0][4]["response"], json!({"link_redirect": true}));
+}
+
+#[test]
+fn timers_tick_through_the_socket_and_end_with_it() {
+    let app = app();
+    let (p, body) = page(&app, "/ticker", 1, None);
+    assert!(body.contains(r#"<span id="ticks">0</span>"#));
+    let mut m = connect(&app, &p);
+    join(&mut m, &p, "4", "/ticker");
+    let due = T0 + Duration::from_millis(250);
+    assert_eq!(m.poll_timeout(), Some(due));
+    m.handle_timeout(due);
+    let out = frames(&std::iter::from_fn(|| m.poll_output()).collect::<Vec<_>>());
+    assert_eq!(out, vec![json!(["4", null, p.topic, "diff", {"0": "1"}])]);
+    assert_eq!(m.poll_timeout(), Some(due + Duration::from_millis(250)));
+    assert_eq!(m.view(&p.topic).unwrap().timer_count(), 1);
+    // Leaving ends the timer: only the heartbeat deadline remains.
+    run(&mut m, json!(["4", "5", p.topic, "phx_leave", {}]));
+    assert_eq!(m.poll_timeout(), Some(T0 + app.config.heartbeat_timeout));
 }
