@@ -11,6 +11,14 @@
 //!
 //! [`App`] bundles the router and the configuration; adapters hold one
 //! `Arc<App>` and make one [`SocketMachine`] per connection.
+//!
+//! An adapter needs two entry points:
+//!
+//! * `GET <any routed path>` → [`App::render_request`] (or [`App::render_page`]
+//!   without cookies) with 16 fresh random bytes → an [`HttpResponse`] to write out;
+//! * `GET <live_path>/websocket` (upgrade) → [`SocketMachine::new`] with the
+//!   query, `Cookie` and `Origin` ([`ConnectInfo`]), then feed it frames, pub/sub
+//!   messages and timeouts and carry out its [`SocketOutput`]s.
 
 pub mod auth;
 pub mod frame;

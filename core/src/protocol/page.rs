@@ -13,7 +13,7 @@
 //! * the response sets the HttpOnly cookie `_lv_csrf` (SameSite=Lax, Path=/)
 //!   that the CSRF token is bound to — unless the request already carries one,
 //!   which is then reused so that several tabs share one value (see
-//!   [`auth`](super::auth));
+//!   [`auth`]);
 //! * an unknown path is a 404 page, a URL that does not parse a 400;
 //! * a mount that redirects or navigates (or patches) answers `302` with
 //!   `location` (and its flash in the `__phoenix_flash__` cookie);

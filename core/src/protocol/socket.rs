@@ -62,7 +62,7 @@
 //! The socket's `_csrf_token` query parameter and every join's
 //! `params._csrf_token` must be CSRF tokens of this app, bound to the
 //! `_lv_csrf` cookie when the WebSocket request carried it (see
-//! [`auth`](super::auth)); otherwise joins are refused with
+//! [`auth`]); otherwise joins are refused with
 //! `{"reason":"unauthorized"}`. A session token that is forged, expired or
 //! made for another container id is refused with `{"reason":"stale"}`. Either
 //! way the view is never mounted, and the official client reloads the page.
