@@ -36,7 +36,7 @@ mod socket;
 
 pub use clock::Clock;
 pub use pubsub::{InProcess, PubSub};
-pub use server::{entropy, serve, ServerConfig};
+pub use server::{entropy, serve, serve_listener, ServerConfig};
 
 use liveview_core::protocol::{App, ConnectInfo, HttpResponse};
 use std::sync::Arc;

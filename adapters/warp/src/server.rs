@@ -91,7 +91,10 @@ pub(crate) fn dead_render(app: &App, now: Time, url: &str, cookie: Option<&str>)
 
 /// Binds `addr` and serves `app` with [`crate::routes`] until the process ends.
 ///
-/// Prints the address it listens on (unless `QUIET=1`).
+/// Prints the address it listens on (unless `QUIET=1`). Accepted connections
+/// get `TCP_NODELAY`: a reply followed shortly by a push (a search result, a
+/// chat message) must not wait for the client's delayed ACK. (When you mount
+/// [`crate::routes`] in your own server, set it there too.)
 pub async fn serve(app: Arc<App>, addr: SocketAddr, opts: Options) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
@@ -99,11 +102,34 @@ pub async fn serve(app: Arc<App>, addr: SocketAddr, opts: Options) -> std::io::R
         "listening on http://{local} (pid {})",
         std::process::id()
     ));
-    warp::serve(crate::routes(app, opts))
-        .incoming(listener)
-        .run()
-        .await;
+    serve_listener(listener, app, opts).await;
     Ok(())
+}
+
+/// Serves `app` on an already bound listener, forever (see [`serve`]).
+pub async fn serve_listener(listener: tokio::net::TcpListener, app: Arc<App>, opts: Options) {
+    let service = warp::service(crate::routes(app, opts));
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _peer)) => stream,
+            Err(e) => {
+                // e.g. out of file descriptors: back off instead of spinning
+                crate::log::warn(format_args!("accept failed: {e}"));
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(service.clone());
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            if let Err(e) = builder.serve_connection_with_upgrades(io, service).await {
+                crate::log::info(format_args!("connection ended with an error: {e}"));
+            }
+        });
+    }
 }
 
 #[cfg(test)]
