@@ -23,6 +23,7 @@ pub mod protocol;
 pub mod runtime;
 pub mod template;
 pub mod time;
+pub mod trace;
 pub mod view;
 
 pub use liveview_macros::html;

@@ -1,2 +1,50 @@
-//! The deterministic test harness of liveview.
+//! # liveview-test
+//!
+//! The deterministic test harness of liveview: views are tested without IO,
+//! on a virtual clock, through the same sans-IO driver the server runs, and
+//! recorded sessions can be replayed against new code.
+//!
+//! * [`TestApp`] (alias [`Harness`]) holds a virtual clock starting at
+//!   [`Time::ZERO`](liveview_core::Time::ZERO), an in-memory pub/sub shared by
+//!   every view mounted from it, and optionally a router.
+//! * [`LiveViewTest`] is a handle on one mounted view. It finds elements in the
+//!   view's HTML by CSS selector and sends the events the official client
+//!   would send for them ([`click`](LiveViewTest::click),
+//!   [`submit`](LiveViewTest::submit), [`change`](LiveViewTest::change),
+//!   [`keyup`](LiveViewTest::keyup), [`follow_patch`](LiveViewTest::follow_patch), ...),
+//!   moves time ([`advance`](LiveViewTest::advance)), and shows what the view
+//!   rendered and produced ([`text`](LiveViewTest::text),
+//!   [`pushed_events`](LiveViewTest::pushed_events),
+//!   [`navigations`](LiveViewTest::navigations), ...).
+//! * [`replay`] replays a trace recorded by
+//!   [`Recorder`](liveview_core::trace::Recorder) and reports the first
+//!   [`Divergence`]; [`replay_main`] is the body of a `lv-replay` binary.
+//!
+//! ```ignore
+//! use liveview_test::{TestApp, TestError};
+//!
+//! #[test]
+//! fn counts() -> Result<(), TestError> {
+//!     let app = TestApp::new();
+//!     let view = app.mount_view::<Counter>("/counter")?;
+//!     view.click("#inc")?;
+//!     view.click("#inc")?;
+//!     assert_eq!(view.text("#count")?, "2");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! See the crate's README ("Testing your views") for a complete walkthrough.
 #![warn(missing_docs)]
+
+mod app;
+mod dom;
+mod error;
+mod replay;
+mod routing;
+
+pub use app::{Harness, LiveViewTest, TestApp, SEND_INFO_TOPIC};
+pub use error::TestError;
+pub use replay::{replay, replay_main, replay_with, Divergence, ReplayReport};
+
+pub use liveview_core::trace::{MemorySink, Recorder, TraceOutput, TraceSink};
