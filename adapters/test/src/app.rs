@@ -193,9 +193,7 @@ impl TestApp {
                         .into(),
                 )
             })?;
-            let pattern =
-                routing::pattern(router, &path).ok_or(TestError::NoRoute { path: path.clone() })?;
-            pattern
+            routing::pattern(router, &path).ok_or(TestError::NoRoute { path: path.clone() })?
         };
         let inner = Rc::clone(&self.inner);
         self.mount_with(url, connected, Some(routed), move |now, input| {

@@ -45,6 +45,6 @@ mod routing;
 
 pub use app::{Harness, LiveViewTest, TestApp, SEND_INFO_TOPIC};
 pub use error::TestError;
-pub use replay::{replay, replay_main, replay_with, Divergence, ReplayReport};
+pub use replay::{replay, replay_cli, replay_main, replay_with, Divergence, ReplayReport};
 
 pub use liveview_core::trace::{MemorySink, Recorder, TraceOutput, TraceSink};

@@ -7,6 +7,7 @@ use liveview_core::trace::{parse_trace, NumberedLine, TraceInput, TraceLine, Tra
 use liveview_core::view::Url;
 use liveview_core::Time;
 use std::fmt;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// A successful replay.
@@ -255,32 +256,53 @@ fn expect_result<I: Iterator<Item = NumberedLine>>(
 /// }
 /// ```
 pub fn replay_main(router: Router) -> ExitCode {
-    let files: Vec<String> = std::env::args().skip(1).collect();
-    if files.is_empty() || files.iter().any(|f| f == "-h" || f == "--help") {
-        eprintln!("usage: lv-replay TRACE_FILE...\nReplays liveview traces and reports the first divergence.");
-        return ExitCode::from(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = replay_cli(
+        &router,
+        &args,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    );
+    ExitCode::from(code)
+}
+
+/// What [`replay_main`] does, with the arguments and output streams given:
+/// returns the exit status (0 all traces match, 1 a divergence, 2 usage or IO error).
+pub fn replay_cli(
+    router: &Router,
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    // Write errors on the report streams are ignored: the exit status carries the result.
+    if args.is_empty() || args.iter().any(|f| f == "-h" || f == "--help") {
+        let _ = writeln!(err, "usage: lv-replay TRACE_FILE...\nReplays liveview traces and reports the first divergence.");
+        return 2;
     }
-    for file in &files {
+    for file in args {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("{file}: cannot read: {e}");
-                return ExitCode::from(2);
+                let _ = writeln!(err, "{file}: cannot read: {e}");
+                return 2;
             }
         };
-        match replay(&router, &text) {
-            Ok(r) => println!(
-                "{file}: ok: {} ({}), {} inputs, {} outputs match",
-                r.view.as_deref().unwrap_or("join refused"),
-                r.route,
-                r.inputs,
-                r.outputs.len()
-            ),
+        match replay(router, &text) {
+            Ok(r) => {
+                let _ = writeln!(
+                    out,
+                    "{file}: ok: {} ({}), {} inputs, {} outputs match",
+                    r.view.as_deref().unwrap_or("join refused"),
+                    r.route,
+                    r.inputs,
+                    r.outputs.len()
+                );
+            }
             Err(d) => {
-                eprintln!("{file}: {d}");
-                return ExitCode::from(1);
+                let _ = writeln!(err, "{file}: {d}");
+                return 1;
             }
         }
     }
-    ExitCode::SUCCESS
+    0
 }
