@@ -1,14 +1,15 @@
 //! The test app (virtual clock, pub/sub, router) and the per-view handle.
 
 use crate::dom;
-use crate::routing::{self, JoinResult};
+use crate::routing;
+use crate::typed::{self, Typed};
 use crate::TestError;
 use liveview_core::event::{ClientEvent, EventValue};
 use liveview_core::protocol::Router;
-use liveview_core::runtime::{AnyView, InputError, JoinInput, Navigation, Output, Reply};
+use liveview_core::runtime::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
 use liveview_core::trace::{MemorySink, Recorder, TraceOutput};
 use liveview_core::view::{Flash, Session, Url};
-use liveview_core::{LiveView, Time, ViewDriver};
+use liveview_core::{LiveView, Time};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -61,7 +62,12 @@ struct Slot {
     ended: Option<String>,
     log: Log,
     trace: Option<MemorySink>,
+    typed: Option<Box<dyn Typed>>,
 }
+
+/// What a mount's join function returns: the view, its join reply and,
+/// for views mounted by type, typed access to the driver.
+type Mounted = Result<(Box<dyn AnyView>, Joined, Option<Box<dyn Typed>>), Navigation>;
 
 #[derive(Default)]
 struct Log {
@@ -174,12 +180,16 @@ impl TestApp {
 
     /// Joins a view of type `V` at `url` without a router.
     pub fn mount_view<V: LiveView>(&self, url: &str) -> Result<LiveViewTest, TestError> {
-        self.mount_with(url, true, None, |now, input| join_typed::<V>(now, input))
+        self.mount_with(url, true, None, |now, input| {
+            Ok(join_typed::<V>(now, input))
+        })
     }
 
     /// Dead-renders a view of type `V` at `url` without a router.
     pub fn dead_render_view<V: LiveView>(&self, url: &str) -> Result<LiveViewTest, TestError> {
-        self.mount_with(url, false, None, |now, input| join_typed::<V>(now, input))
+        self.mount_with(url, false, None, |now, input| {
+            Ok(join_typed::<V>(now, input))
+        })
     }
 
     fn mount_routed(&self, url: &str, connected: bool) -> Result<LiveViewTest, TestError> {
@@ -203,7 +213,7 @@ impl TestApp {
                 .as_ref()
                 .and_then(|r| routing::join(r, now, input))
             {
-                Some((_, result)) => Ok(result),
+                Some((_, result)) => Ok(result.map(|(v, j)| (v, j, None))),
                 None => Err(TestError::NoRoute { path }),
             }
         })
@@ -217,7 +227,7 @@ impl TestApp {
         join: F,
     ) -> Result<LiveViewTest, TestError>
     where
-        F: FnOnce(Time, JoinInput) -> Result<JoinResult, TestError>,
+        F: FnOnce(Time, JoinInput) -> Result<Mounted, TestError>,
     {
         let parsed = parse_url(url)?;
         let (now, session, record) = {
@@ -233,12 +243,17 @@ impl TestApp {
         };
         let trace = record.then(MemorySink::new);
         let label = route.clone().unwrap_or_else(|| parsed.path().to_owned());
-        let result = match &trace {
+        let (view, joined, typed) = match &trace {
             Some(sink) => {
                 let mut refused = None;
+                let mut typed = None;
                 let r = Recorder::join(Box::new(sink.clone()), &label, now, input, |now, input| {
                     match join(now, input) {
-                        Ok(r) => r,
+                        Ok(Ok((view, joined, t))) => {
+                            typed = t;
+                            Ok((view, joined))
+                        }
+                        Ok(Err(nav)) => Err(nav),
                         Err(e) => {
                             refused = Some(e);
                             Err(Navigation::Redirect {
@@ -251,11 +266,11 @@ impl TestApp {
                 if let Some(e) = refused {
                     return Err(e);
                 }
-                r.map(|(rec, joined)| (Box::new(rec) as Box<dyn AnyView>, joined))
+                let (rec, joined) = r.map_err(TestError::JoinRedirected)?;
+                (Box::new(rec) as Box<dyn AnyView>, joined, typed)
             }
-            None => join(now, input)?,
+            None => join(now, input)?.map_err(TestError::JoinRedirected)?,
         };
-        let (view, joined) = result.map_err(TestError::JoinRedirected)?;
         let mut log = Log::default();
         log.extras(&joined.rendered);
         log.produced.push(TraceOutput::joined(&joined));
@@ -274,6 +289,7 @@ impl TestApp {
                 ended,
                 log,
                 trace,
+                typed,
             });
             inner.views.len() - 1
         };
@@ -297,12 +313,13 @@ impl TestApp {
         let payload = to_json(info)?;
         let mut inner = self.inner.borrow_mut();
         inner.queue.push_back((topic.to_owned(), payload, None));
-        inner.deliver()
+        inner.deliver()?;
+        inner.advance(Duration::ZERO)
     }
 }
 
-fn join_typed<V: LiveView>(now: Time, input: JoinInput) -> Result<JoinResult, TestError> {
-    Ok(ViewDriver::<V>::join(now, input).map(|(d, j)| (Box::new(d) as Box<dyn AnyView>, j)))
+fn join_typed<V: LiveView>(now: Time, input: JoinInput) -> Mounted {
+    typed::join_with_access::<V>(now, input).map(|(v, j, t)| (v, j, Some(t)))
 }
 
 fn parse_url(url: &str) -> Result<Url, TestError> {
@@ -334,10 +351,13 @@ impl Inner {
         &mut self.views[id]
     }
 
-    /// Drains one view's outputs, then delivers the broadcasts they caused.
+    /// Drains one view's outputs, delivers the broadcasts they caused, then
+    /// runs whatever became due at the current time (infos left over when a
+    /// driver's per-round info budget ran out are due immediately).
     fn settle(&mut self, id: usize) -> Result<(), TestError> {
         self.drain(id);
-        self.deliver()
+        self.deliver()?;
+        self.advance(Duration::ZERO)
     }
 
     fn drain(&mut self, id: usize) {
@@ -438,7 +458,8 @@ impl Inner {
             self.clock = self.clock.max(at);
             let now = self.clock;
             self.slot(id).view.handle_timeout(now);
-            self.settle(id)?;
+            self.drain(id);
+            self.deliver()?;
         }
         self.clock = self.clock.max(target);
         Ok(())
@@ -766,18 +787,30 @@ impl LiveViewTest {
         let mut inner = self.inner.borrow_mut();
         inner.queue.push_back((topic.to_owned(), payload, None));
         inner.deliver()?;
+        inner.advance(Duration::ZERO)?;
         Ok(inner.views[self.id].view.render_html())
     }
 
-    /// Sends the view one of its own infos (as a process message would), to this view only.
+    /// Sends the view one of its own infos (as a process message would), to
+    /// this view only. The view must have been mounted by type
+    /// ([`TestApp::mount_view`]); views found through the router take infos
+    /// only through their subscriptions ([`LiveViewTest::broadcast`]).
     pub fn send_info<I: Serialize>(&self, info: &I) -> Result<String, TestError> {
         self.live()?;
+        if self.with(|s| s.typed.is_none()) {
+            return Err(TestError::Other(
+                "send_info needs a view mounted by type (TestApp::mount_view::<V>); a routed view takes infos \
+                 through its pub/sub subscriptions: use broadcast(topic, info)"
+                    .into(),
+            ));
+        }
         let payload = to_json(info)?;
         let mut inner = self.inner.borrow_mut();
         inner
             .queue
             .push_back((SEND_INFO_TOPIC.to_owned(), payload, Some(self.id)));
         inner.deliver()?;
+        inner.advance(Duration::ZERO)?;
         Ok(inner.views[self.id].view.render_html())
     }
 
@@ -838,9 +871,26 @@ impl LiveViewTest {
         self.with(|s| s.log.title.clone())
     }
 
-    /// The flash carried by the view's last navigation or redirect.
+    /// The view's flash: for a view mounted by type, the driver's current
+    /// flash (`PutFlash`, `ClearFlash`); for a routed view, the flash carried
+    /// by its last navigation or redirect.
     pub fn flash(&self) -> Flash {
-        self.with(|s| s.log.flash.clone())
+        self.with(|s| match (&s.typed, s.log.flash.is_empty()) {
+            (Some(t), true) => t.flash(),
+            _ => s.log.flash.clone(),
+        })
+    }
+
+    /// Runs `f` on the state of a view mounted by type `V`; `None` when the
+    /// view is not a `V` mounted with [`TestApp::mount_view`].
+    ///
+    /// Prefer asserting on the HTML; this is for state the page does not show.
+    pub fn state<V: LiveView, R>(&self, f: impl FnOnce(&V) -> R) -> Option<R> {
+        self.with(|s| {
+            s.typed
+                .as_deref()
+                .and_then(|t| typed::with_state::<V, R>(t, f))
+        })
     }
 
     /// Every navigation the view asked for (patches, navigates, redirects), in order.

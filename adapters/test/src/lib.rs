@@ -42,9 +42,11 @@ mod dom;
 mod error;
 mod replay;
 mod routing;
+mod typed;
 
 pub use app::{Harness, LiveViewTest, TestApp, SEND_INFO_TOPIC};
 pub use error::TestError;
 pub use replay::{replay, replay_cli, replay_main, replay_with, Divergence, ReplayReport};
+pub use typed::{join_typed, TypedView};
 
 pub use liveview_core::trace::{MemorySink, Recorder, TraceOutput, TraceSink};

@@ -8,17 +8,21 @@ use liveview_core::Time;
 pub(crate) type JoinResult = Result<(Box<dyn AnyView>, Joined), Navigation>;
 
 /// The route pattern serving `path`, if any.
-pub(crate) fn pattern(_router: &Router, _path: &str) -> Option<String> {
-    // Filled in once the router's surface lands on main.
-    None
+pub(crate) fn pattern(router: &Router, path: &str) -> Option<String> {
+    router
+        .route(path)
+        .map(|(route, _)| route.pattern().to_owned())
 }
 
-/// Finds the route for `input.url`, fills in its path params and joins its view.
-/// `None` when no route matches.
+/// Finds the route for `input.url`, fills in its path params and joins its
+/// view; returns the route's pattern with the result. `None` when no route
+/// matches.
 pub(crate) fn join(
-    _router: &Router,
-    _now: Time,
-    _input: JoinInput,
+    router: &Router,
+    now: Time,
+    mut input: JoinInput,
 ) -> Option<(String, JoinResult)> {
-    None
+    let (route, params) = router.route(input.url.path())?;
+    input.path_params = params;
+    Some((route.pattern().to_owned(), route.join(now, input)))
 }

@@ -5,7 +5,9 @@ mod common;
 use common::Counter;
 use liveview_core::runtime::AnyView;
 use liveview_core::{html, Command, LiveView, Mount, Rendered, Update, ViewDriver};
-use liveview_test::{replay_with, Divergence, ReplayReport, TestApp, TestError, TraceOutput};
+use liveview_test::{
+    join_typed, replay_with, Divergence, ReplayReport, TestApp, TestError, TraceOutput,
+};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -114,15 +116,6 @@ impl LiveView for Lab {
     }
 }
 
-fn join_lab(
-    now: liveview_core::Time,
-    input: liveview_core::runtime::JoinInput,
-) -> Option<
-    Result<(Box<dyn AnyView>, liveview_core::runtime::Joined), liveview_core::runtime::Navigation>,
-> {
-    Some(ViewDriver::<Lab>::join(now, input).map(|(d, j)| (Box::new(d) as Box<dyn AnyView>, j)))
-}
-
 #[derive(Clone, Debug)]
 enum Step {
     Click(&'static str),
@@ -191,7 +184,7 @@ proptest! {
         prop_assert_eq!(&direct, &recorded);
         prop_assert_eq!(&direct_html, &recorded_html);
         let trace = trace.unwrap();
-        let report: ReplayReport = replay_with(&trace, join_lab).unwrap();
+        let report: ReplayReport = replay_with(&trace, join_typed::<Lab>).unwrap();
         prop_assert_eq!(without_idle(&report.outputs), direct);
         prop_assert_eq!(report.final_html, direct_html);
     }
@@ -206,15 +199,6 @@ fn recorded_counter_session() -> String {
     view.trace().unwrap()
 }
 
-fn join_counter(
-    now: liveview_core::Time,
-    input: liveview_core::runtime::JoinInput,
-) -> Option<
-    Result<(Box<dyn AnyView>, liveview_core::runtime::Joined), liveview_core::runtime::Navigation>,
-> {
-    Some(ViewDriver::<Counter>::join(now, input).map(|(d, j)| (Box::new(d) as Box<dyn AnyView>, j)))
-}
-
 #[test]
 fn an_untouched_trace_replays() {
     let trace = recorded_counter_session();
@@ -222,7 +206,7 @@ fn an_untouched_trace_replays() {
         trace.starts_with(r#"{"trace":"liveview","version":1,"#),
         "{trace}"
     );
-    let report = replay_with(&trace, join_counter).unwrap();
+    let report = replay_with(&trace, join_typed::<Counter>).unwrap();
     assert_eq!(report.inputs, 4);
     assert!(
         report.final_html.contains(r#"<span id="count">5</span>"#),
@@ -247,7 +231,7 @@ fn a_tampered_output_is_reported_at_its_line() {
     let tampered_line = original.replace("\"6\"", "\"7\"");
     let mut tampered: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
     tampered[index] = tampered_line.clone();
-    let err: Divergence = replay_with(&tampered.join("\n"), join_counter).unwrap_err();
+    let err: Divergence = replay_with(&tampered.join("\n"), join_typed::<Counter>).unwrap_err();
     assert_eq!(err.line, index + 1);
     assert_eq!(err.expected, tampered_line);
     assert_eq!(err.actual, original);
@@ -317,13 +301,13 @@ fn truncated_and_corrupt_traces_are_reported() {
         .iter()
         .position(|l| l.starts_with(r#"{"in":"event""#))
         .unwrap();
-    let err = replay_with(&lines[..=cut].join("\n"), join_counter).unwrap_err();
+    let err = replay_with(&lines[..=cut].join("\n"), join_typed::<Counter>).unwrap_err();
     assert_eq!(err.line, cut + 2);
     assert!(err.expected.contains("trace ends here"), "{err}");
     // A line that is not JSON.
     let mut bad: Vec<&str> = lines.clone();
     bad[3] = "{not json";
-    let err = replay_with(&bad.join("\n"), join_counter).unwrap_err();
+    let err = replay_with(&bad.join("\n"), join_typed::<Counter>).unwrap_err();
     assert_eq!(err.line, 4);
     assert!(err.actual.contains("not JSON"), "{err}");
     // No route for the join URL.
