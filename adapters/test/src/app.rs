@@ -30,11 +30,24 @@ const RUNAWAY_LIMIT: usize = 100_000;
 /// Cloning gives another handle to the same app. [`Harness`] is another name
 /// for it.
 ///
-/// ```ignore
+/// ```
+/// use liveview_core::{html, protocol::Router, LiveView, Mount, Rendered, Update};
+/// use liveview_test::TestApp;
+/// # #[derive(Default)] struct Counter { count: i64 }
+/// # #[derive(Debug, serde::Deserialize)] #[serde(rename_all = "snake_case")] enum Ev { Inc }
+/// # impl LiveView for Counter {
+/// #     type Event = Ev;
+/// #     type Info = ();
+/// #     fn mount(_: &Mount) -> Update<Self> { (Counter::default(), vec![]) }
+/// #     fn handle_event(self, _: Ev) -> Update<Self> { (Counter { count: self.count + 1 }, vec![]) }
+/// #     fn render(&self) -> Rendered {
+/// #         html!(r#"<span id="count">{self.count}</span><button id="inc" phx-click="inc">+</button>"#)
+/// #     }
+/// # }
 /// let app = TestApp::with_router(Router::new().live::<Counter>("/counter"));
-/// let view = app.mount("/counter")?;
-/// view.click("#inc")?;
-/// assert_eq!(view.text("#count")?, "1");
+/// let view = app.mount("/counter").unwrap();
+/// view.click("#inc").unwrap();
+/// assert_eq!(view.text("#count").unwrap(), "1");
 /// ```
 #[derive(Clone)]
 pub struct TestApp {

@@ -20,16 +20,42 @@
 //!   [`Recorder`](liveview_core::trace::Recorder) and reports the first
 //!   [`Divergence`]; [`replay_main`] is the body of a `lv-replay` binary.
 //!
-//! ```ignore
+//! ```
+//! use liveview_core::{html, LiveView, Mount, Rendered, Update};
 //! use liveview_test::{TestApp, TestError};
+//! use serde::Deserialize;
 //!
-//! #[test]
-//! fn counts() -> Result<(), TestError> {
+//! #[derive(Default)]
+//! struct Counter { count: i64 }
+//!
+//! #[derive(Debug, Deserialize)]
+//! #[serde(rename_all = "snake_case")]
+//! enum Event { Inc, Add { by: i64 } }
+//!
+//! impl LiveView for Counter {
+//!     type Event = Event;
+//!     type Info = ();
+//!     fn mount(_: &Mount) -> Update<Self> { (Counter::default(), vec![]) }
+//!     fn handle_event(self, e: Event) -> Update<Self> {
+//!         match e {
+//!             Event::Inc => (Counter { count: self.count + 1 }, vec![]),
+//!             Event::Add { by } => (Counter { count: self.count + by }, vec![]),
+//!         }
+//!     }
+//!     fn render(&self) -> Rendered {
+//!         html!(r#"<span id="count">{self.count}</span>
+//! <button id="inc" phx-click="inc">+</button>
+//! <button id="add5" phx-click="add" phx-value-by="5">+5</button>"#)
+//!     }
+//! }
+//!
+//! fn main() -> Result<(), TestError> {
 //!     let app = TestApp::new();
 //!     let view = app.mount_view::<Counter>("/counter")?;
 //!     view.click("#inc")?;
-//!     view.click("#inc")?;
-//!     assert_eq!(view.text("#count")?, "2");
+//!     view.click("#add5")?;
+//!     assert_eq!(view.text("#count")?, "6");
+//!     assert!(view.click("#nope").unwrap_err().to_string().contains("matched no element"));
 //!     Ok(())
 //! }
 //! ```

@@ -3,8 +3,9 @@
 mod common;
 
 use common::*;
+use liveview_core::protocol::Router;
 use liveview_core::runtime::Navigation;
-use liveview_test::{TestApp, TestError, TraceOutput};
+use liveview_test::{replay, replay_cli, TestApp, TestError, TraceOutput};
 use serde_json::json;
 use std::time::Duration;
 
@@ -205,7 +206,7 @@ fn form_validation_and_save_with_nested_names() -> Result<(), TestError> {
     // The input now renders the validated value; submit sends it (FormData of the current HTML).
     view.submit("#user-form", &[])?;
     assert_eq!(view.text("#saved")?, "Saved Ada");
-    view.submit("#user-form", &[("user[name]", "<b>Bo</b>")])?;
+    view.submit("#user-form", &[("user[name]", "Bo")])?;
     assert!(!view.has_element("#saved")?);
     assert!(view.has_element("#name-error")?);
     view.submit("#user-form", &[("user[name]", "<b>Bob</b>")])?;
@@ -329,5 +330,111 @@ fn hooks_and_raw_events_reach_the_view() -> Result<(), TestError> {
     assert!(msg.contains("hook event \"nope\""), "{msg}");
     view.hook_event("add", json!({"by": 2}))?;
     assert_eq!(view.text("#count")?, "2");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- routing
+
+fn router() -> Router {
+    Router::new()
+        .live::<Counter>("/counter")
+        .live::<Nav>("/nav")
+        .live::<Chat>("/chat")
+        .live::<Dashboard>("/dashboard")
+}
+
+#[test]
+fn views_are_found_by_route() -> Result<(), TestError> {
+    let app = TestApp::with_router(router());
+    let counter = app.mount("/counter")?;
+    counter.click("#inc")?;
+    assert_eq!(counter.text("#count")?, "1");
+
+    let nav = app.mount("/nav?page=4")?;
+    assert_eq!(nav.text("#page")?, "4");
+    nav.follow_patch("#next")?;
+    assert_eq!(nav.text("#page")?, "5");
+    // A patch link to another route would remount: the harness says so.
+    let msg = nav.follow_patch("#away").unwrap_err().to_string();
+    assert!(
+        msg.contains("would remount") && msg.contains("/counter"),
+        "{msg}"
+    );
+
+    let dead = app.dead_render("/dashboard?ms=5")?;
+    assert_eq!(dead.timer_count(), 0);
+    assert!(dead.render().contains(r#"<span id="ticks">0</span>"#));
+
+    let msg = app
+        .mount("/nope")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert_eq!(msg, "no live route for \"/nope\"");
+    let msg = counter.send_info(&()).unwrap_err().to_string();
+    assert!(msg.contains("mounted by type"), "{msg}");
+    Ok(())
+}
+
+#[test]
+fn routed_sessions_replay_through_the_router_and_the_cli() -> Result<(), TestError> {
+    let app = TestApp::with_router(router()).record_traces();
+    let alice = app.mount("/chat")?;
+    let bob = app.mount("/chat")?;
+    alice.submit("#chat-form", &[("body", "one")])?;
+    bob.submit("#chat-form", &[("body", "two")])?;
+    let trace = alice.trace().expect("recording is on");
+    assert!(
+        trace.contains(r#""in":"pubsub","at":0,"topic":"chat""#),
+        "{trace}"
+    );
+
+    let report = replay(&router(), &trace).map_err(|d| TestError::Other(d.to_string()))?;
+    assert_eq!(report.route, "/chat");
+    assert_eq!(report.final_html, alice.render());
+
+    let dir = std::env::temp_dir();
+    let good = dir.join(format!("lv-replay-{}-good.jsonl", std::process::id()));
+    let bad = dir.join(format!("lv-replay-{}-bad.jsonl", std::process::id()));
+    std::fs::write(&good, &trace).map_err(|e| TestError::Other(e.to_string()))?;
+    // Tamper with the outputs only (inputs stay as recorded).
+    let tampered: Vec<String> = trace
+        .lines()
+        .map(|l| {
+            if l.starts_with(r#"{"out":"#) {
+                l.replace("\"two\"", "\"2\"")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    assert_ne!(tampered.join("\n"), trace.trim_end());
+    std::fs::write(&bad, tampered.join("\n")).map_err(|e| TestError::Other(e.to_string()))?;
+    let arg = |p: &std::path::Path| p.to_string_lossy().into_owned();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(replay_cli(&router(), &[arg(&good)], &mut out, &mut err), 0);
+    assert!(
+        String::from_utf8_lossy(&out).contains(": ok: "),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(
+        replay_cli(&router(), &[arg(&good), arg(&bad)], &mut out, &mut err),
+        1
+    );
+    let err = String::from_utf8_lossy(&err).into_owned();
+    assert!(
+        err.contains("diverges at line") && err.contains("expected:") && err.contains("actual:"),
+        "{err}"
+    );
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(
+        replay_cli(&router(), &["/no/such/file".to_owned()], &mut out, &mut err),
+        2
+    );
+    assert_eq!(replay_cli(&router(), &[], &mut out, &mut err), 2);
+    let _ = std::fs::remove_file(good);
+    let _ = std::fs::remove_file(bad);
     Ok(())
 }

@@ -77,14 +77,14 @@ impl LiveView for Lab {
         let cmds = match info {
             LabInfo::Tick => {
                 self.ticks += 1;
-                if self.ticks % 3 == 0 {
-                    vec![Command::SendAfter {
+                // Every third tick also schedules a one-shot info.
+                match self.ticks % 3 {
+                    0 => vec![Command::SendAfter {
                         key: "late".into(),
                         after: Duration::from_millis(40),
                         info: LabInfo::Bump(100),
-                    }]
-                } else {
-                    vec![]
+                    }],
+                    _ => vec![],
                 }
             }
             LabInfo::Bump(k) => {
