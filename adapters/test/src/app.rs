@@ -4,6 +4,7 @@ use crate::dom;
 use crate::routing;
 use crate::typed::{self, Typed};
 use crate::TestError;
+use liveview_core::diff::merge::Client;
 use liveview_core::event::{ClientEvent, EventValue};
 use liveview_core::protocol::Router;
 use liveview_core::runtime::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
@@ -91,9 +92,45 @@ struct Log {
     navigations: Vec<Navigation>,
     last_diff: Option<String>,
     hook_reply: Option<Value>,
+    /// The official client's view of the page: the join's rendered tree with
+    /// every diff merged in (a model of `Rendered.mergeDiff`).
+    client: Option<Client>,
+    /// Why the client model could not merge a diff.
+    client_error: Option<String>,
 }
 
 impl Log {
+    /// Starts the client model from the join's rendered JSON.
+    fn joined(&mut self, rendered: &str) {
+        self.extras(rendered);
+        match serde_json::from_str(rendered)
+            .map_err(|e| e.to_string())
+            .and_then(|v| Client::join(v).map_err(|e| e.message().to_owned()))
+        {
+            Ok(c) => self.client = Some(c),
+            Err(e) => self.client_error = Some(format!("the join's rendered JSON: {e}")),
+        }
+    }
+
+    /// A diff sent to the client (reply or push): merged into the client model.
+    fn diff(&mut self, diff: String) {
+        self.extras(&diff);
+        if let Some(client) = self.client.as_mut() {
+            let merged = serde_json::from_str(&diff)
+                .map_err(|e| e.to_string())
+                .and_then(|v| {
+                    client
+                        .apply(v)
+                        .map(drop)
+                        .map_err(|e| e.message().to_owned())
+                });
+            if let Err(e) = merged {
+                self.client_error.get_or_insert(format!("diff {diff}: {e}"));
+            }
+        }
+        self.last_diff = Some(diff);
+    }
+
     /// Reads the top-level extras of a rendered or diff JSON: title, push events, hook reply.
     fn extras(&mut self, json: &str) {
         let Ok(Value::Object(m)) = serde_json::from_str::<Value>(json) else {
@@ -285,7 +322,7 @@ impl TestApp {
             None => join(now, input)?.map_err(TestError::JoinRedirected)?,
         };
         let mut log = Log::default();
-        log.extras(&joined.rendered);
+        log.joined(&joined.rendered);
         log.produced.push(TraceOutput::joined(&joined));
         let mut url = parsed;
         let mut ended = None;
@@ -382,8 +419,7 @@ impl Inner {
             slot.log.produced.push(TraceOutput::polled(Some(&out)));
             match out {
                 Output::Push(diff) => {
-                    slot.log.extras(&diff);
-                    slot.log.last_diff = Some(diff);
+                    slot.log.diff(diff);
                 }
                 Output::Navigate(nav) => {
                     let Slot {
@@ -501,9 +537,49 @@ impl LiveViewTest {
         f(&self.inner.borrow().views[self.id])
     }
 
-    /// The current HTML of the view.
+    /// The current HTML of the view (the server's render).
+    ///
+    /// Every action and inspection that returns a `Result` also checks that
+    /// the client's page — the join's rendered tree with every diff merged in
+    /// as the official client merges them — is exactly this HTML, and fails
+    /// with [`TestError::DiffMismatch`] otherwise.
     pub fn render(&self) -> String {
         self.with(|s| s.view.render_html())
+    }
+
+    /// The current HTML, after checking that the client's merge of every
+    /// diff sent so far gives exactly the server's render (Invariant 5).
+    fn page(&self) -> Result<String, TestError> {
+        self.with(|s| {
+            let server = s.view.render_html();
+            if let Some(e) = &s.log.client_error {
+                return Err(TestError::DiffMismatch {
+                    reason: e.clone(),
+                    server,
+                    client: String::new(),
+                });
+            }
+            let Some(client) = &s.log.client else {
+                return Ok(server);
+            };
+            let client = client.to_html().map_err(|e| TestError::DiffMismatch {
+                reason: format!("the merged tree does not render: {}", e.message()),
+                server: server.clone(),
+                client: String::new(),
+            })?;
+            if client != server {
+                let reason = match &s.log.last_diff {
+                    Some(d) => format!("the pages differ after the diff {d}"),
+                    None => "the pages differ after the join".to_owned(),
+                };
+                return Err(TestError::DiffMismatch {
+                    reason,
+                    server,
+                    client,
+                });
+            }
+            Ok(server)
+        })
     }
 
     /// The URL the view is at (after live patches).
@@ -538,7 +614,8 @@ impl LiveViewTest {
         let result = slot.view.handle_event(now, event);
         record_reply(slot, input, result)?;
         inner.settle(self.id)?;
-        Ok(inner.views[self.id].view.render_html())
+        drop(inner);
+        self.page()
     }
 
     fn element_event(
@@ -549,7 +626,7 @@ impl LiveViewTest {
         extra: Map<String, Value>,
     ) -> Result<String, TestError> {
         self.live()?;
-        let html = self.render();
+        let html = self.page()?;
         let doc = dom::parse(&html);
         let el = dom::one(&doc, sel, &html)?;
         let pushes = dom::binding(&el, attr, sel)?;
@@ -602,7 +679,7 @@ impl LiveViewTest {
             KeyKind::Up => ("keyup", "phx-keyup", "phx-window-keyup"),
             KeyKind::Down => ("keydown", "phx-keydown", "phx-window-keydown"),
         };
-        let html = self.render();
+        let html = self.page()?;
         let doc = dom::parse(&html);
         let el = dom::one(&doc, sel, &html)?;
         let attr = if el.attr(attr).is_none() && el.attr(window).is_some() {
@@ -655,7 +732,7 @@ impl LiveViewTest {
         target: Option<String>,
     ) -> Result<String, TestError> {
         self.live()?;
-        let html = self.render();
+        let html = self.page()?;
         let doc = dom::parse(&html);
         let form = dom::one(&doc, sel, &html)?;
         let pushes = dom::binding(&form, attr, sel)?;
@@ -730,7 +807,7 @@ impl LiveViewTest {
     /// link, or if the URL is served by another route (the client would remount).
     pub fn follow_patch(&self, sel: &str) -> Result<String, TestError> {
         self.live()?;
-        let html = self.render();
+        let html = self.page()?;
         let doc = dom::parse(&html);
         let el = dom::one(&doc, sel, &html)?;
         let kind = el.attr("data-phx-link");
@@ -783,14 +860,15 @@ impl LiveViewTest {
         let result = slot.view.handle_params(now, target);
         record_reply(slot, format!("live patch to {full:?}"), result)?;
         inner.settle(self.id)?;
-        Ok(inner.views[self.id].view.render_html())
+        drop(inner);
+        self.page()
     }
 
     /// Advances the shared virtual clock by `by`, firing every due timer of
     /// every view of the app in due order. Returns this view's HTML.
     pub fn advance(&self, by: Duration) -> Result<String, TestError> {
         self.inner.borrow_mut().advance(by)?;
-        Ok(self.render())
+        self.page()
     }
 
     /// Publishes `info` on `topic` through the app's pub/sub (every subscribed
@@ -801,7 +879,8 @@ impl LiveViewTest {
         inner.queue.push_back((topic.to_owned(), payload, None));
         inner.deliver()?;
         inner.advance(Duration::ZERO)?;
-        Ok(inner.views[self.id].view.render_html())
+        drop(inner);
+        self.page()
     }
 
     /// Sends the view one of its own infos (as a process message would), to
@@ -824,7 +903,8 @@ impl LiveViewTest {
             .push_back((SEND_INFO_TOPIC.to_owned(), payload, Some(self.id)));
         inner.deliver()?;
         inner.advance(Duration::ZERO)?;
-        Ok(inner.views[self.id].view.render_html())
+        drop(inner);
+        self.page()
     }
 
     /// Stops the view (as when the socket closes): its timers end and it unsubscribes.
@@ -847,20 +927,20 @@ impl LiveViewTest {
 
     /// How many elements `sel` matches.
     pub fn count(&self, sel: &str) -> Result<usize, TestError> {
-        let html = self.render();
+        let html = self.page()?;
         Ok(dom::all(&dom::parse(&html), sel)?.len())
     }
 
     /// The text content of the one element `sel` matches.
     pub fn text(&self, sel: &str) -> Result<String, TestError> {
-        let html = self.render();
+        let html = self.page()?;
         let doc = dom::parse(&html);
         Ok(dom::text(&dom::one(&doc, sel, &html)?))
     }
 
     /// The text of every element `sel` matches, in document order.
     pub fn texts(&self, sel: &str) -> Result<Vec<String>, TestError> {
-        let html = self.render();
+        let html = self.page()?;
         Ok(dom::all(&dom::parse(&html), sel)?
             .iter()
             .map(dom::text)
@@ -869,7 +949,7 @@ impl LiveViewTest {
 
     /// The value of attribute `attr` on the one element `sel` matches.
     pub fn attr(&self, sel: &str, attr: &str) -> Result<Option<String>, TestError> {
-        let html = self.render();
+        let html = self.page()?;
         let doc = dom::parse(&html);
         Ok(dom::one(&doc, sel, &html)?.attr(attr).map(str::to_owned))
     }
@@ -986,8 +1066,7 @@ fn record_reply(
     match result {
         Ok(reply) => {
             if let Some(diff) = reply.diff {
-                slot.log.extras(&diff);
-                slot.log.last_diff = Some(diff);
+                slot.log.diff(diff);
             }
             if let Some(nav) = &reply.navigation {
                 let Slot {

@@ -99,6 +99,16 @@ pub enum TestError {
         /// What ran away.
         what: String,
     },
+    /// The diffs sent to the client, merged as the official client merges
+    /// them, do not give the page the server rendered (a diff engine bug).
+    DiffMismatch {
+        /// What went wrong.
+        reason: String,
+        /// The server's HTML.
+        server: String,
+        /// The client's HTML (empty when it could not be built).
+        client: String,
+    },
     /// Anything else (bad URL, ...).
     Other(String),
 }
@@ -138,6 +148,15 @@ impl fmt::Display for TestError {
                 target.as_deref().unwrap_or("no live route")
             ),
             TestError::Runaway { what } => write!(f, "runaway: {what}"),
+            TestError::DiffMismatch { reason, server, client } => {
+                write!(f, "the client's page (join + merged diffs) is not the server's render: {reason}")?;
+                let at = server.bytes().zip(client.bytes()).take_while(|(a, b)| a == b).count();
+                if !client.is_empty() {
+                    write!(f, "\nfirst difference at byte {at}")?;
+                    write!(f, "\nclient HTML:\n{}", snippet(client))?;
+                }
+                write!(f, "\nserver HTML:\n{}", snippet(server))
+            }
             TestError::Other(s) => f.write_str(s),
         }
     }

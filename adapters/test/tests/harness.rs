@@ -3,8 +3,10 @@
 mod common;
 
 use common::*;
+use liveview_core::event::ClientEvent;
 use liveview_core::protocol::Router;
-use liveview_core::runtime::Navigation;
+use liveview_core::runtime::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
+use liveview_core::{Time, Url};
 use liveview_test::{replay, replay_cli, TestApp, TestError, TraceOutput};
 use serde_json::json;
 use std::time::Duration;
@@ -436,5 +438,80 @@ fn routed_sessions_replay_through_the_router_and_the_cli() -> Result<(), TestErr
     assert_eq!(replay_cli(&router(), &[], &mut out, &mut err), 2);
     let _ = std::fs::remove_file(good);
     let _ = std::fs::remove_file(bad);
+    Ok(())
+}
+
+// ---------------------------------------------------------------- the client model catches bad diffs
+
+/// A hand-written view whose diffs lie about its HTML.
+struct Liar {
+    n: u32,
+}
+
+impl AnyView for Liar {
+    fn type_name(&self) -> &'static str {
+        "Liar"
+    }
+    fn render_html(&self) -> String {
+        format!("<b>{}</b>", self.n)
+    }
+    fn render_full(&mut self) -> String {
+        json!({"0": self.n.to_string(), "s": ["<b>", "</b>"]}).to_string()
+    }
+    fn handle_event(&mut self, _: Time, _: ClientEvent) -> Result<Reply, InputError> {
+        self.n += 1;
+        Ok(Reply {
+            diff: Some(json!({"0": "999"}).to_string()),
+            navigation: None,
+        })
+    }
+    fn handle_params(&mut self, _: Time, _: Url) -> Result<Reply, InputError> {
+        Ok(Reply::default())
+    }
+    fn handle_pubsub(&mut self, _: Time, _: &str, _: &serde_json::Value) -> Result<(), InputError> {
+        Ok(())
+    }
+    fn poll_timeout(&self) -> Option<Time> {
+        None
+    }
+    fn handle_timeout(&mut self, _: Time) {}
+    fn poll_output(&mut self) -> Option<Output> {
+        None
+    }
+    fn stop(&mut self) {}
+    fn timer_count(&self) -> usize {
+        0
+    }
+    fn subscriptions(&self) -> Vec<String> {
+        vec![]
+    }
+}
+
+fn join_liar(_: Time, _: JoinInput) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
+    let mut liar = Liar { n: 0 };
+    let rendered = liar.render_full();
+    Ok((
+        Box::new(liar),
+        Joined {
+            rendered,
+            live_patch: None,
+        },
+    ))
+}
+
+#[test]
+fn a_diff_that_does_not_rebuild_the_page_is_an_error() -> Result<(), TestError> {
+    let app = TestApp::with_router(Router::new().live_with("/liar", "Liar", join_liar));
+    let view = app.mount("/liar")?;
+    assert_eq!(view.text("b")?, "0");
+    let err = view.event("inc", json!({})).unwrap_err();
+    assert!(matches!(err, TestError::DiffMismatch { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("<b>999</b>")
+            && msg.contains("<b>1</b>")
+            && msg.contains("first difference at byte 3"),
+        "{msg}"
+    );
     Ok(())
 }
