@@ -522,6 +522,41 @@ pub fn parse_trace(text: &str) -> Result<Trace, TraceError> {
     Ok(Trace { header, lines: out })
 }
 
+/// Decides, for each view about to be joined, whether to record it and where.
+///
+/// An adapter keeps one (e.g. "write every join to `traces/<n>.jsonl`") and
+/// joins views through [`join_recorded`].
+pub trait TraceFactory: Send + Sync {
+    /// A sink for the view about to be joined at `url` through `route`, or
+    /// `None` to not record it.
+    fn sink(&self, route: &str, url: &Url) -> Option<Box<dyn TraceSink>>;
+}
+
+/// Joins a view through `join`, recording it when `factory` gives a sink.
+///
+/// This is the one call a socket machine makes in place of `route.join(now, input)`:
+///
+/// ```ignore
+/// let joined = trace::join_recorded(config.trace.as_deref(), route.pattern(), now, input,
+///     |now, input| route.join(now, input));
+/// ```
+pub fn join_recorded<F>(
+    factory: Option<&dyn TraceFactory>,
+    route: &str,
+    now: Time,
+    input: JoinInput,
+    join: F,
+) -> Result<(Box<dyn AnyView>, Joined), Navigation>
+where
+    F: FnOnce(Time, JoinInput) -> Result<(Box<dyn AnyView>, Joined), Navigation>,
+{
+    match factory.and_then(|f| f.sink(route, &input.url)) {
+        Some(sink) => Recorder::join(sink, route, now, input, join)
+            .map(|(rec, joined)| (Box::new(rec) as Box<dyn AnyView>, joined)),
+        None => join(now, input),
+    }
+}
+
 fn join_line(now: Time, input: &JoinInput) -> TraceInput {
     TraceInput::Join {
         at: now,
@@ -919,6 +954,61 @@ mod tests {
             trace.lines[1].line,
             TraceLine::Output(TraceOutput::Refused { .. })
         ));
+    }
+
+    /// Records only `/echo` joins, into one shared memory sink.
+    struct OnlyEcho(MemorySink);
+    impl TraceFactory for OnlyEcho {
+        fn sink(&self, route: &str, _url: &Url) -> Option<Box<dyn TraceSink>> {
+            (route == "/echo").then(|| Box::new(self.0.clone()) as Box<dyn TraceSink>)
+        }
+    }
+
+    fn join_echo(_: Time, _: JoinInput) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
+        let joined = Joined {
+            rendered: r#"{"0":"0","s":["<b>","</b>"]}"#.into(),
+            live_patch: None,
+        };
+        Ok((Box::new(Echo { n: 0, out: vec![] }), joined))
+    }
+
+    #[test]
+    fn join_recorded_records_what_the_factory_asks_for() {
+        let sink = MemorySink::new();
+        let factory = OnlyEcho(sink.clone());
+        let input = JoinInput {
+            connected: true,
+            url: Url::parse("/echo").unwrap(),
+            ..Default::default()
+        };
+        let (mut view, _) = join_recorded(
+            Some(&factory),
+            "/echo",
+            Time::ZERO,
+            input.clone(),
+            join_echo,
+        )
+        .ok()
+        .unwrap();
+        view.handle_event(Time::from_millis(3), click("inc"))
+            .unwrap();
+        assert_eq!(sink.lines().len(), 5, "{:?}", sink.lines());
+        let (mut other, _) = join_recorded(
+            Some(&factory),
+            "/other",
+            Time::ZERO,
+            input.clone(),
+            join_echo,
+        )
+        .ok()
+        .unwrap();
+        other.handle_event(Time::ZERO, click("inc")).unwrap();
+        let (mut plain, _) = join_recorded(None, "/echo", Time::ZERO, input, join_echo)
+            .ok()
+            .unwrap();
+        plain.handle_event(Time::ZERO, click("inc")).unwrap();
+        assert_eq!(sink.lines().len(), 5, "only the first view was recorded");
+        assert!(parse_trace(&sink.text()).is_ok());
     }
 
     #[test]
