@@ -12,6 +12,13 @@
 //! This module does no IO: the sink decides where lines go (a file in the warp
 //! adapter, memory in tests: [`MemorySink`]).
 //!
+//! ## Recording in an adapter
+//!
+//! An adapter (or the socket machine) joins views through [`join_recorded`]
+//! instead of calling the route's join itself; a [`TraceFactory`] decides which
+//! joins are recorded and gives each its sink. The view it gets back is a
+//! [`Recorder`] when recorded, and is used like any other [`AnyView`].
+//!
 //! # Format, version 1
 //!
 //! UTF-8 text, one JSON object per line (`\n`-separated; blank lines are
