@@ -17,6 +17,9 @@
 //! | [`protocol`] | Phoenix channels framing, the per-socket channel machine, tokens, routing, dead render |
 #![warn(missing_docs)]
 
+// Lets `html!`'s expansion (`::liveview_core::…`) resolve inside this crate too.
+extern crate self as liveview_core;
+
 pub mod diff;
 pub mod event;
 pub mod protocol;

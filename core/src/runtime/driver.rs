@@ -1,6 +1,6 @@
 //! The driver of one view. (Skeleton: the runtime work fills the bodies.)
 
-use super::{InputError, Joined, JoinInput, Navigation, Output, Reply};
+use super::{InputError, Joined, JoinInput, Navigation, Reply};
 use crate::event::ClientEvent;
 use crate::time::Time;
 use crate::view::{LiveView, Url};

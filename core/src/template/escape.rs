@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-fn replacement(b: u8) -> Option<&'static str> {
+pub(super) fn replacement(b: u8) -> Option<&'static str> {
     match b {
         b'&' => Some("&amp;"),
         b'<' => Some("&lt;"),
@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn escapes_every_special_character() {
-        assert_eq!(escape_html(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape_html(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 
     #[test]

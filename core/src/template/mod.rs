@@ -11,12 +11,12 @@
 //! explicit opt-in ([`Raw`]).
 
 mod escape;
+mod html;
 mod to_dynamic;
 
 pub use escape::{escape_html, escape_into};
+pub use html::Html;
 pub use to_dynamic::{Raw, ToDynamic};
-
-use std::fmt;
 
 /// The static parts of one template: `parts.len() == holes + 1`.
 ///
@@ -53,68 +53,11 @@ impl Statics {
 
 impl PartialEq for Statics {
     fn eq(&self, other: &Statics) -> bool {
-        std::ptr::eq(self, other) || (self.fingerprint == other.fingerprint && self.parts == other.parts)
+        std::ptr::eq(self, other)
+            || (self.fingerprint == other.fingerprint && self.parts == other.parts)
     }
 }
 impl Eq for Statics {}
-
-/// An escaped HTML fragment: the content of a text dynamic.
-///
-/// It can only be built by escaping ([`Html::escape`]) or by an explicit raw
-/// opt-in ([`Html::raw`]), so every string that reaches the wire has been
-/// through one of the two.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Html(String);
-
-impl Html {
-    /// The empty fragment.
-    pub const fn empty() -> Html {
-        Html(String::new())
-    }
-
-    /// Escapes `text` (`& < > " '`) for use as text or as an attribute value.
-    ///
-    /// ```
-    /// use liveview_core::Html;
-    /// assert_eq!(Html::escape("<b>\"Tom\" & 'Jerry'</b>").as_str(),
-    ///            "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;");
-    /// ```
-    pub fn escape(text: &str) -> Html {
-        Html(escape_html(text).into_owned())
-    }
-
-    /// Trusted HTML, inserted verbatim. Never pass user input here.
-    pub fn raw(html: impl Into<String>) -> Html {
-        Html(html.into())
-    }
-
-    /// The fragment as it goes into the page.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Consumes the fragment into its string.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-
-    /// Appends an already escaped piece (used by renderers that escape into a buffer).
-    pub(crate) fn from_escaped(s: String) -> Html {
-        Html(s)
-    }
-}
-
-impl fmt::Debug for Html {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for Html {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// One filled hole of a template.
 #[derive(Clone, Debug, PartialEq)]
@@ -266,12 +209,18 @@ pub struct Comprehension {
 impl Comprehension {
     /// An empty list of entries rendered with `statics`.
     pub fn new(statics: &'static Statics) -> Comprehension {
-        Comprehension { statics, entries: Vec::new() }
+        Comprehension {
+            statics,
+            entries: Vec::new(),
+        }
     }
 
     /// An empty list with room for `n` entries.
     pub fn with_capacity(statics: &'static Statics, n: usize) -> Comprehension {
-        Comprehension { statics, entries: Vec::with_capacity(n) }
+        Comprehension {
+            statics,
+            entries: Vec::with_capacity(n),
+        }
     }
 
     /// Appends an entry.
@@ -279,7 +228,11 @@ impl Comprehension {
     /// # Panics
     /// If the number of dynamics does not match the statics.
     pub fn push(&mut self, key: Option<EntryKey>, dynamics: Vec<Dynamic>) {
-        assert_eq!(dynamics.len(), self.statics.holes(), "list entry with the wrong number of dynamics");
+        assert_eq!(
+            dynamics.len(),
+            self.statics.holes(),
+            "list entry with the wrong number of dynamics"
+        );
         self.entries.push(Entry { key, dynamics });
     }
 

@@ -1,14 +1,34 @@
 //! Conversions from Rust values to template dynamics.
 
-use super::{escape_html, Comprehension, Dynamic, Html, Rendered};
+use super::escape::replacement;
+use super::{Comprehension, Dynamic, Html, Rendered};
 
 /// A value that can fill a template hole. Strings and displayable values are
 /// escaped; [`Rendered`] nests; [`Raw`] opts out of escaping.
 ///
 /// `html!` calls this on every `{expr}`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot fill an `html!` hole: it does not implement `ToDynamic`",
+    label = "this value is used in a template",
+    note = "render it as text (`.to_string()`, a `Display` field), nest a template (`html!`), \
+            or implement `liveview_core::ToDynamic` for it"
+)]
 pub trait ToDynamic {
     /// The dynamic this value renders as.
     fn to_dynamic(&self) -> Dynamic;
+
+    /// Consumes the value into the dynamic it renders as.
+    ///
+    /// `html!` calls this instead of [`to_dynamic`](ToDynamic::to_dynamic) on
+    /// temporaries (`{helper()}`, `{format!(…)}`), so types that own their
+    /// content (`String`, `Rendered`, `Html`…) override it to move rather than copy.
+    #[inline]
+    fn into_dynamic(self) -> Dynamic
+    where
+        Self: Sized,
+    {
+        self.to_dynamic()
+    }
 }
 
 /// Trusted HTML inserted without escaping: `{Raw("<b>ok</b>")}`.
@@ -19,7 +39,7 @@ pub struct Raw<T: AsRef<str>>(pub T);
 
 impl<T: AsRef<str>> ToDynamic for Raw<T> {
     fn to_dynamic(&self) -> Dynamic {
-        Dynamic::Text(Html::raw(self.0.as_ref()))
+        Dynamic::Text(Html::from_escaped_str(self.0.as_ref()))
     }
 }
 
@@ -27,17 +47,30 @@ impl ToDynamic for Html {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::Text(self.clone())
     }
+
+    fn into_dynamic(self) -> Dynamic {
+        Dynamic::Text(self)
+    }
 }
 
 impl ToDynamic for str {
     fn to_dynamic(&self) -> Dynamic {
-        Dynamic::Text(Html::from_escaped(escape_html(self).into_owned()))
+        Dynamic::Text(Html::escape(self))
     }
 }
 
 impl ToDynamic for String {
     fn to_dynamic(&self) -> Dynamic {
         self.as_str().to_dynamic()
+    }
+
+    /// Reuses the string's buffer when it has nothing to escape.
+    fn into_dynamic(self) -> Dynamic {
+        if self.bytes().any(|b| replacement(b).is_some()) {
+            Dynamic::Text(Html::escape(&self))
+        } else {
+            Dynamic::Text(Html::from_escaped(self))
+        }
     }
 }
 
@@ -56,25 +89,54 @@ impl ToDynamic for char {
 
 impl ToDynamic for bool {
     fn to_dynamic(&self) -> Dynamic {
-        Dynamic::Text(Html::from_escaped(if *self { "true" } else { "false" }.to_owned()))
+        Dynamic::Text(Html::from_escaped_str(if *self { "true" } else { "false" }))
     }
 }
 
-macro_rules! number_to_dynamic {
+// Numbers never contain characters that need escaping, and 64-bit ones are
+// written inline in the `Html` without allocating.
+macro_rules! signed_to_dynamic {
     ($($t:ty),*) => {$(
         impl ToDynamic for $t {
+            #[inline]
             fn to_dynamic(&self) -> Dynamic {
-                // Numbers never contain characters that need escaping.
-                Dynamic::Text(Html::from_escaped(self.to_string()))
+                Dynamic::Text(Html::from_int(*self < 0, (*self as i128).unsigned_abs()))
             }
         }
     )*};
 }
-number_to_dynamic!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+signed_to_dynamic!(i8, i16, i32, i64, i128, isize);
+
+macro_rules! unsigned_to_dynamic {
+    ($($t:ty),*) => {$(
+        impl ToDynamic for $t {
+            #[inline]
+            fn to_dynamic(&self) -> Dynamic {
+                Dynamic::Text(Html::from_int(false, *self as u128))
+            }
+        }
+    )*};
+}
+unsigned_to_dynamic!(u8, u16, u32, u64, u128, usize);
+
+macro_rules! float_to_dynamic {
+    ($($t:ty),*) => {$(
+        impl ToDynamic for $t {
+            fn to_dynamic(&self) -> Dynamic {
+                Dynamic::Text(Html::from_display_unescaped(self))
+            }
+        }
+    )*};
+}
+float_to_dynamic!(f32, f64);
 
 impl ToDynamic for Rendered {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::Nested(self.clone())
+    }
+
+    fn into_dynamic(self) -> Dynamic {
+        Dynamic::Nested(self)
     }
 }
 
@@ -82,11 +144,19 @@ impl ToDynamic for Comprehension {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::List(self.clone())
     }
+
+    fn into_dynamic(self) -> Dynamic {
+        Dynamic::List(self)
+    }
 }
 
 impl ToDynamic for Dynamic {
     fn to_dynamic(&self) -> Dynamic {
         self.clone()
+    }
+
+    fn into_dynamic(self) -> Dynamic {
+        self
     }
 }
 
@@ -95,6 +165,13 @@ impl<T: ToDynamic> ToDynamic for Option<T> {
     fn to_dynamic(&self) -> Dynamic {
         match self {
             Some(v) => v.to_dynamic(),
+            None => Dynamic::empty(),
+        }
+    }
+
+    fn into_dynamic(self) -> Dynamic {
+        match self {
+            Some(v) => v.into_dynamic(),
             None => Dynamic::empty(),
         }
     }
@@ -115,5 +192,78 @@ impl<T: ToDynamic + ?Sized> ToDynamic for Box<T> {
 impl<T: ToDynamic + ?Sized> ToDynamic for std::sync::Arc<T> {
     fn to_dynamic(&self) -> Dynamic {
         (**self).to_dynamic()
+    }
+}
+
+impl<T: ToDynamic + ?Sized> ToDynamic for std::rc::Rc<T> {
+    fn to_dynamic(&self) -> Dynamic {
+        (**self).to_dynamic()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::html;
+    use std::borrow::Cow;
+
+    fn text(d: Dynamic) -> String {
+        match d {
+            Dynamic::Text(h) => h.into_string(),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let s = r#"<a href="x">'&'</a>"#;
+        let want = "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;";
+        assert_eq!(text(s.to_dynamic()), want);
+        assert_eq!(text(s.to_owned().to_dynamic()), want);
+        assert_eq!(text(Cow::Borrowed(s).to_dynamic()), want);
+        assert_eq!(text(Cow::<str>::Owned(s.to_owned()).to_dynamic()), want);
+        assert_eq!(text(Box::<str>::from(s).to_dynamic()), want);
+        assert_eq!(text(std::rc::Rc::<str>::from(s).to_dynamic()), want);
+        assert_eq!(text(std::sync::Arc::<str>::from(s).to_dynamic()), want);
+        assert_eq!(text('<'.to_dynamic()), "&lt;");
+        assert_eq!(text('é'.to_dynamic()), "é");
+        assert_eq!(text(s.to_owned().into_dynamic()), want);
+        assert_eq!(text("plain".to_owned().into_dynamic()), "plain");
+    }
+
+    #[test]
+    fn numbers_and_bools_are_written_plainly() {
+        assert_eq!(text((-12i8).to_dynamic()), "-12");
+        assert_eq!(text(u64::MAX.to_dynamic()), "18446744073709551615");
+        assert_eq!(
+            text(i128::MIN.to_dynamic()),
+            "-170141183460469231731687303715884105728"
+        );
+        assert_eq!(text(7usize.to_dynamic()), "7");
+        assert_eq!(text(1.5f64.to_dynamic()), "1.5");
+        assert_eq!(text(0.25f32.to_dynamic()), "0.25");
+        assert_eq!(text(true.to_dynamic()), "true");
+        assert_eq!(text(false.to_dynamic()), "false");
+    }
+
+    #[test]
+    fn options_raw_html_and_trees() {
+        assert_eq!(text(Some("<").to_dynamic()), "&lt;");
+        assert_eq!(text(None::<&str>.to_dynamic()), "");
+        assert_eq!(text(Raw("<b>ok</b>").to_dynamic()), "<b>ok</b>");
+        assert_eq!(text(Raw(String::from("<i>")).to_dynamic()), "<i>");
+        assert_eq!(text(Html::escape("<").to_dynamic()), "&lt;");
+        let r = html!("<p>{1}</p>");
+        assert_eq!(r.to_dynamic(), Dynamic::Nested(r.clone()));
+        assert_eq!(r.clone().into_dynamic(), Dynamic::Nested(r.clone()));
+        assert_eq!(Some(r.clone()).into_dynamic(), Dynamic::Nested(r.clone()));
+        assert_eq!((None::<Rendered>).into_dynamic(), Dynamic::empty());
+        assert_eq!(
+            Html::raw("<x>").into_dynamic(),
+            Dynamic::Text(Html::raw("<x>"))
+        );
+        assert_eq!(Dynamic::empty().into_dynamic(), Dynamic::empty());
+        // Types without an override of `into_dynamic` go through `to_dynamic`.
+        assert_eq!(text(42u8.into_dynamic()), "42");
     }
 }

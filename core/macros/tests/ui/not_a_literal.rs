@@ -1,0 +1,6 @@
+use liveview_core::html;
+
+fn main() {
+    let t = "<p></p>";
+    let _ = html!(t);
+}

@@ -1,0 +1,6 @@
+use liveview_core::html;
+
+fn main() {
+    let name = "x";
+    let _ = html!("<p>{name</p>");
+}

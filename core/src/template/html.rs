@@ -1,0 +1,340 @@
+//! [`Html`]: an escaped fragment, stored inline when it is short.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use super::escape::{escape_into, replacement};
+
+/// Fragments up to this many bytes are stored inline, without a heap allocation
+/// (every 64-bit integer, most labels and class names).
+const INLINE: usize = 30;
+
+/// How many bytes escaping adds for each byte value.
+const EXTRA: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'&' as usize] = 4; // &amp;
+    t[b'<' as usize] = 3; // &lt;
+    t[b'>' as usize] = 3; // &gt;
+    t[b'"' as usize] = 5; // &quot;
+    t[b'\'' as usize] = 4; // &#39;
+    t
+};
+
+/// An escaped HTML fragment: the content of a text dynamic.
+///
+/// It can only be built by escaping ([`Html::escape`]) or by an explicit raw
+/// opt-in ([`Html::raw`]), so every string that reaches the wire has been
+/// through one of the two.
+///
+/// Short fragments (up to 30 bytes) live inline: rendering a number or a short
+/// label does not allocate.
+#[derive(Clone)]
+pub struct Html(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `buf[..len]` is valid UTF-8.
+    Inline {
+        len: u8,
+        buf: [u8; INLINE],
+    },
+    Heap(String),
+}
+
+impl Html {
+    /// The empty fragment.
+    pub const fn empty() -> Html {
+        Html(Repr::Inline {
+            len: 0,
+            buf: [0; INLINE],
+        })
+    }
+
+    /// Escapes `text` (`& < > " '`) for use as text or as an attribute value.
+    ///
+    /// ```
+    /// use liveview_core::Html;
+    /// assert_eq!(Html::escape("<b>\"Tom\" & 'Jerry'</b>").as_str(),
+    ///            "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;");
+    /// ```
+    pub fn escape(text: &str) -> Html {
+        let extra: usize = text
+            .bytes()
+            .map(|b| usize::from(EXTRA[usize::from(b)]))
+            .sum();
+        if extra == 0 {
+            return Html::from_escaped_str(text);
+        }
+        let len = text.len() + extra;
+        if len > INLINE {
+            let mut out = String::with_capacity(len);
+            escape_into(text, &mut out);
+            return Html(Repr::Heap(out));
+        }
+        let mut buf = [0u8; INLINE];
+        let mut at = 0;
+        let mut put = |piece: &[u8]| {
+            buf[at..at + piece.len()].copy_from_slice(piece);
+            at += piece.len();
+        };
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if let Some(r) = replacement(b) {
+                put(&bytes[start..i]);
+                put(r.as_bytes());
+                start = i + 1;
+            }
+        }
+        put(&bytes[start..]);
+        // Runs of the text cut only at ASCII bytes, and ASCII entities: valid UTF-8.
+        Html(Repr::Inline {
+            len: len as u8,
+            buf,
+        })
+    }
+
+    /// Trusted HTML, inserted verbatim. Never pass user input here.
+    pub fn raw(html: impl Into<String>) -> Html {
+        Html(Repr::Heap(html.into()))
+    }
+
+    /// The fragment as it goes into the page.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Inline { len, buf } => {
+                let bytes = &buf[..usize::from(*len)];
+                debug_assert!(std::str::from_utf8(bytes).is_ok());
+                // SAFETY: every constructor of `Repr::Inline` copies whole UTF-8
+                // strings (and ASCII entities) into `buf[..len]`.
+                unsafe { std::str::from_utf8_unchecked(bytes) }
+            }
+            Repr::Heap(s) => s,
+        }
+    }
+
+    /// Consumes the fragment into its string.
+    pub fn into_string(self) -> String {
+        match self.0 {
+            Repr::Inline { .. } => self.as_str().to_owned(),
+            Repr::Heap(s) => s,
+        }
+    }
+
+    /// Appends an already escaped piece (used by renderers that escape into a buffer).
+    pub(crate) fn from_escaped(s: String) -> Html {
+        Html(Repr::Heap(s))
+    }
+
+    /// An already escaped (or trusted) piece, copied; inline when short.
+    pub(crate) fn from_escaped_str(s: &str) -> Html {
+        if s.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            Html(Repr::Inline {
+                len: s.len() as u8,
+                buf,
+            })
+        } else {
+            Html(Repr::Heap(s.to_owned()))
+        }
+    }
+
+    /// The decimal digits of an integer, without any allocation for 64-bit values.
+    pub(crate) fn from_int(negative: bool, magnitude: u128) -> Html {
+        let mut digits = [0u8; 40];
+        let mut at = digits.len();
+        let mut push = |d: u8| {
+            at -= 1;
+            digits[at] = d;
+        };
+        match u64::try_from(magnitude) {
+            // The common case: 64-bit division is much cheaper than 128-bit.
+            Ok(mut m) => loop {
+                push(b'0' + (m % 10) as u8);
+                m /= 10;
+                if m == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut m = magnitude;
+                loop {
+                    push(b'0' + (m % 10) as u8);
+                    m /= 10;
+                    if m == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        if negative {
+            push(b'-');
+        }
+        // ASCII digits and sign.
+        Html::from_escaped_str(std::str::from_utf8(&digits[at..]).unwrap_or_default())
+    }
+
+    /// The `Display` text of a value that never needs escaping (a float), inline when short.
+    pub(crate) fn from_display_unescaped(v: &dyn fmt::Display) -> Html {
+        let mut w = InlineWriter {
+            len: 0,
+            buf: [0; INLINE],
+            spill: None,
+        };
+        // Writing to memory cannot fail.
+        let _ = fmt::write(&mut w, format_args!("{v}"));
+        match w.spill {
+            Some(s) => Html(Repr::Heap(s)),
+            None => Html(Repr::Inline {
+                len: w.len as u8,
+                buf: w.buf,
+            }),
+        }
+    }
+}
+
+/// A `fmt::Write` that fills an inline buffer, moving to a `String` when it overflows.
+struct InlineWriter {
+    len: usize,
+    buf: [u8; INLINE],
+    spill: Option<String>,
+}
+
+impl fmt::Write for InlineWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if let Some(out) = &mut self.spill {
+            out.push_str(s);
+        } else if self.len + s.len() <= INLINE {
+            self.buf[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
+            self.len += s.len();
+        } else {
+            let mut out = String::with_capacity(self.len + s.len() + 16);
+            // `buf[..len]` holds whole strings written before.
+            out.push_str(std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default());
+            out.push_str(s);
+            self.spill = Some(out);
+        }
+        Ok(())
+    }
+}
+
+impl Default for Html {
+    fn default() -> Html {
+        Html::empty()
+    }
+}
+
+impl PartialEq for Html {
+    fn eq(&self, other: &Html) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for Html {}
+
+impl Hash for Html {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl fmt::Debug for Html {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Html {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::escape_html;
+    use proptest::prelude::*;
+
+    fn is_inline(h: &Html) -> bool {
+        matches!(h.0, Repr::Inline { .. })
+    }
+
+    #[test]
+    fn short_fragments_are_inline() {
+        assert!(is_inline(&Html::empty()));
+        assert!(is_inline(&Html::escape("a<b")));
+        assert!(is_inline(&Html::escape(&"x".repeat(INLINE))));
+        assert!(!is_inline(&Html::escape(&"x".repeat(INLINE + 1))));
+        // Escaping can push a short text over the inline size.
+        assert!(!is_inline(&Html::escape(&"<".repeat(8))));
+        assert_eq!(Html::escape(&"<".repeat(8)).as_str(), "&lt;".repeat(8));
+        assert!(is_inline(&Html::from_int(true, u64::MAX as u128)));
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(Html::from_int(false, 0).as_str(), "0");
+        assert_eq!(Html::from_int(true, 42).as_str(), "-42");
+        assert_eq!(
+            Html::from_int(false, u128::MAX).as_str(),
+            u128::MAX.to_string()
+        );
+        assert_eq!(
+            Html::from_int(true, 1u128 << 127).as_str(),
+            i128::MIN.to_string()
+        );
+    }
+
+    #[test]
+    fn display_values_spill_when_long() {
+        assert_eq!(Html::from_display_unescaped(&1.5f64).as_str(), "1.5");
+        assert!(is_inline(&Html::from_display_unescaped(&1.5f64)));
+        let big = Html::from_display_unescaped(&f64::MAX);
+        assert_eq!(big.as_str(), f64::MAX.to_string());
+        assert!(!is_inline(&big));
+    }
+
+    #[test]
+    fn equality_and_hash_ignore_the_storage() {
+        use std::collections::hash_map::DefaultHasher;
+        let a = Html::escape("same");
+        let b = Html::raw("same");
+        assert!(is_inline(&a) && !is_inline(&b));
+        assert_eq!(a, b);
+        let h = |x: &Html| {
+            let mut s = DefaultHasher::new();
+            x.hash(&mut s);
+            s.finish()
+        };
+        assert_eq!(h(&a), h(&b));
+        assert_eq!(Html::default(), Html::raw(""));
+        assert_eq!(a.clone().into_string(), "same");
+        assert_eq!(format!("{a} {a:?}"), "same \"same\"");
+    }
+
+    #[test]
+    fn extra_lengths_match_the_replacements() {
+        for b in 0..=255u8 {
+            let want = replacement(b).map_or(0, |r| r.len() - 1);
+            assert_eq!(usize::from(EXTRA[usize::from(b)]), want, "byte {b}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn escape_matches_escape_html(s in "[a-zé<>&\"' →]{0,40}") {
+            let (ours, reference) = (Html::escape(&s), escape_html(&s));
+            prop_assert_eq!(ours.as_str(), reference.as_ref());
+        }
+
+        #[test]
+        fn integers_match_display(v in any::<i64>(), w in any::<u128>()) {
+            let (a, b) = (Html::from_int(v < 0, i128::from(v).unsigned_abs()), Html::from_int(false, w));
+            prop_assert_eq!(a.as_str(), v.to_string());
+            prop_assert_eq!(b.as_str(), w.to_string());
+        }
+    }
+}
