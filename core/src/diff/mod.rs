@@ -1,7 +1,57 @@
-//! The Phoenix LiveView 1.x rendered/diff JSON encoder. (Skeleton.)
+//! The Phoenix LiveView 1.x rendered/diff JSON encoder.
+//!
+//! [`full`] encodes a whole [`Rendered`] tree (the `"rendered"` of a join
+//! reply); [`diff`] encodes what changed between two renders of a view, in the
+//! format the official `phoenix_live_view` 1.2 client merges
+//! (PROTOCOL.md §4). JSON is written straight into a `String`.
+//!
+//! Shape of the output:
+//!
+//! * a template node is `{"0":…,"1":…,"s":[statics…]}`; text dynamics are JSON
+//!   strings (already HTML-escaped by the template layer);
+//! * a list is `{"s":[…],"k":{"0":{"0":…},…,"kc":N}}`;
+//! * in a diff, a node whose statics are unchanged sends only the slots that
+//!   changed (recursively), and is left out when nothing in it changed; a node
+//!   whose statics changed, or a slot that changed kind (text / template /
+//!   list), is sent complete, with `"s"`;
+//! * a list with unchanged statics sends `{"k":{…,"kc":N}}`: entries are paired
+//!   by key (keyed lists) or by position (unkeyed); a paired entry at its old
+//!   index sends only its changed slots, a paired entry at a new index is a
+//!   move (`oldIndex` or `[oldIndex, entryDiff]`, with `"km":true`), an
+//!   unpaired entry is sent complete (the client merges it into whatever entry
+//!   was at that index, so every slot is sent);
+//! * top-level extras: `"t"` (title), `"e"` (events), `"r"` (reply).
+//!
+//! No `"p"` template tables and no shared statics are used: the client accepts
+//! inline statics arrays everywhere.
+//!
+//! [`merge`] is a model of the client's merge and render, for tests.
+//!
+//! ```
+//! use liveview_core::diff::{diff, full, Extras};
+//! use liveview_core::template::{Dynamic, Html, Rendered, Statics};
+//!
+//! static S: Statics = Statics::new(&["<p>", "</p>"], 1);
+//! let a = Rendered::new(&S, vec![Dynamic::Text(Html::escape("a"))]);
+//! let b = Rendered::new(&S, vec![Dynamic::Text(Html::escape("<b>"))]);
+//! assert_eq!(full(&a, &Extras::default()), r#"{"0":"a","s":["<p>","</p>"]}"#);
+//! assert_eq!(diff(&a, &b, &Extras::default()).unwrap(), r#"{"0":"&lt;b&gt;"}"#);
+//! assert_eq!(diff(&a, &a, &Extras::default()), None);
+//! let title = Extras { title: Some("Hi"), ..Extras::default() };
+//! assert_eq!(diff(&a, &a, &title).unwrap(), r#"{"t":"Hi"}"#);
+//! ```
 
-use crate::template::Rendered;
+mod json;
+pub mod merge;
+
+#[cfg(test)]
+mod testgen;
+
+use crate::template::{Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics};
 use serde_json::Value;
+use std::collections::HashMap;
+
+use json::{write_index_key, write_str, write_usize, write_value};
 
 /// Top-level extras of a diff: title, push events, hook reply.
 #[derive(Clone, Copy, Debug, Default)]
@@ -14,12 +64,351 @@ pub struct Extras<'a> {
     pub reply: Option<&'a Value>,
 }
 
-/// The full rendered JSON of a tree (for a join).
-pub fn full(_r: &Rendered, _extras: &Extras<'_>) -> String {
-    todo!()
+impl Extras<'_> {
+    /// Whether there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none() && self.events.is_empty() && self.reply.is_none()
+    }
+}
+
+/// The full rendered JSON of a tree (for a join), with the extras at the top level.
+///
+/// Every dynamic is present, every node carries its statics as an array.
+pub fn full(r: &Rendered, extras: &Extras<'_>) -> String {
+    let mut out = String::with_capacity(256);
+    out.push('{');
+    write_full_members(&mut out, r.statics(), r.dynamics());
+    let mut first = false;
+    write_extras(&mut out, extras, &mut first);
+    out.push('}');
+    out
 }
 
 /// The diff JSON from `prev` to `next`, or `None` when nothing changed and there are no extras.
-pub fn diff(_prev: &Rendered, _next: &Rendered, _extras: &Extras<'_>) -> Option<String> {
-    todo!()
+///
+/// When the root statics differ, this is the full render of `next` (which the
+/// client substitutes for its whole tree).
+pub fn diff(prev: &Rendered, next: &Rendered, extras: &Extras<'_>) -> Option<String> {
+    if prev.statics() != next.statics() {
+        return Some(full(next, extras));
+    }
+    let mut out = String::with_capacity(64);
+    out.push('{');
+    let mut first = true;
+    diff_members(&mut out, prev.dynamics(), next.dynamics(), &mut first);
+    write_extras(&mut out, extras, &mut first);
+    if first {
+        return None;
+    }
+    out.push('}');
+    Some(out)
 }
+
+/// Writes `,` unless this is the first member of an object.
+#[inline]
+fn sep(out: &mut String, first: &mut bool) {
+    if *first {
+        *first = false;
+    } else {
+        out.push(',');
+    }
+}
+
+fn write_extras(out: &mut String, extras: &Extras<'_>, first: &mut bool) {
+    if let Some(t) = extras.title {
+        sep(out, first);
+        out.push_str("\"t\":");
+        write_str(out, t);
+    }
+    if !extras.events.is_empty() {
+        sep(out, first);
+        out.push_str("\"e\":[");
+        for (i, (name, payload)) in extras.events.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('[');
+            write_str(out, name);
+            out.push(',');
+            write_value(out, payload);
+            out.push(']');
+        }
+        out.push(']');
+    }
+    if let Some(r) = extras.reply {
+        sep(out, first);
+        out.push_str("\"r\":");
+        write_value(out, r);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Full renders
+
+fn write_statics(out: &mut String, statics: &Statics) {
+    out.push_str("\"s\":[");
+    for (i, part) in statics.parts().iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_str(out, part);
+    }
+    out.push(']');
+}
+
+/// `"0":…,"1":…,"s":[…]` (no braces).
+fn write_full_members(out: &mut String, statics: &Statics, dynamics: &[Dynamic]) {
+    for (i, d) in dynamics.iter().enumerate() {
+        write_index_key(out, i);
+        write_full_dynamic(out, d);
+        out.push(',');
+    }
+    write_statics(out, statics);
+}
+
+fn write_full_dynamic(out: &mut String, d: &Dynamic) {
+    match d {
+        Dynamic::Text(h) => write_str(out, h.as_str()),
+        Dynamic::Nested(r) => {
+            out.push('{');
+            write_full_members(out, r.statics(), r.dynamics());
+            out.push('}');
+        }
+        Dynamic::List(c) => write_full_list(out, c),
+    }
+}
+
+/// An entry with every dynamic in full: `{"0":…,…}`.
+fn write_full_entry(out: &mut String, dynamics: &[Dynamic]) {
+    out.push('{');
+    for (i, d) in dynamics.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_index_key(out, i);
+        write_full_dynamic(out, d);
+    }
+    out.push('}');
+}
+
+fn write_full_list(out: &mut String, c: &Comprehension) {
+    out.push('{');
+    write_statics(out, c.statics());
+    out.push_str(",\"k\":{");
+    for (i, e) in c.entries().iter().enumerate() {
+        write_index_key(out, i);
+        write_full_entry(out, &e.dynamics);
+        out.push(',');
+    }
+    out.push_str("\"kc\":");
+    write_usize(out, c.entries().len());
+    out.push_str("}}");
+}
+
+// ---------------------------------------------------------------------------
+// Diffs
+
+/// Writes `"i":<diff>` members for the slots that changed between two
+/// dynamics lists of the same statics.
+fn diff_members(out: &mut String, prev: &[Dynamic], next: &[Dynamic], first: &mut bool) {
+    for (i, (p, n)) in prev.iter().zip(next).enumerate() {
+        if same_text(p, n) {
+            continue;
+        }
+        let mark = out.len();
+        let was_first = *first;
+        sep(out, first);
+        write_index_key(out, i);
+        if !diff_dynamic(out, p, n) {
+            out.truncate(mark);
+            *first = was_first;
+        }
+    }
+}
+
+/// Both are the same text (the cheap, common "unchanged" case).
+#[inline]
+fn same_text(prev: &Dynamic, next: &Dynamic) -> bool {
+    matches!((prev, next), (Dynamic::Text(a), Dynamic::Text(b)) if text_eq(a.as_str(), b.as_str()))
+}
+
+/// String equality tuned for the short texts of most dynamics: comparing a
+/// few bytes inline is several times cheaper than a call to `memcmp`, which
+/// dominated diffing a big list of numbers.
+#[inline]
+fn text_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 16 {
+        return a == b;
+    }
+    let mut diff = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        diff |= x ^ y;
+    }
+    diff == 0
+}
+
+/// Writes the diff of one slot; returns `false` (leaving garbage for the
+/// caller to truncate) when the slot did not change.
+fn diff_dynamic(out: &mut String, prev: &Dynamic, next: &Dynamic) -> bool {
+    match (prev, next) {
+        (Dynamic::Text(a), Dynamic::Text(b)) => {
+            if text_eq(a.as_str(), b.as_str()) {
+                return false;
+            }
+            write_str(out, b.as_str());
+            true
+        }
+        (Dynamic::Nested(a), Dynamic::Nested(b)) if a.statics() == b.statics() => {
+            out.push('{');
+            let mut first = true;
+            diff_members(out, a.dynamics(), b.dynamics(), &mut first);
+            out.push('}');
+            !first
+        }
+        (Dynamic::List(a), Dynamic::List(b)) if a.statics() == b.statics() => diff_list(out, a, b),
+        _ => {
+            write_full_dynamic(out, next);
+            true
+        }
+    }
+}
+
+/// Writes `"i":{changed slots}` for an entry that stayed at index `i`, or nothing.
+fn diff_entry_in_place(out: &mut String, i: usize, prev: &Entry, next: &Entry, first: &mut bool) {
+    // Most entries of a big list are unchanged text: skip them without writing anything.
+    if prev
+        .dynamics
+        .iter()
+        .zip(&next.dynamics)
+        .all(|(p, n)| same_text(p, n))
+    {
+        return;
+    }
+    let mark = out.len();
+    let was_first = *first;
+    sep(out, first);
+    write_index_key(out, i);
+    out.push('{');
+    let mut inner_first = true;
+    diff_members(out, &prev.dynamics, &next.dynamics, &mut inner_first);
+    if inner_first {
+        out.truncate(mark);
+        *first = was_first;
+    } else {
+        out.push('}');
+    }
+}
+
+fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bool {
+    let old = prev.entries();
+    let new = next.entries();
+    out.push_str("{\"k\":{");
+    let mut first = true;
+    let mut moved = false;
+    // Entries that keep their key at their index (all of them in an unkeyed
+    // list, most of them usually) are diffed in place; `pair_entries` pairs
+    // those the same way, so the pairing table is only built from the first
+    // entry whose key changed.
+    let common = old.len().min(new.len());
+    let mut i = 0;
+    while i < common && old[i].key == new[i].key {
+        diff_entry_in_place(out, i, &old[i], &new[i], &mut first);
+        i += 1;
+    }
+    let pairs = if i < common {
+        pair_entries(old, new)
+    } else {
+        Vec::new()
+    };
+    for (i, e) in new.iter().enumerate().skip(i) {
+        match pairs.get(i).copied().flatten() {
+            Some(j) if j == i => diff_entry_in_place(out, i, &old[j], e, &mut first),
+            Some(j) => {
+                moved = true;
+                sep(out, &mut first);
+                write_index_key(out, i);
+                let mark = out.len();
+                out.push('[');
+                write_usize(out, j);
+                out.push_str(",{");
+                let mut inner_first = true;
+                diff_members(out, &old[j].dynamics, &e.dynamics, &mut inner_first);
+                if inner_first {
+                    out.truncate(mark);
+                    write_usize(out, j);
+                } else {
+                    out.push_str("}]");
+                }
+            }
+            None => {
+                sep(out, &mut first);
+                write_index_key(out, i);
+                write_full_entry(out, &e.dynamics);
+            }
+        }
+    }
+    if first && old.len() == new.len() {
+        return false;
+    }
+    sep(out, &mut first);
+    out.push_str("\"kc\":");
+    write_usize(out, new.len());
+    if moved {
+        out.push_str(",\"km\":true");
+    }
+    out.push_str("}}");
+    true
+}
+
+/// For every new entry, the index of the old entry it continues, if any.
+///
+/// An entry first pairs with the old entry at its own index when the keys are
+/// equal (both `None` in an unkeyed list); the remaining keyed entries pair
+/// with the first unused old entry of the same key. Each old entry is used at
+/// most once, so duplicate keys are handled (extra duplicates are new entries).
+fn pair_entries(old: &[Entry], new: &[Entry]) -> Vec<Option<usize>> {
+    let mut used = vec![false; old.len()];
+    let mut pairs = vec![None; new.len()];
+    for (i, (o, n)) in old.iter().zip(new).enumerate() {
+        if o.key == n.key {
+            pairs[i] = Some(i);
+            used[i] = true;
+        }
+    }
+    // key -> first unused old index with that key; `next_same[j]` chains the
+    // later old indices with the same key.
+    let mut head: HashMap<&EntryKey, usize> = HashMap::with_capacity(old.len());
+    let mut next_same = vec![usize::MAX; old.len()];
+    for j in (0..old.len()).rev() {
+        if used[j] {
+            continue;
+        }
+        if let Some(k) = &old[j].key {
+            if let Some(later) = head.insert(k, j) {
+                next_same[j] = later;
+            }
+        }
+    }
+    for (i, n) in new.iter().enumerate() {
+        if pairs[i].is_some() {
+            continue;
+        }
+        let Some(k) = &n.key else { continue };
+        if let Some(&j) = head.get(k) {
+            pairs[i] = Some(j);
+            if next_same[j] == usize::MAX {
+                head.remove(k);
+            } else {
+                head.insert(k, next_same[j]);
+            }
+        }
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests;

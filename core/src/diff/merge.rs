@@ -1,0 +1,578 @@
+//! A model of how the official client merges and renders diffs, for tests.
+//!
+//! This follows the algorithm of `Rendered` in `phoenix_live_view` 1.2.12
+//! (`extract`, `mergeDiff` → `mutableMerge` / `doMutableMerge` /
+//! `mergeKeyed`, then `toOutputBuffer`), as described in PROTOCOL.md §4.3–4.4,
+//! over [`serde_json::Value`] trees:
+//!
+//! * a diff with `"s"` replaces the node it lands on; an object without `"s"`
+//!   is merged into an object already there; anything else replaces;
+//! * a comprehension diff (`"k"`) merges entry objects into the entry at their
+//!   index, copies moved entries (`oldIndex` / `[oldIndex, diff]`) from the tree
+//!   as it was before the diff — which requires `"km": true`, as in the client —
+//!   drops entries at and past the new `"kc"`, and sets `"kc"`;
+//! * rendering interleaves statics and dynamics, and a comprehension renders
+//!   its `"kc"` entries with its statics.
+//!
+//! Where the real client would throw (a move without `"km"`, a move from an
+//! index that does not exist, merging into a non-object) the model returns a
+//! [`MergeError`]. Where the client would silently print `undefined` or `null`
+//! into the page (a missing dynamic, empty statics), the model also returns an
+//! error: for a server that is always a bug.
+//!
+//! Not modeled (the Rust server never sends them): components (`"c"` and
+//! integer dynamics), template tables (`"p"` and integer `"s"`), and streams.
+//! The render also leaves out the `data-phx-*` attributes the client adds to
+//! `"r": 1` roots.
+//!
+//! ```
+//! use liveview_core::diff::merge::Client;
+//! use serde_json::json;
+//!
+//! let mut client = Client::join(json!({"0": "a", "1": {"s": ["<li>", "</li>"],
+//!     "k": {"0": {"0": "x"}, "1": {"0": "y"}, "kc": 2}}, "s": ["<p>", "</p><ul>", "</ul>"]})).unwrap();
+//! assert_eq!(client.to_html().unwrap(), "<p>a</p><ul><li>x</li><li>y</li></ul>");
+//! let extras = client.apply(json!({"1": {"k": {"0": 1, "1": [0, {"0": "X"}], "kc": 2, "km": true}},
+//!                                  "t": "new title"})).unwrap();
+//! assert_eq!(client.to_html().unwrap(), "<p>a</p><ul><li>y</li><li>X</li></ul>");
+//! assert_eq!(extras.title, Some(json!("new title")));
+//! ```
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Why a diff could not be merged or a tree could not be rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeError(String);
+
+impl MergeError {
+    fn new(msg: impl Into<String>) -> MergeError {
+        MergeError(msg.into())
+    }
+
+    /// The explanation.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MergeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MergeError {}
+
+/// The top-level extras the client takes out of a diff before merging it (`Rendered.extract`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DiffExtras {
+    /// `"t"`: the new page title.
+    pub title: Option<Value>,
+    /// `"e"`: push events, each `[name, payload]` (or `[name, payload, true]`).
+    pub events: Vec<Value>,
+    /// `"r"`: the hook reply.
+    pub reply: Option<Value>,
+}
+
+/// Splits a diff into its renderable part and its extras (`"t"`, `"e"`, `"r"`), like `Rendered.extract`.
+///
+/// Errors when the diff is not an object or `"e"` is not an array.
+pub fn extract(diff: Value) -> Result<(Value, DiffExtras), MergeError> {
+    let Value::Object(mut d) = diff else {
+        return Err(MergeError::new(format!(
+            "a diff must be a JSON object, got {}",
+            kind(&diff)
+        )));
+    };
+    let reply = d.remove("r").filter(truthy);
+    let title = d.remove("t");
+    let events = match d.remove("e") {
+        None => Vec::new(),
+        Some(e) if !truthy(&e) => Vec::new(),
+        Some(Value::Array(a)) => a,
+        Some(other) => {
+            return Err(MergeError::new(format!(
+                "\"e\" must be an array, got {}",
+                kind(&other)
+            )))
+        }
+    };
+    Ok((
+        Value::Object(d),
+        DiffExtras {
+            title,
+            events,
+            reply,
+        },
+    ))
+}
+
+/// `mergeDiff` without components: merges an extracted diff into the client's tree.
+///
+/// Errors on a `"c"` key (components are not modeled) and wherever the client would throw.
+pub fn merge_diff(tree: &mut Value, diff: Value) -> Result<(), MergeError> {
+    if diff.get("c").is_some() {
+        return Err(MergeError::new("components (\"c\") are not modeled"));
+    }
+    if diff.get("s").is_some() {
+        *tree = diff;
+        Ok(())
+    } else {
+        // like the client, an error leaves the tree partly merged
+        do_mutable_merge(tree, diff)
+    }
+}
+
+/// `merge_diff` on a copy: `full(a)` merged with `diff(a, b)` (extras dropped) should be `full(b)`.
+pub fn merge(tree: &Value, diff: Value) -> Result<Value, MergeError> {
+    let (diff, _) = extract(diff)?;
+    let mut t = tree.clone();
+    merge_diff(&mut t, diff)?;
+    Ok(t)
+}
+
+/// `mutableMerge`: a source with `"s"` replaces the target, any other is merged into it.
+pub fn mutable_merge(mut target: Value, source: Value) -> Result<Value, MergeError> {
+    if source.get("s").is_some() {
+        return Ok(source);
+    }
+    do_mutable_merge(&mut target, source)?;
+    Ok(target)
+}
+
+/// `doMutableMerge`: merges the members of `source` into the object `target`.
+///
+/// A comprehension diff (`"k"`) goes to [`merge_keyed`]; otherwise each member
+/// that is an object without `"s"` is merged into an object already at that key,
+/// and every other member replaces what is there.
+pub fn do_mutable_merge(target: &mut Value, source: Value) -> Result<(), MergeError> {
+    let Value::Object(src) = source else {
+        return Err(MergeError::new(format!(
+            "cannot merge {} (not an object) into a node",
+            kind(&source)
+        )));
+    };
+    let Value::Object(t) = target else {
+        return Err(MergeError::new(format!(
+            "cannot merge into {} (not an object)",
+            kind(target)
+        )));
+    };
+    if src.get("k").is_some_and(truthy) {
+        return merge_keyed(t, src);
+    }
+    for (key, val) in src {
+        let merge_into = matches!(&val, Value::Object(o) if !o.contains_key("s"))
+            && matches!(t.get(&key), Some(Value::Object(_)));
+        if merge_into {
+            if let Some(slot) = t.get_mut(&key) {
+                do_mutable_merge(slot, val)?;
+            }
+        } else {
+            t.insert(key, val);
+        }
+    }
+    Ok(())
+}
+
+/// `mergeKeyed`: merges a comprehension diff `{"k": {…, "kc": n, "km"?}}` into a comprehension node.
+pub fn merge_keyed(
+    target: &mut Map<String, Value>,
+    mut source: Map<String, Value>,
+) -> Result<(), MergeError> {
+    let Some(Value::Object(k)) = source.remove("k") else {
+        return Err(MergeError::new(
+            "comprehension diff: \"k\" is not an object",
+        ));
+    };
+    if !matches!(target.get("k"), Some(Value::Object(_))) {
+        return Err(MergeError::new(
+            "comprehension diff merged into a node that is not a comprehension",
+        ));
+    }
+    let km = k.get("km").is_some_and(truthy);
+    // The client clones the target only when "km" is set; a move without it reads undefined and throws.
+    let cloned: Option<Map<String, Value>> = if km {
+        target.get("k").and_then(Value::as_object).cloned()
+    } else {
+        None
+    };
+    let moved_from = |old: &Value, i: &str| -> Result<Value, MergeError> {
+        let Some(cloned) = &cloned else {
+            return Err(MergeError::new(format!(
+                "entry {i} moves from {old} without \"km\": true (the client throws a TypeError)"
+            )));
+        };
+        let key = index_key(old)
+            .ok_or_else(|| MergeError::new(format!("entry {i}: bad old index {old}")))?;
+        cloned.get(&key).cloned().ok_or_else(|| {
+            MergeError::new(format!(
+                "entry {i} moves from old index {key}, which does not exist"
+            ))
+        })
+    };
+    let tk = target
+        .get_mut("k")
+        .and_then(Value::as_object_mut)
+        .expect("checked above");
+    for (i, entry) in &k {
+        if i == "kc" || i == "km" {
+            continue;
+        }
+        match entry {
+            Value::Array(a) => {
+                let mut e = moved_from(a.first().unwrap_or(&Value::Null), i)?;
+                do_mutable_merge(&mut e, a.get(1).cloned().unwrap_or(Value::Null))?;
+                tk.insert(i.clone(), e);
+            }
+            Value::Number(_) => {
+                let e = moved_from(entry, i)?;
+                tk.insert(i.clone(), e);
+            }
+            Value::Object(_) => {
+                let slot = tk
+                    .entry(i.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !truthy(slot) {
+                    *slot = Value::Object(Map::new());
+                }
+                do_mutable_merge(slot, entry.clone())?;
+            }
+            Value::Null => {
+                return Err(MergeError::new(format!(
+                    "entry {i} is null (the client throws a TypeError)"
+                )));
+            }
+            // strings and booleans are ignored by the client
+            _ => {}
+        }
+    }
+    let new_kc = k.get("kc").and_then(Value::as_u64);
+    let old_kc = tk.get("kc").and_then(Value::as_u64);
+    if let (Some(new_kc), Some(old_kc)) = (new_kc, old_kc) {
+        for j in new_kc..old_kc {
+            tk.remove(&j.to_string());
+        }
+    }
+    tk.insert("kc".into(), k.get("kc").cloned().unwrap_or(Value::Null));
+    if let Some(s) = source.remove("stream").filter(truthy) {
+        target.insert("stream".into(), s);
+    }
+    if let Some(p) = source.remove("p").filter(truthy) {
+        target.insert("p".into(), p);
+    }
+    Ok(())
+}
+
+/// The HTML a merged tree stands for (the LiveView container's inner HTML),
+/// without the `data-phx-*` attributes the client adds to roots.
+pub fn to_html(tree: &Value) -> Result<String, MergeError> {
+    let mut out = String::new();
+    node_to_html(tree, &mut out, 0)?;
+    Ok(out)
+}
+
+const MAX_DEPTH: usize = 512;
+
+fn node_to_html(node: &Value, out: &mut String, depth: usize) -> Result<(), MergeError> {
+    if depth > MAX_DEPTH {
+        return Err(MergeError::new("tree nested too deeply"));
+    }
+    let Value::Object(o) = node else {
+        return Err(MergeError::new(format!(
+            "a node must be an object, got {}",
+            kind(node)
+        )));
+    };
+    if o.contains_key("p") {
+        return Err(MergeError::new("template tables (\"p\") are not modeled"));
+    }
+    let statics = statics_of(o)?;
+    if let Some(k) = o.get("k").filter(|k| truthy(k)) {
+        if o.contains_key("stream") {
+            return Err(MergeError::new("streams are not modeled"));
+        }
+        let Value::Object(k) = k else {
+            return Err(MergeError::new("comprehension \"k\" is not an object"));
+        };
+        let kc = k
+            .get("kc")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| MergeError::new("comprehension without a numeric \"kc\""))?;
+        for i in 0..kc {
+            let entry = k
+                .get(&i.to_string())
+                .and_then(Value::as_object)
+                .ok_or_else(|| {
+                    MergeError::new(format!("comprehension entry {i} of {kc} is missing"))
+                })?;
+            dynamics_to_html(entry, statics, out, depth)?;
+        }
+        return Ok(());
+    }
+    dynamics_to_html(o, statics, out, depth)
+}
+
+fn statics_of(o: &Map<String, Value>) -> Result<&[Value], MergeError> {
+    match o.get("s") {
+        Some(Value::Array(a)) if !a.is_empty() => Ok(a),
+        Some(Value::Array(_)) => Err(MergeError::new(
+            "empty statics (the client would print \"undefined\")",
+        )),
+        Some(Value::Number(_)) => Err(MergeError::new(
+            "integer statics (template tables) are not modeled",
+        )),
+        Some(other) => Err(MergeError::new(format!(
+            "statics must be an array, got {}",
+            kind(other)
+        ))),
+        None => Err(MergeError::new("node without statics (\"s\")")),
+    }
+}
+
+fn dynamics_to_html(
+    node: &Map<String, Value>,
+    statics: &[Value],
+    out: &mut String,
+    depth: usize,
+) -> Result<(), MergeError> {
+    let part = |i: usize| -> Result<&str, MergeError> {
+        statics[i]
+            .as_str()
+            .ok_or_else(|| MergeError::new(format!("static {i} is not a string")))
+    };
+    let last = statics.len() - 1;
+    for i in 0..last {
+        out.push_str(part(i)?);
+        match node.get(&i.to_string()) {
+            Some(Value::String(s)) => out.push_str(s),
+            Some(v @ Value::Object(_)) => node_to_html(v, out, depth + 1)?,
+            Some(Value::Number(n)) => {
+                return Err(MergeError::new(format!(
+                    "dynamic {i} is component {n}: components are not modeled"
+                )))
+            }
+            Some(other) => {
+                return Err(MergeError::new(format!(
+                    "dynamic {i} is {} (the client would print it)",
+                    kind(other)
+                )))
+            }
+            None => {
+                return Err(MergeError::new(format!(
+                    "dynamic {i} is missing (the client would print \"undefined\")"
+                )))
+            }
+        }
+    }
+    out.push_str(part(last)?);
+    Ok(())
+}
+
+/// A client-side rendered tree: join with a full render, apply diffs, render.
+#[derive(Clone, Debug)]
+pub struct Client {
+    rendered: Value,
+}
+
+impl Client {
+    /// `new Rendered(id, extract(rendered).diff)`: the tree of a join reply.
+    pub fn join(rendered: Value) -> Result<Client, MergeError> {
+        let (diff, _) = extract(rendered)?;
+        let mut rendered = Value::Object(Map::new());
+        merge_diff(&mut rendered, diff)?;
+        Ok(Client { rendered })
+    }
+
+    /// Applies one diff (extract + mergeDiff) and returns its extras.
+    pub fn apply(&mut self, diff: Value) -> Result<DiffExtras, MergeError> {
+        let (diff, extras) = extract(diff)?;
+        merge_diff(&mut self.rendered, diff)?;
+        Ok(extras)
+    }
+
+    /// The merged tree.
+    pub fn rendered(&self) -> &Value {
+        &self.rendered
+    }
+
+    /// The HTML of the merged tree (see [`to_html`]).
+    pub fn to_html(&self) -> Result<String, MergeError> {
+        to_html(&self.rendered)
+    }
+}
+
+/// JavaScript truthiness of a JSON value.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// The object key a JSON number names (`1` → `"1"`), if it is a non-negative integer.
+fn index_key(v: &Value) -> Option<String> {
+    v.as_u64().map(|n| n.to_string())
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// JSON trees made of the protocol's keys, so that merges get deep.
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (0u64..4).prop_map(Value::from),
+            "[a-c<]{0,2}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("0".to_owned()),
+                        Just("1".to_owned()),
+                        Just("s".to_owned()),
+                        Just("k".to_owned()),
+                        Just("kc".to_owned()),
+                        Just("km".to_owned()),
+                        Just("r".to_owned()),
+                        Just("e".to_owned()),
+                        Just("t".to_owned()),
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Arbitrary input gives a result or an explained error, never a panic.
+        #[test]
+        fn never_panics(join in arb_json(), diffs in prop::collection::vec(arb_json(), 0..4)) {
+            let explained = |e: MergeError| !e.message().is_empty();
+            match Client::join(join) {
+                Err(e) => prop_assert!(explained(e)),
+                Ok(mut c) => {
+                    for d in diffs {
+                        if let Err(e) = c.to_html() { prop_assert!(explained(e)); }
+                        if let Err(e) = c.apply(d) { prop_assert!(explained(e)); }
+                    }
+                    if let Err(e) = c.to_html() { prop_assert!(explained(e)); }
+                }
+            }
+        }
+    }
+
+    fn joined(v: Value) -> Client {
+        Client::join(v).unwrap()
+    }
+
+    #[test]
+    fn replaces_nodes_with_statics_and_merges_others() {
+        let mut c =
+            joined(json!({"0": "a", "1": {"0": "x", "s": ["<b>", "</b>"]}, "s": ["", "|", ""]}));
+        c.apply(json!({"1": {"0": "y"}})).unwrap();
+        assert_eq!(c.to_html().unwrap(), "a|<b>y</b>");
+        c.apply(json!({"1": {"0": "z", "1": "w", "s": ["<i>", "-", "</i>"]}}))
+            .unwrap();
+        assert_eq!(c.to_html().unwrap(), "a|<i>z-w</i>");
+        c.apply(json!({"1": "plain", "0": "b"})).unwrap();
+        assert_eq!(c.to_html().unwrap(), "b|plain");
+        c.apply(json!({"0": "c", "1": "d", "s": ["[", ",", "]"]}))
+            .unwrap();
+        assert_eq!(c.to_html().unwrap(), "[c,d]");
+    }
+
+    #[test]
+    fn keyed_merge_follows_the_recipes() {
+        let mut c = joined(
+            json!({"0": {"s": ["<li>", "</li>"], "k": {"0": {"0": "a"}, "1": {"0": "b"}, "kc": 2}},
+                                  "s": ["<ul>", "</ul>"]}),
+        );
+        c.apply(json!({"0": {"k": {"1": {"0": "B"}, "kc": 2}}}))
+            .unwrap();
+        assert_eq!(c.to_html().unwrap(), "<ul><li>a</li><li>B</li></ul>");
+        c.apply(json!({"0": {"k": {"2": {"0": "c"}, "kc": 3}}}))
+            .unwrap();
+        assert_eq!(
+            c.to_html().unwrap(),
+            "<ul><li>a</li><li>B</li><li>c</li></ul>"
+        );
+        c.apply(json!({"0": {"k": {"0": [1, {"0": "b"}], "1": 0, "kc": 2, "km": true}}}))
+            .unwrap();
+        assert_eq!(c.to_html().unwrap(), "<ul><li>b</li><li>a</li></ul>");
+        assert_eq!(
+            c.rendered()["0"]["k"],
+            json!({"0": {"0": "b"}, "1": {"0": "a"}, "kc": 2})
+        );
+        c.apply(json!({"0": {"k": {"kc": 0}}})).unwrap();
+        assert_eq!(c.to_html().unwrap(), "<ul></ul>");
+    }
+
+    #[test]
+    fn moves_without_km_fail_like_the_client() {
+        let mut c = joined(
+            json!({"0": {"s": ["", ""], "k": {"0": {"0": "a"}, "1": {"0": "b"}, "kc": 2}}, "s": ["", ""]}),
+        );
+        let e = c.apply(json!({"0": {"k": {"0": 1, "kc": 1}}})).unwrap_err();
+        assert!(e.message().contains("km"), "{e}");
+        let e = c
+            .apply(json!({"0": {"k": {"0": 5, "kc": 1, "km": true}}}))
+            .unwrap_err();
+        assert!(e.message().contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn extract_takes_title_events_and_reply() {
+        let mut c = joined(json!({"0": "a", "s": ["", ""], "t": "T"}));
+        let x = c
+            .apply(json!({"t": "x", "e": [["ev", {"a": 1}]], "r": {"ok": true}}))
+            .unwrap();
+        assert_eq!(x.title, Some(json!("x")));
+        assert_eq!(x.events, vec![json!(["ev", {"a": 1}])]);
+        assert_eq!(x.reply, Some(json!({"ok": true})));
+        assert_eq!(c.rendered(), &json!({"0": "a", "s": ["", ""]}));
+    }
+
+    #[test]
+    fn render_errors_instead_of_printing_undefined() {
+        assert!(to_html(&json!({"s": ["a", "b"]}))
+            .unwrap_err()
+            .message()
+            .contains("missing"));
+        assert!(to_html(&json!({"0": 3, "s": ["a", "b"]}))
+            .unwrap_err()
+            .message()
+            .contains("component"));
+        assert!(to_html(&json!({"s": []})).is_err());
+        assert!(to_html(&json!({"0": "x"})).is_err());
+        assert!(to_html(&json!({"s": 0, "p": {"0": ["a"]}})).is_err());
+        assert!(to_html(&json!({"s": ["a"], "k": {"kc": 1}})).is_err());
+        assert!(Client::join(json!([1])).is_err());
+        assert!(Client::join(json!({"c": {}, "s": [""]})).is_err());
+    }
+}
