@@ -31,7 +31,9 @@ pub mod view;
 
 pub use liveview_macros::html;
 pub use runtime::{AnyView, Navigation, Output, Reply, ViewDriver};
-pub use template::{Comprehension, Dynamic, Entry, EntryKey, Html, Raw, Rendered, Statics, ToDynamic};
+pub use template::{
+    Comprehension, Dynamic, Entry, EntryKey, EntryRef, Html, Raw, Rendered, Statics, ToDynamic,
+};
 pub use time::Time;
 pub use view::{Command, LiveView, Mount, Msg, Params, Session, Update, Url};
 
@@ -41,5 +43,7 @@ pub const CLIENT_VERSION: &str = "1.2.12";
 #[doc(hidden)]
 pub mod __private {
     //! Items used by code that `html!` expands to. Not a public API.
-    pub use crate::template::{Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics, ToDynamic};
+    pub use crate::template::{
+        Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics, ToDynamic,
+    };
 }

@@ -140,7 +140,7 @@ fn fields_are_borrowed_and_helper_trees_nest() {
     let r = card.render();
     assert_eq!(r.to_html(), "<h2>A&lt;B</h2><em>x</em><em>y</em>3");
     // The helper's tree is nested, not flattened.
-    let entries = list(&r.dynamics()[1]).entries();
+    let entries: Vec<_> = list(&r.dynamics()[1]).entries().collect();
     assert_eq!(
         nested(&entries[0].dynamics[0]).statics().parts(),
         &["<em>", "</em>"]
@@ -279,10 +279,10 @@ fn keyed_for_with_nested_ifs() {
     let c = list(&r.dynamics()[0]);
     assert!(c.is_keyed());
     assert_eq!(c.statics().parts(), &[r#"<li id="r"#, r#"">"#, "</li>"]);
-    let entries = c.entries();
+    let entries: Vec<_> = c.entries().collect();
     assert_eq!(entries.len(), 2);
-    assert_eq!(entries[0].key, Some(EntryKey::Int(3)));
-    assert_eq!(entries[1].key, Some(EntryKey::Int(1)));
+    assert_eq!(entries[0].key, Some(&EntryKey::Int(3)));
+    assert_eq!(entries[1].key, Some(&EntryKey::Int(1)));
     assert_eq!(text(&entries[1].dynamics[0]), "1");
     let plain = nested(&entries[0].dynamics[1]);
     let bold = nested(&entries[1].dynamics[1]);
@@ -297,7 +297,7 @@ fn string_keys_and_unkeyed_lists() {
     let r = html!("{#for row in &rows; key = &row.label}{row.id},{/for}");
     assert_eq!(r.to_html(), "3,1,");
     let c = list(&r.dynamics()[0]);
-    assert_eq!(c.entries()[1].key, Some(EntryKey::Str("<one>".into())));
+    assert_eq!(c.entry(1).key, Some(&EntryKey::Str("<one>".into())));
 
     let r =
         html!("<ol>{#for (i, n) in [10, 20, 30].iter().enumerate()}<li>{i}:{n}</li>{/for}</ol>");
@@ -307,12 +307,12 @@ fn string_keys_and_unkeyed_lists() {
     );
     let c = list(&r.dynamics()[0]);
     assert!(!c.is_keyed());
-    assert!(c.entries().iter().all(|e| e.key.is_none()));
+    assert!(c.entries().all(|e| e.key.is_none()));
 
     let none: Vec<u8> = Vec::new();
     let r = html!("<ol>{#for n in &none}<li>{n}</li>{/for}</ol>");
     assert_eq!(r.to_html(), "<ol></ol>");
-    assert!(list(&r.dynamics()[0]).entries().is_empty());
+    assert!(list(&r.dynamics()[0]).is_empty());
 }
 
 #[test]
@@ -324,9 +324,9 @@ fn nested_fors() {
         "<tr><td>1</td><td>2</td></tr><tr><td>3</td></tr>"
     );
     let outer = list(&r.dynamics()[0]);
-    let inner = list(&outer.entries()[0].dynamics[0]);
+    let inner = list(&outer.entry(0).dynamics[0]);
     assert_eq!(inner.statics().parts(), &["<td>", "</td>"]);
-    assert_eq!(inner.entries().len(), 2);
+    assert_eq!(inner.len(), 2);
 }
 
 #[derive(Clone, Copy)]
@@ -417,7 +417,7 @@ fn dynamic_counts_per_entry_match_the_body() {
     );
     let c = list(&r.dynamics()[0]);
     assert_eq!(c.statics().holes(), 4);
-    assert!(c.entries().iter().all(|e| e.dynamics.len() == 4));
+    assert!(c.entries().all(|e| e.dynamics.len() == 4));
 }
 
 #[test]
@@ -431,7 +431,6 @@ fn else_if_let_and_match_inside_for() {
     assert_eq!(c.statics().parts(), &["", ";"]);
     let arms: Vec<&[&str]> = c
         .entries()
-        .iter()
         .map(|e| nested(&e.dynamics[0]).statics().parts())
         .collect();
     assert_eq!(arms, vec![&["", ""][..], &["-"][..], &["big"][..]]);

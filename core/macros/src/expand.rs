@@ -115,6 +115,12 @@ impl Gen {
         quote!(::std::vec![#(#items),*])
     }
 
+    /// The dynamics of `t` as an array (list entries are pushed without a `Vec` of their own).
+    fn dynamics_array(&mut self, t: &Template) -> TokenStream {
+        let items: Vec<TokenStream> = t.holes.iter().map(|h| self.hole(h)).collect();
+        quote!([#(#items),*])
+    }
+
     /// An expression of type `Rendered` for `t`.
     fn rendered(&mut self, t: &Template) -> TokenStream {
         let s = self.statics(t);
@@ -159,7 +165,7 @@ impl Gen {
                 body,
             } => {
                 let s = self.statics(body);
-                let d = self.dynamics(body);
+                let d = self.dynamics_array(body);
                 let it = Ident::new("__lv_iter", Span::mixed_site());
                 let list = Ident::new("__lv_list", Span::mixed_site());
                 let key = match key {
@@ -175,7 +181,7 @@ impl Gen {
                         ::core::iter::Iterator::size_hint(&#it).0,
                     );
                     for #pat in #it {
-                        #list.push(#key, #d);
+                        #list.push_entry(#key, #d);
                     }
                     #list
                 }))

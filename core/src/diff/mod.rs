@@ -47,7 +47,7 @@ pub mod merge;
 #[cfg(test)]
 mod testgen;
 
-use crate::template::{Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics};
+use crate::template::{Comprehension, Dynamic, EntryKey, EntryRef, Rendered, Statics};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -195,13 +195,13 @@ fn write_full_list(out: &mut String, c: &Comprehension) {
     out.push('{');
     write_statics(out, c.statics());
     out.push_str(",\"k\":{");
-    for (i, e) in c.entries().iter().enumerate() {
+    for (i, e) in c.entries().enumerate() {
         write_index_key(out, i);
-        write_full_entry(out, &e.dynamics);
+        write_full_entry(out, e.dynamics);
         out.push(',');
     }
     out.push_str("\"kc\":");
-    write_usize(out, c.entries().len());
+    write_usize(out, c.len());
     out.push_str("}}");
 }
 
@@ -278,12 +278,18 @@ fn diff_dynamic(out: &mut String, prev: &Dynamic, next: &Dynamic) -> bool {
 }
 
 /// Writes `"i":{changed slots}` for an entry that stayed at index `i`, or nothing.
-fn diff_entry_in_place(out: &mut String, i: usize, prev: &Entry, next: &Entry, first: &mut bool) {
+fn diff_entry_in_place(
+    out: &mut String,
+    i: usize,
+    prev: EntryRef<'_>,
+    next: EntryRef<'_>,
+    first: &mut bool,
+) {
     // Most entries of a big list are unchanged text: skip them without writing anything.
     if prev
         .dynamics
         .iter()
-        .zip(&next.dynamics)
+        .zip(next.dynamics)
         .all(|(p, n)| same_text(p, n))
     {
         return;
@@ -294,7 +300,7 @@ fn diff_entry_in_place(out: &mut String, i: usize, prev: &Entry, next: &Entry, f
     write_index_key(out, i);
     out.push('{');
     let mut inner_first = true;
-    diff_members(out, &prev.dynamics, &next.dynamics, &mut inner_first);
+    diff_members(out, prev.dynamics, next.dynamics, &mut inner_first);
     if inner_first {
         out.truncate(mark);
         *first = was_first;
@@ -304,8 +310,7 @@ fn diff_entry_in_place(out: &mut String, i: usize, prev: &Entry, next: &Entry, f
 }
 
 fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bool {
-    let old = prev.entries();
-    let new = next.entries();
+    let (old_len, new_len) = (prev.len(), next.len());
     out.push_str("{\"k\":{");
     let mut first = true;
     let mut moved = false;
@@ -313,20 +318,20 @@ fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bo
     // list, most of them usually) are diffed in place; `pair_entries` pairs
     // those the same way, so the pairing table is only built from the first
     // entry whose key changed.
-    let common = old.len().min(new.len());
+    let common = old_len.min(new_len);
     let mut i = 0;
-    while i < common && old[i].key == new[i].key {
-        diff_entry_in_place(out, i, &old[i], &new[i], &mut first);
+    while i < common && prev.key(i) == next.key(i) {
+        diff_entry_in_place(out, i, prev.entry(i), next.entry(i), &mut first);
         i += 1;
     }
     let pairs = if i < common {
-        pair_entries(old, new)
+        pair_entries(prev, next)
     } else {
         Vec::new()
     };
-    for (i, e) in new.iter().enumerate().skip(i) {
+    for (i, e) in next.entries().enumerate().skip(i) {
         match pairs.get(i).copied().flatten() {
-            Some(j) if j == i => diff_entry_in_place(out, i, &old[j], e, &mut first),
+            Some(j) if j == i => diff_entry_in_place(out, i, prev.entry(j), e, &mut first),
             Some(j) => {
                 moved = true;
                 sep(out, &mut first);
@@ -336,7 +341,7 @@ fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bo
                 write_usize(out, j);
                 out.push_str(",{");
                 let mut inner_first = true;
-                diff_members(out, &old[j].dynamics, &e.dynamics, &mut inner_first);
+                diff_members(out, prev.entry(j).dynamics, e.dynamics, &mut inner_first);
                 if inner_first {
                     out.truncate(mark);
                     write_usize(out, j);
@@ -347,16 +352,16 @@ fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bo
             None => {
                 sep(out, &mut first);
                 write_index_key(out, i);
-                write_full_entry(out, &e.dynamics);
+                write_full_entry(out, e.dynamics);
             }
         }
     }
-    if first && old.len() == new.len() {
+    if first && old_len == new_len {
         return false;
     }
     sep(out, &mut first);
     out.push_str("\"kc\":");
-    write_usize(out, new.len());
+    write_usize(out, new_len);
     if moved {
         out.push_str(",\"km\":true");
     }
@@ -370,11 +375,11 @@ fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bo
 /// equal (both `None` in an unkeyed list); the remaining keyed entries pair
 /// with the first unused old entry of the same key. Each old entry is used at
 /// most once, so duplicate keys are handled (extra duplicates are new entries).
-fn pair_entries(old: &[Entry], new: &[Entry]) -> Vec<Option<usize>> {
+fn pair_entries(old: &Comprehension, new: &Comprehension) -> Vec<Option<usize>> {
     let mut used = vec![false; old.len()];
     let mut pairs = vec![None; new.len()];
-    for (i, (o, n)) in old.iter().zip(new).enumerate() {
-        if o.key == n.key {
+    for i in 0..old.len().min(new.len()) {
+        if old.key(i) == new.key(i) {
             pairs[i] = Some(i);
             used[i] = true;
         }
@@ -387,19 +392,19 @@ fn pair_entries(old: &[Entry], new: &[Entry]) -> Vec<Option<usize>> {
         if used[j] {
             continue;
         }
-        if let Some(k) = &old[j].key {
+        if let Some(k) = old.key(j) {
             if let Some(later) = head.insert(k, j) {
                 next_same[j] = later;
             }
         }
     }
-    for (i, n) in new.iter().enumerate() {
-        if pairs[i].is_some() {
+    for (i, pair) in pairs.iter_mut().enumerate() {
+        if pair.is_some() {
             continue;
         }
-        let Some(k) = &n.key else { continue };
+        let Some(k) = new.key(i) else { continue };
         if let Some(&j) = head.get(k) {
-            pairs[i] = Some(j);
+            *pair = Some(j);
             if next_same[j] == usize::MAX {
                 head.remove(k);
             } else {

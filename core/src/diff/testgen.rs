@@ -280,12 +280,12 @@ fn mutate_list(rng: &mut Rng, pool: &Pool, c: &Comprehension, depth: usize) -> C
         return gen_list(rng, pool, depth);
     }
     let s = c.statics();
-    let keyed = if c.entries().is_empty() {
+    let keyed = if c.is_empty() {
         rng.chance(65)
     } else {
         c.is_keyed()
     };
-    let mut entries: Vec<Entry> = c.entries().to_vec();
+    let mut entries: Vec<Entry> = c.entries().map(|e| e.to_entry()).collect();
     for _ in 0..rng.below(5) {
         let n = entries.len();
         match rng.below(7) {

@@ -1,35 +1,825 @@
-//! The driver of one view. (Skeleton: the runtime work fills the bodies.)
+//! The driver of one view.
 
-use super::{InputError, Joined, JoinInput, Navigation, Reply};
-use crate::event::ClientEvent;
+use super::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
+use crate::diff::{self, Extras};
+use crate::event::{self, ClientEvent, DecodeError};
+use crate::template::Rendered;
 use crate::time::Time;
-use crate::view::{LiveView, Url};
+use crate::view::{Command, Flash, LiveView, Mount, Msg, Params, Url};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::time::Duration;
 
-/// Drives one view: see the module docs.
+/// The shortest period of a [`Command::Repeat`]; shorter periods are raised to it.
+pub const MIN_PERIOD: Duration = Duration::from_millis(1);
+
+/// How many queued infos [`ViewDriver::poll_output`] handles per round (a
+/// round starts with every input, `handle_timeout` included). When a round's
+/// budget is spent with infos still queued, `poll_output` returns `None` and
+/// [`ViewDriver::poll_timeout`] returns "now", so a view that keeps sending
+/// itself infos cannot keep the adapter from reading its socket.
+pub const INFO_BUDGET: usize = 64;
+
+/// How many `PushPatch`es one input may chain (a patch whose `handle_params`
+/// patches again, ...). Further patches are dropped.
+pub const MAX_PATCH_HOPS: usize = 8;
+
+/// Drives one view: a sans-IO state machine in the style of quinn-proto and str0m.
+///
+/// The driver owns the view's state, its last rendered tree, its timers, its
+/// subscriptions, its flash and its queue of infos. It never reads a clock:
+/// every input carries `now`, and the driver tells the adapter when it next
+/// needs calling ([`poll_timeout`](Self::poll_timeout)).
+///
+/// # Methods
+///
+/// * Start: [`join`](Self::join) (mount, `handle_params`, full render).
+/// * Inputs: [`handle_event`](Self::handle_event) (a client `event` push),
+///   [`handle_params`](Self::handle_params) (a client `live_patch`),
+///   [`handle_info`](Self::handle_info), [`handle_pubsub`](Self::handle_pubsub),
+///   [`handle_timeout`](Self::handle_timeout);
+///   [`handle_typed_event`](Self::handle_typed_event) for tests.
+/// * Outputs: [`poll_output`](Self::poll_output) and [`poll_timeout`](Self::poll_timeout).
+/// * End: [`stop`](Self::stop).
+/// * Inspection: [`state`](Self::state), [`flash`](Self::flash),
+///   [`title`](Self::title), [`url`](Self::url), [`timer_count`](Self::timer_count),
+///   [`subscriptions`](Self::subscriptions), [`render_html`](Self::render_html),
+///   [`render_full`](Self::render_full).
+///
+/// # The run loop
+///
+/// ```text
+/// join ──► loop {
+///     feed ONE input: handle_event / handle_params (→ Reply, send it)
+///                     handle_info / handle_pubsub / handle_timeout(now)
+///     while let Some(out) = poll_output() { carry it out }   // drain after EVERY input
+///     sleep until poll_timeout() (or the next frame / pub/sub message),
+///     then handle_timeout(now)
+/// }
+/// ```
+///
+/// Infos are handled lazily, inside `poll_output`: when no output is
+/// pending, `poll_output` takes the next queued info, runs it (update, render,
+/// diff) and returns what it produced. Draining after every input therefore
+/// handles infos in order, after the reply of the input that sent them. At
+/// most [`INFO_BUDGET`] infos run per round; when the budget is spent,
+/// `poll_output` returns `None` and `poll_timeout` returns the last `now`, so
+/// the adapter calls `handle_timeout` again (after looking at its socket).
+///
+/// # What one input does
+///
+/// Each input runs `update` once (plus `handle_params` when the handler asked
+/// for a `PushPatch`), renders once and diffs against the last render
+/// ([`crate::diff::diff`]). An event's or a live patch's diff is returned in
+/// the [`Reply`]; an info's, a timer tick's or a pub/sub message's diff is
+/// queued as [`Output::Push`]. Commands:
+///
+/// | command | effect |
+/// | --- | --- |
+/// | `SendInfo` | queued (FIFO), handled after this input's render |
+/// | `SendAfter`, `Repeat`, `CancelRepeat` | the timer table (keys replace; period ≥ [`MIN_PERIOD`]) |
+/// | `Subscribe`, `Unsubscribe` | [`Output::Subscribe`]/[`Output::Unsubscribe`] when the subscription set changes |
+/// | `Broadcast` | [`Output::Broadcast`] with `serde_json::to_value(info)` (dropped if the info does not serialize) |
+/// | `PageTitle`, `PushEvent` | `"t"`, `"e"` in the next diff |
+/// | `Reply` | `"r"` in the reply's diff (events only; ignored elsewhere) |
+/// | `PutFlash`, `ClearFlash` | the driver's [`flash`](Self::flash), carried by `Navigate`/`Redirect` |
+/// | `PushPatch` | `handle_params` runs with the new URL before the render; [`Reply::navigation`] for events and live patches, [`Output::Navigate`] (before the `Push`) otherwise |
+/// | `PushNavigate`, `Redirect` | no render; the navigation (with the flash) is the reply's navigation or an [`Output::Navigate`]; the view ends ([`stop`](Self::stop)) and pending push events are dropped |
+///
+/// The built-in event `lv:clear-flash` (value `{"key": kind}`, no key = all)
+/// clears the driver's flash without reaching the view.
+///
+/// # Timers
+///
+/// `Repeat { every }` first fires at `now + every`; later deadlines are computed
+/// from the scheduled time, not from when the tick was handled, so ticks do
+/// not drift. [`handle_timeout`](Self::handle_timeout) fires every timer due
+/// at `now`, in due order (ties in creation order), each as its own input.
+/// A repeat fires **at most once per `handle_timeout` call**: if the adapter
+/// was late by several periods, the missed ticks are skipped and the next
+/// deadline is the first point of the original grid after `now` (like tokio's
+/// `MissedTickBehavior::Skip`), so catch-up ticks never pile up. Timers created
+/// while `handle_timeout` runs (even if already due) wait for the next call.
+///
+/// # Invariants (DESIGN.md)
+///
+/// 1. **One render per input.** Every input produces at most one render, and
+///    its reply or push leaves before any output of an info that input sent
+///    (infos only run inside `poll_output`, when no output is pending).
+/// 2. **Order.** Infos are handled in the order they were sent (one FIFO for
+///    `SendInfo`, `handle_info` and pub/sub messages); timer ticks in due order,
+///    never before they are due.
+/// 3. **No forged infos.** A [`ClientEvent`] is only ever decoded into
+///    `V::Event` ([`crate::event::decode`]); nothing from the wire reaches
+///    `handle_info`.
+/// 4. **Effects are bounded by the connection.** When not connected (the
+///    dead render) `SendInfo`, `SendAfter`, `Repeat`, `Subscribe` and
+///    `Broadcast` are dropped: no timers, no subscriptions, no infos. After
+///    [`stop`](Self::stop) (or a navigation away) no timer remains, an
+///    `Unsubscribe` is emitted for every subscription, and inputs return
+///    [`InputError::Ended`].
+/// 5. **Diffs compose.** Each diff is computed against the tree the client
+///    last received, so applying successive diffs with the client's merge
+///    gives the full render of the latest state.
+///
+/// # Example
+///
+/// ```
+/// use liveview_core::event::ClientEvent;
+/// use liveview_core::runtime::{JoinInput, Output, ViewDriver};
+/// use liveview_core::{html, Command, LiveView, Mount, Rendered, Time, Update, Url};
+/// use serde::{Deserialize, Serialize};
+/// use serde_json::json;
+/// use std::time::Duration;
+///
+/// struct Counter { count: i64 }
+///
+/// #[derive(Debug, Deserialize)]
+/// #[serde(rename_all = "snake_case")]
+/// enum Event { Inc }
+///
+/// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// enum Info { Tick, Doubled }
+///
+/// impl LiveView for Counter {
+///     type Event = Event;
+///     type Info = Info;
+///     fn mount(m: &Mount) -> Update<Self> {
+///         let timers = if m.connected {
+///             vec![Command::repeat("tick", Duration::from_secs(1), Info::Tick)]
+///         } else {
+///             vec![] // dropped anyway: no effects in the dead render
+///         };
+///         (Counter { count: 0 }, timers)
+///     }
+///     fn handle_event(self, Event::Inc: Event) -> Update<Self> {
+///         (Counter { count: self.count + 1 }, vec![Command::SendInfo(Info::Doubled)])
+///     }
+///     fn handle_info(self, info: Info) -> Update<Self> {
+///         match info {
+///             Info::Tick => (Counter { count: self.count + 10 }, vec![]),
+///             Info::Doubled => (Counter { count: self.count * 2 }, vec![]),
+///         }
+///     }
+///     fn render(&self) -> Rendered {
+///         html!(r#"<span id="count">{self.count}</span>"#)
+///     }
+/// }
+///
+/// let input = JoinInput { connected: true, url: Url::parse("/counter").unwrap(), ..Default::default() };
+/// let (mut view, joined) = ViewDriver::<Counter>::join(Time::ZERO, input).unwrap();
+/// assert!(joined.rendered.starts_with('{'));
+/// assert_eq!(view.poll_output(), None);
+///
+/// // A click: the reply carries the diff; the info it sent runs when the adapter drains.
+/// let click = ClientEvent::json("click", "inc", json!({"value": ""}));
+/// let reply = view.handle_event(Time::from_millis(10), click).unwrap();
+/// assert!(reply.diff.is_some());
+/// assert_eq!(view.state().unwrap().count, 1);
+/// assert!(matches!(view.poll_output(), Some(Output::Push(_))));
+/// assert_eq!(view.state().unwrap().count, 2);
+/// assert_eq!(view.poll_output(), None);
+///
+/// // The repeat timer, one second after the join.
+/// assert_eq!(view.poll_timeout(), Some(Time::from_millis(1_000)));
+/// view.handle_timeout(Time::from_millis(1_000));
+/// assert!(matches!(view.poll_output(), Some(Output::Push(_))));
+/// assert_eq!(view.state().unwrap().count, 12);
+/// assert_eq!(view.render_html(), "<span id=\"count\">12</span>");
+///
+/// view.stop();
+/// assert_eq!(view.timer_count(), 0);
+/// assert_eq!(view.poll_timeout(), None);
+/// ```
 pub struct ViewDriver<V: LiveView> {
+    /// Always `Some` outside of `update` (taken while a handler runs).
     state: Option<V>,
+    connected: bool,
+    ended: bool,
+    /// The latest `now` any input carried.
+    now: Time,
+    url: Url,
+    path_params: Params,
+    flash: Flash,
+    title: Option<String>,
+    extras: PendingExtras,
+    /// The tree the client has (the last full render or diff sent).
+    last: Option<Rendered>,
+    infos: VecDeque<V::Info>,
+    outputs: VecDeque<Output>,
+    timers: HashMap<String, Timer<V::Info>>,
+    /// (due, creation sequence) → key: the timers in firing order.
+    queue: BTreeMap<(Time, u64), String>,
+    next_seq: u64,
+    subscriptions: BTreeSet<String>,
+    /// Infos `poll_output` may still handle in this round.
+    budget: usize,
+}
+
+struct Timer<I> {
+    due: Time,
+    seq: u64,
+    every: Option<Duration>,
+    info: I,
+}
+
+/// Top-level diff extras collected while handling one input.
+#[derive(Default)]
+struct PendingExtras {
+    title: bool,
+    events: Vec<(String, Value)>,
+    reply: Option<Value>,
+}
+
+enum Exit {
+    Navigate { to: String, replace: bool },
+    Redirect { to: String },
+}
+
+/// What handling one input's commands produced besides state.
+#[derive(Default)]
+struct Effects {
+    /// A `PushPatch` not yet followed by `handle_params`.
+    patch: Option<(String, bool)>,
+    /// The last patch followed (what the client is told).
+    patched: Option<Navigation>,
+    exit: Option<Exit>,
+    outputs: Vec<Output>,
+}
+
+/// The result of one input, before it is turned into a reply or outputs.
+struct Step {
+    diff: Option<String>,
+    navigation: Option<Navigation>,
+    ends: bool,
+    outputs: Vec<Output>,
 }
 
 impl<V: LiveView> ViewDriver<V> {
-    /// Mounts the view: `mount`, then `handle_params`, then a full render.
-    pub fn join(_now: Time, _input: JoinInput) -> Result<(ViewDriver<V>, Joined), Navigation> {
-        todo!()
+    /// Mounts the view: `mount` (told whether it is connected, with the URL's
+    /// query params merged under `path_params`, the session, the URL and the
+    /// flash), then `handle_params`, then a full render ([`crate::diff::full`]).
+    ///
+    /// A `PushPatch` during mount or params becomes [`Joined::live_patch`] and
+    /// `handle_params` runs again with the patched URL. A `PushNavigate` or
+    /// `Redirect` fails the join with that navigation (the driver is dropped,
+    /// so nothing it started survives).
+    ///
+    /// For the dead render pass `connected: false` and use
+    /// [`render_html`](Self::render_html); effects are dropped (Invariant 4).
+    pub fn join(now: Time, input: JoinInput) -> Result<(ViewDriver<V>, Joined), Navigation> {
+        let JoinInput {
+            connected,
+            url,
+            path_params,
+            session,
+            flash,
+        } = input;
+        let params = merge_params(&url, &path_params);
+        let mount = Mount {
+            connected,
+            params: params.clone(),
+            session,
+            url: url.clone(),
+            flash: flash.clone(),
+        };
+        let (state, commands) = V::mount(&mount);
+        let mut driver = ViewDriver {
+            state: Some(state),
+            connected,
+            ended: false,
+            now,
+            url: url.clone(),
+            path_params,
+            flash,
+            title: None,
+            extras: PendingExtras::default(),
+            last: None,
+            infos: VecDeque::new(),
+            outputs: VecDeque::new(),
+            timers: HashMap::new(),
+            queue: BTreeMap::new(),
+            next_seq: 0,
+            subscriptions: BTreeSet::new(),
+            budget: INFO_BUDGET,
+        };
+        let mut fx = Effects::default();
+        driver.apply(commands, &mut fx, false);
+        if fx.exit.is_none() {
+            driver.update(Msg::Params(params, url), &mut fx, false);
+            driver.follow_patches(&mut fx);
+        }
+        if let Some(exit) = fx.exit.take() {
+            return Err(driver.exit_navigation(exit));
+        }
+        driver.outputs.extend(fx.outputs);
+        let rendered = driver.render_full();
+        Ok((
+            driver,
+            Joined {
+                rendered,
+                live_patch: fx.patched,
+            },
+        ))
     }
-    /// A client event.
-    pub fn handle_event(&mut self, _now: Time, _event: ClientEvent) -> Result<Reply, InputError> {
-        todo!()
+
+    /// A client event: decodes it into `V::Event` (or handles the built-in
+    /// `lv:clear-flash`), runs the handler, renders and returns the diff.
+    ///
+    /// A payload that does not decode is an [`InputError::Decode`]; the view
+    /// is not touched and nothing is rendered.
+    pub fn handle_event(&mut self, now: Time, event: ClientEvent) -> Result<Reply, InputError> {
+        self.begin(now)?;
+        if event.name == event::CLEAR_FLASH {
+            let value = event::event_value(&event).map_err(InputError::Decode)?;
+            self.flash.clear(value.get("key").and_then(Value::as_str));
+            return Ok(Reply::default());
+        }
+        let decoded: V::Event = event::decode(&event).map_err(InputError::Decode)?;
+        Ok(self.run_reply(Msg::Event(decoded), true))
     }
-    /// A live patch.
-    pub fn handle_params(&mut self, _now: Time, _url: Url) -> Result<Reply, InputError> {
-        todo!()
+
+    /// An already decoded event (for test harnesses): like
+    /// [`handle_event`](Self::handle_event) without the decoding.
+    pub fn handle_typed_event(&mut self, now: Time, event: V::Event) -> Result<Reply, InputError> {
+        self.begin(now)?;
+        Ok(self.run_reply(Msg::Event(event), true))
     }
-    /// A pub/sub message.
-    pub fn handle_pubsub(&mut self, _now: Time, _topic: &str, _payload: &Value) -> Result<(), InputError> {
-        todo!()
+
+    /// A live patch from the client (`live_patch {url}`): `handle_params` with
+    /// the new URL's query params (path params are kept from the join).
+    pub fn handle_params(&mut self, now: Time, url: Url) -> Result<Reply, InputError> {
+        self.begin(now)?;
+        let params = merge_params(&url, &self.path_params);
+        self.url = url.clone();
+        Ok(self.run_reply(Msg::Params(params, url), false))
     }
-    /// The state.
+
+    /// Queues an info for the view; it runs inside [`poll_output`](Self::poll_output),
+    /// after everything queued before it. Dropped when the view is not
+    /// connected or has ended.
+    pub fn handle_info(&mut self, now: Time, info: V::Info) {
+        if self.ended || !self.connected {
+            return;
+        }
+        self.advance(now);
+        self.infos.push_back(info);
+    }
+
+    /// A pub/sub message on `topic`: decoded into `V::Info` and queued like
+    /// [`handle_info`](Self::handle_info). A message on a topic the view is
+    /// not subscribed to (a race with `Unsubscribe`) is ignored. A payload
+    /// that does not decode is an [`InputError::Decode`] naming the topic.
+    pub fn handle_pubsub(
+        &mut self,
+        now: Time,
+        topic: &str,
+        payload: &Value,
+    ) -> Result<(), InputError> {
+        self.begin(now)?;
+        if !self.subscriptions.contains(topic) {
+            return Ok(());
+        }
+        let info = <V::Info as serde::Deserialize>::deserialize(payload).map_err(|e| {
+            InputError::Decode(DecodeError {
+                event: format!("pubsub:{topic}"),
+                reason: format!("the message does not decode into the view's Info type: {e}"),
+            })
+        })?;
+        self.infos.push_back(info);
+        Ok(())
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) next needs calling: the
+    /// earliest timer, or the last `now` seen when infos are still queued
+    /// (the info budget of the round is spent). `None` when there is nothing
+    /// to wait for.
+    pub fn poll_timeout(&self) -> Option<Time> {
+        if self.ended {
+            return None;
+        }
+        if !self.infos.is_empty() {
+            return Some(self.now);
+        }
+        self.queue.keys().next().map(|(due, _)| *due)
+    }
+
+    /// Fires every timer due at `now`, in due order (ties in creation order),
+    /// each as its own input: update, render, [`Output::Push`]. Also starts a
+    /// new round of the info budget.
+    pub fn handle_timeout(&mut self, now: Time) {
+        if self.begin(now).is_err() {
+            return;
+        }
+        let due: Vec<(Time, u64)> = self
+            .queue
+            .range(..=(now, u64::MAX))
+            .map(|(k, _)| *k)
+            .collect();
+        for slot in due {
+            if self.ended {
+                break;
+            }
+            // Gone if an earlier tick of this batch cancelled or replaced it.
+            let Some(key) = self.queue.remove(&slot) else {
+                continue;
+            };
+            let info = match self.timers.get_mut(&key) {
+                Some(timer) => match timer.every {
+                    Some(every) => {
+                        let next = next_deadline(slot.0, every, now);
+                        timer.due = next;
+                        self.queue.insert((next, timer.seq), key);
+                        timer.info.clone()
+                    }
+                    None => match self.timers.remove(&key) {
+                        Some(timer) => timer.info,
+                        None => continue,
+                    },
+                },
+                None => continue,
+            };
+            self.run_push(Msg::Info(info));
+        }
+    }
+
+    /// The next output. When none is pending, handles the next queued info
+    /// (within the round's [`INFO_BUDGET`]) and returns its first output.
+    /// `None` means: nothing more until the next input or `poll_timeout`.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        loop {
+            if let Some(out) = self.outputs.pop_front() {
+                return Some(out);
+            }
+            if self.ended || self.budget == 0 {
+                return None;
+            }
+            let info = self.infos.pop_front()?;
+            self.budget -= 1;
+            self.run_push(Msg::Info(info));
+        }
+    }
+
+    /// A full render as rendered JSON (for a join or a rejoin), with the
+    /// current title and any pending push events; later diffs are computed
+    /// against it.
+    pub fn render_full(&mut self) -> String {
+        let Some(state) = self.state.as_ref() else {
+            return "{}".to_owned();
+        };
+        let rendered = state.render();
+        let extras = std::mem::take(&mut self.extras);
+        let json = diff::full(
+            &rendered,
+            &Extras {
+                title: self.title.as_deref(),
+                events: &extras.events,
+                reply: extras.reply.as_ref(),
+            },
+        );
+        self.last = Some(rendered);
+        json
+    }
+
+    /// The last render as HTML (the dead render's content).
+    pub fn render_html(&self) -> String {
+        self.last
+            .as_ref()
+            .map(Rendered::to_html)
+            .unwrap_or_default()
+    }
+
+    /// The view's state (`None` only if a handler panicked).
     pub fn state(&self) -> Option<&V> {
         self.state.as_ref()
+    }
+
+    /// The flash, as changed by `PutFlash`/`ClearFlash`/`lv:clear-flash`.
+    pub fn flash(&self) -> &Flash {
+        &self.flash
+    }
+
+    /// The page title set by the last `PageTitle`, if any.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// The view's current URL (after live patches).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Whether the view runs over a socket (not the dead render).
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    /// Whether the view has ended (stopped or navigated away).
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Ends the view: drops timers and queued infos, queues an
+    /// [`Output::Unsubscribe`] for every subscription. Later inputs return
+    /// [`InputError::Ended`]; pending outputs can still be polled.
+    pub fn stop(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        self.timers.clear();
+        self.queue.clear();
+        self.infos.clear();
+        self.extras = PendingExtras::default();
+        for topic in std::mem::take(&mut self.subscriptions) {
+            self.outputs.push_back(Output::Unsubscribe(topic));
+        }
+    }
+
+    /// The number of live timers.
+    pub fn timer_count(&self) -> usize {
+        self.timers.len()
+    }
+
+    /// The current subscriptions, sorted.
+    pub fn subscriptions(&self) -> Vec<String> {
+        self.subscriptions.iter().cloned().collect()
+    }
+
+    // ---- internals ----
+
+    /// Refuses inputs after the end; records `now` and starts a new round.
+    fn begin(&mut self, now: Time) -> Result<(), InputError> {
+        if self.ended {
+            return Err(InputError::Ended);
+        }
+        self.advance(now);
+        Ok(())
+    }
+
+    fn advance(&mut self, now: Time) {
+        self.now = self.now.max(now);
+        self.budget = INFO_BUDGET;
+    }
+
+    /// Runs an input whose result is a [`Reply`] (events, live patches).
+    fn run_reply(&mut self, msg: Msg<V::Event, V::Info>, is_event: bool) -> Reply {
+        let step = self.step(msg, is_event);
+        self.outputs.extend(step.outputs);
+        if step.ends {
+            self.stop();
+        }
+        Reply {
+            diff: step.diff,
+            navigation: step.navigation,
+        }
+    }
+
+    /// Runs an input whose result is pushed (infos, ticks, pub/sub messages).
+    fn run_push(&mut self, msg: Msg<V::Event, V::Info>) {
+        let step = self.step(msg, false);
+        if let Some(nav) = step.navigation {
+            self.outputs.push_back(Output::Navigate(nav));
+        }
+        if let Some(diff) = step.diff {
+            self.outputs.push_back(Output::Push(diff));
+        }
+        self.outputs.extend(step.outputs);
+        if step.ends {
+            self.stop();
+        }
+    }
+
+    /// update (+ handle_params for patches), then one render and diff.
+    fn step(&mut self, msg: Msg<V::Event, V::Info>, is_event: bool) -> Step {
+        let mut fx = Effects::default();
+        self.update(msg, &mut fx, is_event);
+        self.follow_patches(&mut fx);
+        if let Some(exit) = fx.exit.take() {
+            self.extras = PendingExtras::default();
+            let nav = self.exit_navigation(exit);
+            return Step {
+                diff: None,
+                navigation: Some(nav),
+                ends: true,
+                outputs: fx.outputs,
+            };
+        }
+        let diff = self.render_diff();
+        Step {
+            diff,
+            navigation: fx.patched,
+            ends: false,
+            outputs: fx.outputs,
+        }
+    }
+
+    fn update(&mut self, msg: Msg<V::Event, V::Info>, fx: &mut Effects, is_event: bool) {
+        let Some(state) = self.state.take() else {
+            return;
+        };
+        let (next, commands) = state.update(msg);
+        self.state = Some(next);
+        self.apply(commands, fx, is_event);
+    }
+
+    /// Runs `handle_params` for each `PushPatch` (bounded by [`MAX_PATCH_HOPS`]).
+    fn follow_patches(&mut self, fx: &mut Effects) {
+        let mut hops = 0;
+        while let Some((to, replace)) = fx.patch.take() {
+            if fx.exit.is_some() || hops == MAX_PATCH_HOPS {
+                break;
+            }
+            // A patch target that is not a path (a view bug) is dropped.
+            let Ok(url) = Url::parse(&to) else { continue };
+            hops += 1;
+            let params = merge_params(&url, &self.path_params);
+            self.url = url.clone();
+            fx.patched = Some(Navigation::Patch {
+                to: url.to_string(),
+                replace,
+            });
+            self.update(Msg::Params(params, url), fx, false);
+        }
+    }
+
+    fn apply(&mut self, commands: Vec<Command<V::Info>>, fx: &mut Effects, is_event: bool) {
+        let live = self.connected && !self.ended;
+        for command in commands {
+            match command {
+                Command::SendInfo(info) => {
+                    if live {
+                        self.infos.push_back(info);
+                    }
+                }
+                Command::SendAfter { key, after, info } => {
+                    if live {
+                        self.set_timer(key, self.now + after, None, info);
+                    }
+                }
+                Command::Repeat { key, every, info } => {
+                    if live {
+                        let every = every.max(MIN_PERIOD);
+                        self.set_timer(key, self.now + every, Some(every), info);
+                    }
+                }
+                Command::CancelRepeat { key } => self.cancel_timer(&key),
+                Command::Subscribe(topic) => {
+                    if live && self.subscriptions.insert(topic.clone()) {
+                        fx.outputs.push(Output::Subscribe(topic));
+                    }
+                }
+                Command::Unsubscribe(topic) => {
+                    if self.subscriptions.remove(&topic) {
+                        fx.outputs.push(Output::Unsubscribe(topic));
+                    }
+                }
+                Command::Broadcast { topic, info } => {
+                    if live {
+                        if let Ok(payload) = serde_json::to_value(&info) {
+                            fx.outputs.push(Output::Broadcast { topic, payload });
+                        }
+                    }
+                }
+                Command::PushEvent { name, payload } => self.extras.events.push((name, payload)),
+                Command::PushPatch { to, replace } => fx.patch = Some((to, replace)),
+                Command::PushNavigate { to, replace } => {
+                    fx.exit.get_or_insert(Exit::Navigate { to, replace });
+                }
+                Command::Redirect { to } => {
+                    fx.exit.get_or_insert(Exit::Redirect { to });
+                }
+                Command::PutFlash { kind, message } => self.flash.put(kind, message),
+                Command::ClearFlash { kind } => self.flash.clear(kind.as_deref()),
+                Command::PageTitle(title) => {
+                    self.title = Some(title);
+                    self.extras.title = true;
+                }
+                Command::Reply(value) => {
+                    if is_event {
+                        self.extras.reply = Some(value);
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_timer(&mut self, key: String, due: Time, every: Option<Duration>, info: V::Info) {
+        self.cancel_timer(&key);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.queue.insert((due, seq), key.clone());
+        self.timers.insert(
+            key,
+            Timer {
+                due,
+                seq,
+                every,
+                info,
+            },
+        );
+    }
+
+    fn cancel_timer(&mut self, key: &str) {
+        if let Some(old) = self.timers.remove(key) {
+            self.queue.remove(&(old.due, old.seq));
+        }
+    }
+
+    fn exit_navigation(&self, exit: Exit) -> Navigation {
+        let flash = self.flash.clone();
+        match exit {
+            Exit::Navigate { to, replace } => Navigation::Navigate { to, replace, flash },
+            Exit::Redirect { to } => Navigation::Redirect { to, flash },
+        }
+    }
+
+    /// Renders and diffs against the tree the client has, with the pending extras.
+    fn render_diff(&mut self) -> Option<String> {
+        let state = self.state.as_ref()?;
+        let next = state.render();
+        let extras = std::mem::take(&mut self.extras);
+        let title = if extras.title {
+            self.title.as_deref()
+        } else {
+            None
+        };
+        let ex = Extras {
+            title,
+            events: &extras.events,
+            reply: extras.reply.as_ref(),
+        };
+        let out = match &self.last {
+            Some(prev) => diff::diff(prev, &next, &ex),
+            None => Some(diff::full(&next, &ex)),
+        };
+        self.last = Some(next);
+        out
+    }
+}
+
+/// The URL's query params with the path params over them.
+fn merge_params(url: &Url, path_params: &Params) -> Params {
+    let mut params = url.query_params();
+    for (k, v) in path_params.iter() {
+        params.insert(k, v);
+    }
+    params
+}
+
+/// The next deadline of a repeat scheduled at `scheduled`: one period later,
+/// or, when that has already passed at `now`, the first point of the same grid
+/// after `now` (missed ticks are skipped).
+fn next_deadline(scheduled: Time, every: Duration, now: Time) -> Time {
+    let period = u64::try_from(every.as_micros()).unwrap_or(u64::MAX).max(1);
+    let next = scheduled + every;
+    if next > now {
+        return next;
+    }
+    let behind = now.as_micros().saturating_sub(scheduled.as_micros());
+    let periods = behind / period + 1;
+    Time::from_micros(
+        scheduled
+            .as_micros()
+            .saturating_add(periods.saturating_mul(period)),
+    )
+}
+
+impl<V: LiveView> AnyView for ViewDriver<V> {
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<V>()
+    }
+    fn render_html(&self) -> String {
+        ViewDriver::render_html(self)
+    }
+    fn render_full(&mut self) -> String {
+        ViewDriver::render_full(self)
+    }
+    fn handle_event(&mut self, now: Time, event: ClientEvent) -> Result<Reply, InputError> {
+        ViewDriver::handle_event(self, now, event)
+    }
+    fn handle_params(&mut self, now: Time, url: Url) -> Result<Reply, InputError> {
+        ViewDriver::handle_params(self, now, url)
+    }
+    fn handle_pubsub(&mut self, now: Time, topic: &str, payload: &Value) -> Result<(), InputError> {
+        ViewDriver::handle_pubsub(self, now, topic, payload)
+    }
+    fn poll_timeout(&self) -> Option<Time> {
+        ViewDriver::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now: Time) {
+        ViewDriver::handle_timeout(self, now)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        ViewDriver::poll_output(self)
+    }
+    fn stop(&mut self) {
+        ViewDriver::stop(self)
+    }
+    fn timer_count(&self) -> usize {
+        ViewDriver::timer_count(self)
+    }
+    fn subscriptions(&self) -> Vec<String> {
+        ViewDriver::subscriptions(self)
     }
 }

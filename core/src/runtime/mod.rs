@@ -6,7 +6,7 @@
 
 mod driver;
 
-pub use driver::ViewDriver;
+pub use driver::{ViewDriver, INFO_BUDGET, MAX_PATCH_HOPS, MIN_PERIOD};
 
 use crate::event::{ClientEvent, DecodeError};
 use crate::time::Time;
@@ -146,3 +146,6 @@ pub trait AnyView: Send {
     /// The current subscriptions (for metrics and leak tests).
     fn subscriptions(&self) -> Vec<String>;
 }
+
+#[cfg(test)]
+mod tests;

@@ -143,37 +143,54 @@ impl Html {
 
     /// The decimal digits of an integer, without any allocation for 64-bit values.
     pub(crate) fn from_int(negative: bool, magnitude: u128) -> Html {
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+        // Digits are written backwards into the end of a scratch buffer, two at a time.
         let mut digits = [0u8; 40];
         let mut at = digits.len();
-        let mut push = |d: u8| {
+        let mut m = magnitude;
+        while m > u128::from(u64::MAX) {
             at -= 1;
-            digits[at] = d;
-        };
-        match u64::try_from(magnitude) {
-            // The common case: 64-bit division is much cheaper than 128-bit.
-            Ok(mut m) => loop {
-                push(b'0' + (m % 10) as u8);
-                m /= 10;
-                if m == 0 {
-                    break;
-                }
-            },
-            Err(_) => {
-                let mut m = magnitude;
-                loop {
-                    push(b'0' + (m % 10) as u8);
-                    m /= 10;
-                    if m == 0 {
-                        break;
-                    }
-                }
-            }
+            digits[at] = b'0' + (m % 10) as u8;
+            m /= 10;
+        }
+        // 64-bit division from here on: much cheaper than 128-bit.
+        let mut m = m as u64;
+        while m >= 100 {
+            let pair = (m % 100) as usize * 2;
+            m /= 100;
+            at -= 2;
+            digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if m >= 10 {
+            let pair = m as usize * 2;
+            at -= 2;
+            digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
+            at -= 1;
+            digits[at] = b'0' + m as u8;
         }
         if negative {
-            push(b'-');
+            at -= 1;
+            digits[at] = b'-';
         }
-        // ASCII digits and sign.
-        Html::from_escaped_str(std::str::from_utf8(&digits[at..]).unwrap_or_default())
+        let len = digits.len() - at;
+        if len <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..len].copy_from_slice(&digits[at..]);
+            // ASCII digits and sign: valid UTF-8.
+            Html(Repr::Inline {
+                len: len as u8,
+                buf,
+            })
+        } else {
+            Html(Repr::Heap(
+                digits[at..].iter().map(|&b| char::from(b)).collect(),
+            ))
+        }
     }
 
     /// The `Display` text of a value that never needs escaping (a float), inline when short.

@@ -190,7 +190,10 @@ impl From<&String> for EntryKey {
     }
 }
 
-/// One entry of a list: the values of the entry template's holes, and its key if the list is keyed.
+/// One entry of a list, owned: its key and the values of the entry template's holes.
+///
+/// Lists store their entries flat ([`Comprehension`]); this type is for
+/// building and comparing entries outside a list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     /// The entry's key; `None` in an unkeyed list (the position is the key).
@@ -199,11 +202,55 @@ pub struct Entry {
     pub dynamics: Vec<Dynamic>,
 }
 
+/// A borrowed entry of a [`Comprehension`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EntryRef<'a> {
+    /// The entry's key; `None` in an unkeyed list.
+    pub key: Option<&'a EntryKey>,
+    /// The values of the holes of the comprehension's statics.
+    pub dynamics: &'a [Dynamic],
+}
+
+impl EntryRef<'_> {
+    /// An owned copy of the entry.
+    pub fn to_entry(&self) -> Entry {
+        Entry {
+            key: self.key.cloned(),
+            dynamics: self.dynamics.to_vec(),
+        }
+    }
+}
+
 /// A list: every entry is rendered with the same statics.
+///
+/// Entries are stored flat — one vector of keys and one vector holding the
+/// dynamics of every entry back to back — so a list of `n` entries costs two
+/// allocations, not `n`.
+///
+/// ```
+/// use liveview_core::{Comprehension, Statics, ToDynamic};
+/// static ROW: Statics = Statics::new(&["<li>", "</li>"], 1);
+/// let mut list = Comprehension::with_capacity(&ROW, 2);
+/// list.push_entry(Some(7.into()), [ "a".to_dynamic() ]);
+/// list.push_entry(Some(9.into()), [ "b".to_dynamic() ]);
+/// assert_eq!(list.len(), 2);
+/// assert_eq!(list.entry(1).dynamics, &[ "b".to_dynamic() ]);
+/// let mut html = String::new();
+/// list.write_html(&mut html);
+/// assert_eq!(html, "<li>a</li><li>b</li>");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comprehension {
     statics: &'static Statics,
-    entries: Vec<Entry>,
+    /// Boxed so that a list costs one pointer inside a [`Dynamic`]: keeping
+    /// `Dynamic` small makes every template's dynamics vector smaller.
+    store: Box<ListStore>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+struct ListStore {
+    keys: Vec<Option<EntryKey>>,
+    dynamics: Vec<Dynamic>,
 }
 
 impl Comprehension {
@@ -211,7 +258,7 @@ impl Comprehension {
     pub fn new(statics: &'static Statics) -> Comprehension {
         Comprehension {
             statics,
-            entries: Vec::new(),
+            store: Box::default(),
         }
     }
 
@@ -219,7 +266,10 @@ impl Comprehension {
     pub fn with_capacity(statics: &'static Statics, n: usize) -> Comprehension {
         Comprehension {
             statics,
-            entries: Vec::with_capacity(n),
+            store: Box::new(ListStore {
+                keys: Vec::with_capacity(n),
+                dynamics: Vec::with_capacity(n.saturating_mul(statics.holes())),
+            }),
         }
     }
 
@@ -233,7 +283,24 @@ impl Comprehension {
             self.statics.holes(),
             "list entry with the wrong number of dynamics"
         );
-        self.entries.push(Entry { key, dynamics });
+        self.store.keys.push(key);
+        self.store.dynamics.extend(dynamics);
+    }
+
+    /// Appends an entry from an array of dynamics (no allocation of its own;
+    /// this is what `html!` uses).
+    ///
+    /// # Panics
+    /// If `N` does not match the statics.
+    #[inline]
+    pub fn push_entry<const N: usize>(&mut self, key: Option<EntryKey>, dynamics: [Dynamic; N]) {
+        assert_eq!(
+            N,
+            self.statics.holes(),
+            "list entry with the wrong number of dynamics"
+        );
+        self.store.keys.push(key);
+        self.store.dynamics.extend(dynamics);
     }
 
     /// The statics every entry is rendered with.
@@ -241,20 +308,52 @@ impl Comprehension {
         self.statics
     }
 
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.store.keys.len()
+    }
+
+    /// Whether the list has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.store.keys.is_empty()
+    }
+
+    /// The key of entry `i`.
+    ///
+    /// # Panics
+    /// If `i >= len()`.
+    #[inline]
+    pub fn key(&self, i: usize) -> Option<&EntryKey> {
+        self.store.keys[i].as_ref()
+    }
+
+    /// Entry `i`.
+    ///
+    /// # Panics
+    /// If `i >= len()`.
+    #[inline]
+    pub fn entry(&self, i: usize) -> EntryRef<'_> {
+        let h = self.statics.holes();
+        EntryRef {
+            key: self.store.keys[i].as_ref(),
+            dynamics: &self.store.dynamics[i * h..(i + 1) * h],
+        }
+    }
+
     /// The entries, in order.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = EntryRef<'_>> + Clone + '_ {
+        (0..self.len()).map(move |i| self.entry(i))
     }
 
     /// Whether entries carry keys.
     pub fn is_keyed(&self) -> bool {
-        self.entries.first().is_some_and(|e| e.key.is_some())
+        self.store.keys.first().is_some_and(Option::is_some)
     }
 
     /// Appends the HTML of every entry to `out`.
     pub fn write_html(&self, out: &mut String) {
         let parts = self.statics.parts();
-        for e in &self.entries {
+        for e in self.entries() {
             for (i, d) in e.dynamics.iter().enumerate() {
                 out.push_str(parts[i]);
                 d.write_html(out);
@@ -263,5 +362,20 @@ impl Comprehension {
                 out.push_str(last);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn a_dynamic_stays_small() {
+        // Every template's dynamics vector holds these: keep them compact.
+        assert!(
+            std::mem::size_of::<Dynamic>() <= 40,
+            "Dynamic is {} bytes",
+            std::mem::size_of::<Dynamic>()
+        );
     }
 }

@@ -98,12 +98,19 @@ pub enum Command<I> {
 impl<I> Command<I> {
     /// `Repeat` with a key, a period and an info.
     pub fn repeat(key: impl Into<String>, every: Duration, info: I) -> Command<I> {
-        Command::Repeat { key: key.into(), every, info }
+        Command::Repeat {
+            key: key.into(),
+            every,
+            info,
+        }
     }
 
     /// `Broadcast` of an info on a topic.
     pub fn broadcast(topic: impl Into<String>, info: I) -> Command<I> {
-        Command::Broadcast { topic: topic.into(), info }
+        Command::Broadcast {
+            topic: topic.into(),
+            info,
+        }
     }
 
     /// `PushEvent` with a serializable payload.
@@ -113,22 +120,32 @@ impl<I> Command<I> {
     pub fn push_event(name: impl Into<String>, payload: impl Serialize) -> Command<I> {
         Command::PushEvent {
             name: name.into(),
-            payload: serde_json::to_value(payload).expect("push_event payload must serialize to JSON"),
+            payload: serde_json::to_value(payload)
+                .expect("push_event payload must serialize to JSON"),
         }
     }
 
     /// `PushPatch` that pushes a history entry.
     pub fn push_patch(to: impl Into<String>) -> Command<I> {
-        Command::PushPatch { to: to.into(), replace: false }
+        Command::PushPatch {
+            to: to.into(),
+            replace: false,
+        }
     }
 
     /// `PushNavigate` that pushes a history entry.
     pub fn push_navigate(to: impl Into<String>) -> Command<I> {
-        Command::PushNavigate { to: to.into(), replace: false }
+        Command::PushNavigate {
+            to: to.into(),
+            replace: false,
+        }
     }
 
     /// `PutFlash`.
     pub fn put_flash(kind: impl Into<String>, message: impl Into<String>) -> Command<I> {
-        Command::PutFlash { kind: kind.into(), message: message.into() }
+        Command::PutFlash {
+            kind: kind.into(),
+            message: message.into(),
+        }
     }
 }

@@ -36,7 +36,10 @@ impl Url {
     /// assert_eq!(u.to_string(), "/nav?page=2");
     /// ```
     pub fn parse(s: &str) -> Result<Url, UrlError> {
-        let rest = if let Some(after_scheme) = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://")) {
+        let rest = if let Some(after_scheme) = s
+            .strip_prefix("http://")
+            .or_else(|| s.strip_prefix("https://"))
+        {
             match after_scheme.find('/') {
                 Some(i) => &after_scheme[i..],
                 None => "/",
@@ -51,7 +54,10 @@ impl Url {
             Some((p, q)) => (p, q),
             None => (rest, ""),
         };
-        Ok(Url { path: path.to_owned(), query: query.to_owned() })
+        Ok(Url {
+            path: path.to_owned(),
+            query: query.to_owned(),
+        })
     }
 
     /// The path, always starting with `/`.
@@ -125,7 +131,11 @@ impl Params {
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Params {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Params {
-        Params(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Params(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 
