@@ -322,6 +322,19 @@ fn key_events_carry_the_key_and_respect_phx_key() -> Result<(), TestError> {
 }
 
 #[test]
+fn focus_and_blur_send_their_events() -> Result<(), TestError> {
+    let app = TestApp::new();
+    let view = app.mount_view::<Counter>("/counter")?;
+    view.focus("#focusable")?;
+    assert_eq!(view.text("#count")?, "1");
+    view.blur("#focusable")?;
+    assert_eq!(view.text("#count")?, "0");
+    let msg = view.focus("#inc").unwrap_err().to_string();
+    assert!(msg.contains("has no phx-focus"), "{msg}");
+    Ok(())
+}
+
+#[test]
 fn hooks_and_raw_events_reach_the_view() -> Result<(), TestError> {
     let app = TestApp::new();
     let view = app.mount_view::<Counter>("/counter")?;

@@ -107,6 +107,7 @@ impl LiveView for Counter {
 <button id="bogus" phx-click="explode">bogus</button>
 <p id="plain">no binding</p>
 <div id="keys" phx-window-keyup="arrow"></div>
+<input id="focusable" phx-focus="inc" phx-blur="dec" value="v">
 <input id="amount" phx-keyup="add" phx-key="Enter" phx-value-by="100" value="x"></div>"#
         )
     }
