@@ -3,21 +3,36 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`frame`] | the V2 JSON array codec and the binary push codec |
-//! | [`token`] | HMAC-signed, expiring tokens (session, CSRF, flash) |
+//! | [`token`] | HMAC-signed, expiring tokens |
+//! | [`auth`] | the session, CSRF and flash tokens and the CSRF cookie |
 //! | [`router`] | path patterns → views, path params |
 //! | [`page`] | the dead (HTTP) render and the replaceable layout |
 //! | [`socket`] | [`SocketMachine`]: one per WebSocket, sans-IO |
 //!
 //! [`App`] bundles the router and the configuration; adapters hold one
 //! `Arc<App>` and make one [`SocketMachine`] per connection.
+//!
+//! An adapter needs two entry points:
+//!
+//! * `GET <any routed path>` → [`App::render_request`] (or [`App::render_page`]
+//!   without cookies) with 16 fresh random bytes → an [`HttpResponse`] to write out;
+//! * `GET <live_path>/websocket` (upgrade) → [`SocketMachine::new`] with the
+//!   query, `Cookie` and `Origin` ([`ConnectInfo`]), then feed it frames, pub/sub
+//!   messages and timeouts and carry out its [`SocketOutput`]s.
 
+pub mod auth;
 pub mod frame;
 pub mod page;
 pub mod router;
 pub mod socket;
 pub mod token;
 
-pub use page::{HttpResponse, Layout};
+#[cfg(test)]
+mod real_view_tests;
+#[cfg(test)]
+mod testing;
+
+pub use page::{DefaultLayout, HttpResponse, Layout, PageRequest};
 pub use router::Router;
 pub use socket::{ConnectInfo, SocketMachine, SocketOutput};
 
@@ -47,4 +62,33 @@ pub struct App {
     pub router: Router,
     /// Configuration.
     pub config: Config,
+}
+
+impl Config {
+    /// A configuration with the defaults: sessions valid for 14 days, a 60 s
+    /// heartbeat timeout, the socket at `/live`, the [`DefaultLayout`] and
+    /// frames of at most 1 MiB.
+    ///
+    /// ```
+    /// use liveview_core::protocol::Config;
+    /// let config = Config::new(vec![42; 32]);
+    /// assert_eq!(config.live_path, "/live");
+    /// ```
+    pub fn new(secret: impl Into<Vec<u8>>) -> Config {
+        Config {
+            secret: secret.into(),
+            session_max_age: Duration::from_secs(14 * 24 * 3600),
+            heartbeat_timeout: Duration::from_secs(60),
+            live_path: "/live".to_owned(),
+            layout: Arc::new(DefaultLayout::default()),
+            max_frame_bytes: 1 << 20,
+        }
+    }
+}
+
+impl App {
+    /// Bundles a router and a configuration.
+    pub fn new(router: Router, config: Config) -> App {
+        App { router, config }
+    }
 }
