@@ -243,6 +243,7 @@ impl TraceInput {
                         connected: *connected,
                         url,
                         path_params: params.clone(),
+                        pattern: None,
                         session: session.clone(),
                         flash: flash.clone(),
                     })

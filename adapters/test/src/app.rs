@@ -288,6 +288,7 @@ impl TestApp {
             connected,
             url: parsed.clone(),
             path_params: Default::default(),
+            pattern: None,
             session,
             flash: Flash::default(),
         };
