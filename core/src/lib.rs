@@ -29,6 +29,10 @@ pub mod time;
 pub mod trace;
 pub mod view;
 
+/// Persistent collections for view state (the `im` crate): cloning a state
+/// that holds an `im::Vector` or `im::HashMap` is O(1), so snapshots, traces
+/// and the harness stay cheap. Views may of course use std collections too.
+pub use im;
 pub use liveview_macros::html;
 pub use runtime::{AnyView, Navigation, Output, Reply, ViewDriver};
 pub use template::{
