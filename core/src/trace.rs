@@ -327,7 +327,7 @@ fn json_value(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_owned()))
 }
 
-/// Turns a value written by [`json_value`] back into the JSON text.
+/// Turns a value written by `json_value` (a parsed JSON text) back into the JSON text.
 pub fn json_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
