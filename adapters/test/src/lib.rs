@@ -17,7 +17,7 @@
 //!   [`pushed_events`](LiveViewTest::pushed_events),
 //!   [`navigations`](LiveViewTest::navigations), ...).
 //! * [`replay`] replays a trace recorded by
-//!   [`Recorder`](liveview_core::trace::Recorder) and reports the first
+//!   [`Recorder`] and reports the first
 //!   [`Divergence`]; [`replay_main`] is the body of a `lv-replay` binary.
 //!
 //! ```
