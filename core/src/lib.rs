@@ -26,8 +26,13 @@ pub mod protocol;
 pub mod runtime;
 pub mod template;
 pub mod time;
+pub mod trace;
 pub mod view;
 
+/// Persistent collections for view state (the `im` crate): cloning a state
+/// that holds an `im::Vector` or `im::HashMap` is O(1), so snapshots, traces
+/// and the harness stay cheap. Views may of course use std collections too.
+pub use im;
 pub use liveview_macros::html;
 pub use runtime::{AnyView, Navigation, Output, Reply, ViewDriver};
 pub use template::{

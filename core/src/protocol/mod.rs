@@ -36,6 +36,7 @@ pub use page::{DefaultLayout, HttpResponse, Layout, PageRequest};
 pub use router::Router;
 pub use socket::{ConnectInfo, SocketMachine, SocketOutput};
 
+use crate::trace::TraceFactory;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,6 +55,8 @@ pub struct Config {
     pub layout: Arc<dyn Layout>,
     /// Largest accepted text or binary frame, in bytes.
     pub max_frame_bytes: usize,
+    /// Records joined views as traces (see [`crate::trace`]) when set; `None` by default.
+    pub trace: Option<Arc<dyn TraceFactory>>,
 }
 
 /// The router plus configuration: everything a socket or a dead render needs.
@@ -82,6 +85,7 @@ impl Config {
             live_path: "/live".to_owned(),
             layout: Arc::new(DefaultLayout::default()),
             max_frame_bytes: 1 << 20,
+            trace: None,
         }
     }
 }

@@ -255,6 +255,7 @@ impl App {
             connected: false,
             url: url.clone(),
             path_params,
+            pattern: None,
             session: request.session.clone(),
             flash: flash.clone(),
         };

@@ -31,23 +31,16 @@
 use crate::runtime::{AnyView, JoinInput, Joined, Navigation, ViewDriver};
 use crate::time::Time;
 use crate::view::{LiveView, Params};
+pub use crate::view::{PathPattern, RouteError};
 use std::fmt;
 
 /// Mounts a view: what a route runs on a dead render (`connected: false`) and on join.
 pub type JoinFn = fn(Time, JoinInput) -> Result<(Box<dyn AnyView>, Joined), Navigation>;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Segment {
-    Literal(String),
-    Param(String),
-    Rest(String),
-}
-
 /// One route: a pattern and the view it mounts.
 pub struct Route {
     id: usize,
-    pattern: String,
-    segments: Vec<Segment>,
+    pattern: PathPattern,
     view_name: &'static str,
     join: JoinFn,
 }
@@ -55,7 +48,7 @@ pub struct Route {
 impl fmt::Debug for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Route")
-            .field("pattern", &self.pattern)
+            .field("pattern", &self.pattern.as_str())
             .field("view", &self.view_name)
             .finish()
     }
@@ -69,6 +62,11 @@ impl Route {
 
     /// The pattern, as given.
     pub fn pattern(&self) -> &str {
+        self.pattern.as_str()
+    }
+
+    /// The parsed pattern (views keep it to read path params on live patches).
+    pub fn path_pattern(&self) -> &PathPattern {
         &self.pattern
     }
 
@@ -77,114 +75,19 @@ impl Route {
         self.view_name
     }
 
-    /// Mounts the view (see [`ViewDriver::join`]).
+    /// Mounts the view (see [`ViewDriver::join`]). The input gets this
+    /// route's pattern (unless it has one), so that live patches read path
+    /// params from the new URL.
     pub fn join(
         &self,
         now: Time,
-        input: JoinInput,
+        mut input: JoinInput,
     ) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
+        if input.pattern.is_none() {
+            input.pattern = Some(self.pattern.clone());
+        }
         (self.join)(now, input)
     }
-
-    fn matches(&self, path: &str) -> Option<Params> {
-        let mut params = Params::default();
-        let mut parts = path.split('/').filter(|s| !s.is_empty());
-        for (i, seg) in self.segments.iter().enumerate() {
-            match seg {
-                Segment::Literal(lit) => {
-                    if percent_decode(parts.next()?) != *lit {
-                        return None;
-                    }
-                }
-                Segment::Param(name) => params.insert(name.clone(), percent_decode(parts.next()?)),
-                Segment::Rest(name) => {
-                    debug_assert_eq!(i, self.segments.len() - 1);
-                    let rest: Vec<String> = parts.by_ref().map(percent_decode).collect();
-                    params.insert(name.clone(), rest.join("/"));
-                }
-            }
-        }
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(params)
-    }
-}
-
-/// Why a pattern was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RouteError(pub String);
-
-impl fmt::Display for RouteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid route pattern: {}", self.0)
-    }
-}
-impl std::error::Error for RouteError {}
-
-fn parse_pattern(pattern: &str) -> Result<Vec<Segment>, RouteError> {
-    if !pattern.starts_with('/') {
-        return Err(RouteError(format!("{pattern:?} must start with '/'")));
-    }
-    if pattern.contains(['?', '#']) {
-        return Err(RouteError(format!(
-            "{pattern:?} must be a path without query or fragment"
-        )));
-    }
-    let raw: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-    let mut segments = Vec::with_capacity(raw.len());
-    for (i, s) in raw.iter().enumerate() {
-        let seg = if let Some(name) = s.strip_prefix(':') {
-            Segment::Param(name.to_owned())
-        } else if let Some(name) = s.strip_prefix('*') {
-            if i + 1 != raw.len() {
-                return Err(RouteError(format!(
-                    "{pattern:?}: '*{name}' must be the last segment"
-                )));
-            }
-            Segment::Rest(name.to_owned())
-        } else {
-            Segment::Literal(percent_decode(s))
-        };
-        if let Segment::Param(n) | Segment::Rest(n) = &seg {
-            if n.is_empty() {
-                return Err(RouteError(format!("{pattern:?}: a parameter needs a name")));
-            }
-            if segments
-                .iter()
-                .any(|o| matches!(o, Segment::Param(m) | Segment::Rest(m) if m == n))
-            {
-                return Err(RouteError(format!(
-                    "{pattern:?}: parameter {n:?} appears twice"
-                )));
-            }
-        }
-        segments.push(seg);
-    }
-    Ok(segments)
-}
-
-/// Decodes `%XX` escapes; invalid escapes and invalid UTF-8 are kept as they are.
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
 }
 
 fn join_view<V: LiveView>(
@@ -236,11 +139,10 @@ impl Router {
         view_name: &'static str,
         join: JoinFn,
     ) -> Result<(), RouteError> {
-        let segments = parse_pattern(pattern)?;
+        let pattern = PathPattern::parse(pattern)?;
         self.routes.push(Route {
             id: self.routes.len(),
-            pattern: pattern.to_owned(),
-            segments,
+            pattern,
             view_name,
             join,
         });
@@ -252,7 +154,7 @@ impl Router {
         let path = path.split(['?', '#']).next().unwrap_or("");
         self.routes
             .iter()
-            .find_map(|r| r.matches(path).map(|p| (r, p)))
+            .find_map(|r| r.pattern.matches(path).map(|p| (r, p)))
     }
 
     /// Every route, in order.
@@ -341,15 +243,6 @@ mod tests {
         }
         assert!(r.routes().is_empty());
         assert!(r.try_add("/ok/:x", "X", no_join).is_ok());
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%2Fb"), "a/b");
-        assert_eq!(percent_decode("%e2%82%ac"), "€");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
-        assert_eq!(percent_decode("%ff"), "%ff");
     }
 
     #[test]

@@ -664,11 +664,20 @@ impl SocketMachine {
             connected: true,
             url,
             path_params,
+            pattern: None,
             session: data.session,
             flash,
         };
         let app = Arc::clone(&self.app);
-        let joined = catch_unwind(AssertUnwindSafe(|| route.join(now, input)));
+        let joined = catch_unwind(AssertUnwindSafe(|| {
+            crate::trace::join_recorded(
+                app.config.trace.as_deref(),
+                route.pattern(),
+                now,
+                input,
+                |now, input| route.join(now, input),
+            )
+        }));
         match joined {
             Err(_) => self.outbox.error(&r, "join crashed"),
             Ok(Err(nav)) => {

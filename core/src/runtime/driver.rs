@@ -5,7 +5,7 @@ use crate::diff::{self, Extras};
 use crate::event::{self, ClientEvent, DecodeError};
 use crate::template::Rendered;
 use crate::time::Time;
-use crate::view::{Command, Flash, LiveView, Mount, Msg, Params, Url};
+use crate::view::{Command, Flash, LiveView, Mount, Msg, Params, PathPattern, Url};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
@@ -200,6 +200,8 @@ pub struct ViewDriver<V: LiveView> {
     now: Time,
     url: Url,
     path_params: Params,
+    /// The route pattern, to read path params from patched URLs.
+    pattern: Option<PathPattern>,
     flash: Flash,
     title: Option<String>,
     extras: PendingExtras,
@@ -272,6 +274,7 @@ impl<V: LiveView> ViewDriver<V> {
             connected,
             url,
             path_params,
+            pattern,
             session,
             flash,
         } = input;
@@ -291,6 +294,7 @@ impl<V: LiveView> ViewDriver<V> {
             now,
             url: url.clone(),
             path_params,
+            pattern,
             flash,
             title: None,
             extras: PendingExtras::default(),
@@ -347,9 +351,12 @@ impl<V: LiveView> ViewDriver<V> {
     }
 
     /// A live patch from the client (`live_patch {url}`): `handle_params` with
-    /// the new URL's query params (path params are kept from the join).
+    /// the new URL's params. Path params are read from the new path with the
+    /// route's pattern (kept from the join when there is no pattern, or when
+    /// the path does not match it — routing such a URL is the protocol's job).
     pub fn handle_params(&mut self, now: Time, url: Url) -> Result<Reply, InputError> {
         self.begin(now)?;
+        self.read_path_params(&url);
         let params = merge_params(&url, &self.path_params);
         self.url = url.clone();
         Ok(self.run_reply(Msg::Params(params, url), false))
@@ -623,6 +630,21 @@ impl<V: LiveView> ViewDriver<V> {
         self.apply(commands, fx, is_event);
     }
 
+    /// Reads the path params of `url` with the route pattern. `false` when the
+    /// path does not match the pattern (the params are left as they were).
+    fn read_path_params(&mut self, url: &Url) -> bool {
+        let Some(pattern) = &self.pattern else {
+            return true;
+        };
+        match pattern.matches(url.path()) {
+            Some(params) => {
+                self.path_params = params;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Runs `handle_params` for each `PushPatch` (bounded by [`MAX_PATCH_HOPS`]).
     fn follow_patches(&mut self, fx: &mut Effects) {
         let mut hops = 0;
@@ -633,6 +655,11 @@ impl<V: LiveView> ViewDriver<V> {
             // A patch target that is not a path (a view bug) is dropped.
             let Ok(url) = Url::parse(&to) else { continue };
             hops += 1;
+            if !self.read_path_params(&url) {
+                // Phoenix refuses a patch to another LiveView; navigate there instead.
+                fx.exit.get_or_insert(Exit::Navigate { to, replace });
+                break;
+            }
             let params = merge_params(&url, &self.path_params);
             self.url = url.clone();
             fx.patched = Some(Navigation::Patch {

@@ -10,7 +10,7 @@ pub use driver::{ViewDriver, INFO_BUDGET, MAX_PATCH_HOPS, MIN_PERIOD};
 
 use crate::event::{ClientEvent, DecodeError};
 use crate::time::Time;
-use crate::view::{Flash, Params, Session, Url};
+use crate::view::{Flash, Params, PathPattern, Session, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -23,6 +23,9 @@ pub struct JoinInput {
     pub url: Url,
     /// Path parameters from routing (merged over the query parameters; they win).
     pub path_params: Params,
+    /// The route's pattern: on a live patch the path params are read from the
+    /// new URL with it. Without one, the join's path params are kept.
+    pub pattern: Option<PathPattern>,
     /// The verified session.
     pub session: Session,
     /// Flash carried by navigation.

@@ -1243,3 +1243,113 @@ fn render_full_is_the_new_baseline() {
     assert_eq!(reply.diff, None);
     take_seen();
 }
+
+// ---------------------------------------------------------------- path params on patches
+
+#[derive(Debug)]
+struct UserPage {
+    id: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum UserEvent {
+    Go { to: String },
+}
+
+impl LiveView for UserPage {
+    type Event = UserEvent;
+    type Info = ();
+    fn mount(m: &Mount) -> Update<Self> {
+        (
+            UserPage {
+                id: m.params.get("id").unwrap_or("").to_owned(),
+            },
+            vec![],
+        )
+    }
+    fn handle_params(mut self, params: &Params, _: &Url) -> Update<Self> {
+        self.id = params.get("id").unwrap_or("").to_owned();
+        (self, vec![])
+    }
+    fn handle_event(self, event: UserEvent) -> Update<Self> {
+        let UserEvent::Go { to } = event;
+        (self, vec![Command::push_patch(to)])
+    }
+    fn render(&self) -> crate::Rendered {
+        crate::html!("<p>{self.id}</p>")
+    }
+}
+
+fn user_page(path: &str) -> ViewDriver<UserPage> {
+    let pattern = crate::view::PathPattern::parse("/users/:id").unwrap();
+    let path_params = pattern.matches(path).unwrap();
+    let input = JoinInput {
+        connected: true,
+        url: url(path),
+        path_params,
+        pattern: Some(pattern),
+        ..Default::default()
+    };
+    ViewDriver::join(Time::ZERO, input).expect("join").0
+}
+
+#[test]
+fn a_client_patch_reads_path_params_from_the_new_path() {
+    let mut d = user_page("/users/1");
+    assert_eq!(d.state().unwrap().id, "1");
+    let reply = d
+        .handle_params(ms(1), url("http://localhost/users/2?tab=x"))
+        .unwrap();
+    assert_eq!(d.state().unwrap().id, "2");
+    assert_eq!(reply.diff.as_deref(), Some(r#"{"0":"2"}"#));
+}
+
+#[test]
+fn a_view_patch_reads_path_params_and_a_patch_to_another_route_navigates() {
+    let mut d = user_page("/users/1");
+    let reply = d
+        .handle_typed_event(
+            ms(1),
+            UserEvent::Go {
+                to: "/users/3".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(d.state().unwrap().id, "3");
+    assert_eq!(
+        reply.navigation,
+        Some(Navigation::Patch {
+            to: "/users/3".into(),
+            replace: false
+        })
+    );
+    let reply = d
+        .handle_typed_event(
+            ms(2),
+            UserEvent::Go {
+                to: "/posts/9".into(),
+            },
+        )
+        .unwrap();
+    assert!(
+        matches!(&reply.navigation, Some(Navigation::Navigate { to, .. }) if to == "/posts/9"),
+        "{reply:?}"
+    );
+    assert!(d.is_ended());
+}
+
+#[test]
+fn without_a_pattern_the_join_path_params_are_kept() {
+    let mut path_params = Params::default();
+    path_params.insert("id", "5");
+    let input = JoinInput {
+        connected: true,
+        url: url("/users/5"),
+        path_params,
+        ..Default::default()
+    };
+    let (mut d, _) = ViewDriver::<UserPage>::join(Time::ZERO, input).unwrap();
+    d.handle_params(ms(1), url("/users/6")).unwrap();
+    assert_eq!(d.state().unwrap().id, "5");
+}

@@ -40,9 +40,11 @@
 
 mod command;
 mod params;
+mod path;
 
 pub use command::Command;
 pub use params::{Flash, Params, Session, Url, UrlError};
+pub use path::{PathPattern, RouteError};
 
 use crate::template::Rendered;
 use serde::de::DeserializeOwned;
