@@ -4,7 +4,8 @@
 //! Run it with `cargo run --release -p liveview-examples` and open
 //! <http://127.0.0.1:3000/>. `PORT` and `HOST` override the address,
 //! `LIVEVIEW_SECRET` (32+ bytes) the signing secret (random per start
-//! otherwise), `QUIET=1` silences the log.
+//! otherwise), `QUIET=1` silences the log, and `LIVEVIEW_TRACE_DIR=DIR` records
+//! every joined view to `DIR/*.trace.jsonl` (replay them with `liveview-test`).
 #![warn(missing_docs)]
 
 pub mod views;
@@ -41,6 +42,17 @@ pub fn router() -> Router {
         .live::<views::nav::Nav>("/nav")
 }
 
+/// The configuration of the example app: tokens signed by `secret` (at
+/// least 32 bytes), the default layout with a little CSS.
+pub fn config(secret: Vec<u8>) -> Config {
+    let mut config = Config::new(secret);
+    // An empty icon (browsers ask for /favicon.ico otherwise, and the 404 shows
+    // as a console error) and a little CSS.
+    let head = format!("{}\n{}", DefaultLayout::CLIENT_SCRIPT, HEAD);
+    config.layout = Arc::new(DefaultLayout::new("liveview examples").head(head));
+    config
+}
+
 /// The app, with tokens signed by `secret` (at least 32 bytes).
 ///
 /// ```
@@ -49,10 +61,5 @@ pub fn router() -> Router {
 /// assert!(app.router.route("/nope").is_none());
 /// ```
 pub fn app(secret: Vec<u8>) -> Arc<App> {
-    let mut config = Config::new(secret);
-    // An empty icon (browsers ask for /favicon.ico otherwise, and the 404 shows
-    // as a console error) and a little CSS.
-    let head = format!("{}\n{}", DefaultLayout::CLIENT_SCRIPT, HEAD);
-    config.layout = Arc::new(DefaultLayout::new("liveview examples").head(head));
-    Arc::new(App::new(router(), config))
+    Arc::new(App::new(router(), config(secret)))
 }

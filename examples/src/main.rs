@@ -1,21 +1,36 @@
 //! `liveview-examples`: serves the conformance app on `HOST:PORT` (default 127.0.0.1:3000).
 
+use liveview_core::protocol::App;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match liveview_warp::ServerConfig::from_env(3000) {
+    let server = match liveview_warp::ServerConfig::from_env(3000) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("liveview-examples: {e}");
             return ExitCode::from(2);
         }
     };
-    let app = liveview_examples::app(config.secret.clone());
-    match liveview_warp::serve(app, config.addr, liveview_warp::Options::default()).await {
+    let mut config = liveview_examples::config(server.secret.clone());
+    if let Some(dir) = std::env::var_os("LIVEVIEW_TRACE_DIR") {
+        match liveview_warp::trace::FileTraces::new(&dir) {
+            Ok(traces) => config.trace = Some(Arc::new(traces)),
+            Err(e) => {
+                eprintln!(
+                    "liveview-examples: LIVEVIEW_TRACE_DIR={}: {e}",
+                    dir.to_string_lossy()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let app = Arc::new(App::new(liveview_examples::router(), config));
+    match liveview_warp::serve(app, server.addr, liveview_warp::Options::default()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("liveview-examples: cannot listen on {}: {e}", config.addr);
+            eprintln!("liveview-examples: cannot listen on {}: {e}", server.addr);
             ExitCode::FAILURE
         }
     }

@@ -15,6 +15,7 @@
 //! | [`pubsub`] | the [`PubSub`] trait and the in-process backend |
 //! | [`Clock`] | UNIX microseconds, monotonic |
 //! | [`ServerConfig`] | secret (`LIVEVIEW_SECRET`) and bind address from the environment |
+//! | [`trace`] | recording every joined view to a `.trace.jsonl` file, for replay |
 //!
 //! ## Per socket
 //!
@@ -33,6 +34,7 @@ pub mod log;
 pub mod pubsub;
 mod server;
 mod socket;
+pub mod trace;
 
 pub use clock::Clock;
 pub use pubsub::{InProcess, PubSub};
