@@ -450,3 +450,34 @@ async fn broadcasts_go_through_the_pubsub_trait_to_every_subscriber() {
         ps.inner.subscriber_count("room")
     );
 }
+
+#[tokio::test]
+async fn a_silent_client_is_closed_after_the_heartbeat_timeout() {
+    let router = Router::new().live::<Counter>("/counter");
+    let mut config = Config::new(vec![9u8; 32]);
+    config.heartbeat_timeout = Duration::from_millis(200);
+    let f = routes(Arc::new(App::new(router, config)), Options::default());
+    let p = page(&f, "/counter").await;
+    let mut ws = socket(f, &p).await;
+    let started = std::time::Instant::now();
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.recv().await {
+                Ok(m) if m.is_close() => return true,
+                Ok(_) => continue,
+                Err(_) => return true,
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        closed,
+        Ok(true),
+        "the server closes a socket that sends nothing"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "not before the timeout: {:?}",
+        started.elapsed()
+    );
+}
