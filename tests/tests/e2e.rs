@@ -71,8 +71,9 @@ mod server {
         }
     }
 
-    /// Starts the binary on a free port and waits until `/counter` answers 200.
-    pub fn start(bin: &PathBuf) -> Server {
+    /// Starts the binary on a free port, recording every joined view into
+    /// `trace_dir`, and waits until `/counter` answers 200.
+    pub fn start(bin: &PathBuf, trace_dir: &std::path::Path) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -82,6 +83,7 @@ mod server {
             .env("PORT", port.to_string())
             .env("HOST", "127.0.0.1")
             .env("QUIET", "1")
+            .env("LIVEVIEW_TRACE_DIR", trace_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -183,7 +185,10 @@ fn browser_end_to_end() {
     let e2e = server::workspace().join("tests/e2e");
     npm_install(&e2e);
     let bin = server::build();
-    let server = server::start(&bin);
+    let traces = server::workspace().join("target/e2e-traces");
+    let _ = std::fs::remove_dir_all(&traces);
+    std::fs::create_dir_all(&traces).expect("create target/e2e-traces");
+    let server = server::start(&bin, &traces);
 
     let shots = server::workspace().join("target/e2e-screenshots");
     let out = Command::new("node")
@@ -221,4 +226,43 @@ fn browser_end_to_end() {
         l.trim_start_matches(['ℹ', ' ', '#']).starts_with("pass ") && !l.contains("pass 0")
     });
     assert!(passed, "node ran no passing test:\n{stdout}");
+    replay_browser_session(&traces);
+}
+
+/// Every view the browser joined was recorded by the server; each trace must
+/// replay against the same views with no divergence.
+fn replay_browser_session(dir: &Path) {
+    let router = liveview_examples::router();
+    let mut routes = std::collections::BTreeMap::<String, usize>::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read the trace directory")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".trace.jsonl"))
+        .collect();
+    files.sort();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read a trace");
+        match liveview_test::replay(&router, &text) {
+            Ok(report) => *routes.entry(report.route).or_default() += report.inputs,
+            Err(divergence) => panic!("{} diverged on replay:\n{divergence}", file.display()),
+        }
+    }
+    println!(
+        "replayed {} browser-recorded traces without divergence: {routes:?}",
+        files.len()
+    );
+    for route in [
+        "/counter",
+        "/dashboard",
+        "/search",
+        "/form",
+        "/chat",
+        "/list",
+        "/nav",
+    ] {
+        assert!(
+            routes.get(route).is_some_and(|&inputs| inputs > 1),
+            "no recorded browser session of {route} with inputs beyond the join: {routes:?}"
+        );
+    }
 }

@@ -1,15 +1,16 @@
 //! `/chat`: messages broadcast to every connected chat view.
 
+use liveview_core::im::Vector;
 use liveview_core::{html, Command, LiveView, Mount, Rendered, Update};
 use serde::{Deserialize, Serialize};
 
 /// The pub/sub topic.
 pub const TOPIC: &str = "chat";
 
-/// The state: messages received, oldest first.
+/// The state: messages received, oldest first (a persistent vector: cloning the state is O(1)).
 #[derive(Clone, Debug, Default)]
 pub struct Chat {
-    messages: Vec<String>,
+    messages: Vector<String>,
 }
 
 /// The form's submit.
@@ -51,7 +52,7 @@ impl LiveView for Chat {
     }
 
     fn handle_info(mut self, info: Info) -> Update<Self> {
-        self.messages.push(info.body);
+        self.messages.push_back(info.body);
         (self, vec![])
     }
 

@@ -1,15 +1,16 @@
 //! `/list?n=N`: N rows; `bump` changes one of them.
 
+use liveview_core::im::Vector;
 use liveview_core::{html, LiveView, Mount, Rendered, Update};
 use serde::Deserialize;
 
 /// Upper bound on `n`, so that a URL cannot make the server allocate without limit.
 pub const MAX_ROWS: usize = 100_000;
 
-/// The state: one value per row.
+/// The state: one value per row (a persistent vector: cloning the state is O(1)).
 #[derive(Clone, Debug)]
 pub struct List {
-    rows: Vec<u64>,
+    rows: Vector<u64>,
 }
 
 /// The rows' buttons.
@@ -33,7 +34,12 @@ impl LiveView for List {
             .parse::<usize>("n")
             .unwrap_or(100)
             .min(MAX_ROWS);
-        (List { rows: vec![0; n] }, vec![])
+        (
+            List {
+                rows: std::iter::repeat_n(0, n).collect(),
+            },
+            vec![],
+        )
     }
 
     fn handle_event(mut self, event: Event) -> Update<Self> {
@@ -83,7 +89,7 @@ mod tests {
         let (l, _) = l.handle_event(Event::Bump { i: 3 });
         let (l, _) = l.handle_event(Event::Bump { i: 3 });
         let (l, _) = l.handle_event(Event::Bump { i: 99 });
-        assert_eq!(l.rows, vec![0, 0, 0, 2, 0]);
+        assert_eq!(l.rows, Vector::from(vec![0, 0, 0, 2, 0]));
         let html = l.render().to_html();
         assert!(
             html.contains(r#"<tr id="row-3"><td>3</td><td class="v">2</td>"#),

@@ -1,0 +1,131 @@
+//! Every conformance view (`shared/conformance/APP.md`) tested with
+//! `liveview-test` through the app's real router: what a user of the
+//! harness writes for their own views.
+
+use liveview_test::{TestApp, TestError, TraceOutput};
+use std::time::Duration;
+
+fn app() -> TestApp {
+    TestApp::with_router(liveview_examples::router())
+}
+
+#[test]
+fn counter_counts_up_and_down() -> Result<(), TestError> {
+    let view = app().mount("/counter")?;
+    assert_eq!(view.text("#count")?, "0");
+    view.click("#inc")?;
+    view.click("#inc")?;
+    view.click("#dec")?;
+    assert_eq!(view.text("#count")?, "1");
+    // Only the changed slot travels.
+    let diff = view.last_diff().expect("a diff");
+    assert!(diff.to_string().len() < 40, "{diff}");
+    Ok(())
+}
+
+#[test]
+fn dashboard_ticks_only_when_connected() -> Result<(), TestError> {
+    let app = app();
+    let dead = app.dead_render("/dashboard?ms=100")?;
+    assert_eq!(dead.timer_count(), 0, "no timer for the dead render");
+    let view = app.mount("/dashboard?ms=100")?;
+    assert_eq!(view.timer_count(), 1);
+    view.advance(Duration::from_millis(350))?;
+    assert_eq!(view.text("#ticks")?, "3");
+    view.advance(Duration::from_millis(50))?;
+    assert_eq!(view.text("#ticks")?, "4");
+    view.stop();
+    assert_eq!(view.timer_count(), 0, "stopping ends the repeat");
+    Ok(())
+}
+
+#[test]
+fn search_shows_loading_then_results() -> Result<(), TestError> {
+    let view = app().mount("/search")?;
+    view.submit("#search-form", &[("query", "pe")])?;
+    assert_eq!(view.text("#status")?, "2 results");
+    assert_eq!(view.texts("#results li")?, vec!["peach", "pear"]);
+    // The submit's reply rendered `loading` before the info's push brought the results.
+    let produced = view.produced();
+    let reply = produced
+        .iter()
+        .rposition(|o| matches!(o, TraceOutput::Reply { .. }))
+        .expect("a reply");
+    let push = produced
+        .iter()
+        .rposition(|o| matches!(o, TraceOutput::Push { .. }))
+        .expect("a push");
+    assert!(reply < push, "{produced:?}");
+    let TraceOutput::Reply {
+        diff: Some(diff), ..
+    } = &produced[reply]
+    else {
+        panic!("the reply carries a diff: {produced:?}");
+    };
+    assert!(diff.to_string().contains("loading"), "{diff}");
+    Ok(())
+}
+
+#[test]
+fn form_validates_and_saves_escaped() -> Result<(), TestError> {
+    let view = app().mount("/form")?;
+    view.change("#user-form", &[("user[name]", "Al")])?;
+    assert!(view.has_element("#name-error")?);
+    view.change("#user-form", &[("user[name]", "Alan")])?;
+    assert!(!view.has_element("#name-error")?);
+    view.submit("#user-form", &[("user[name]", "Al")])?;
+    assert!(view.has_element("#name-error")?);
+    assert!(!view.has_element("#saved")?);
+    view.submit("#user-form", &[("user[name]", "<b>x</b>")])?;
+    assert_eq!(view.text("#saved")?, "Saved <b>x</b>");
+    assert!(
+        view.render().contains("Saved &lt;b&gt;x&lt;/b&gt;"),
+        "escaped in the HTML"
+    );
+    Ok(())
+}
+
+#[test]
+fn chat_reaches_every_connected_view() -> Result<(), TestError> {
+    let app = app();
+    let alice = app.mount("/chat")?;
+    let bob = app.mount("/chat")?;
+    assert_eq!(alice.subscriptions(), vec!["chat".to_string()]);
+    alice.submit("#chat-form", &[("body", "hi bob")])?;
+    bob.submit("#chat-form", &[("body", "hi <alice>")])?;
+    for view in [&alice, &bob] {
+        assert_eq!(view.texts("#messages li")?, vec!["hi bob", "hi <alice>"]);
+    }
+    Ok(())
+}
+
+#[test]
+fn list_bump_changes_one_row_with_a_small_diff() -> Result<(), TestError> {
+    let view = app().mount("/list?n=1000")?;
+    assert_eq!(view.count("#rows tr")?, 1000);
+    view.click("#row-7 button")?;
+    view.click("#row-7 button")?;
+    view.click("#row-999 button")?;
+    assert_eq!(view.text("#row-7 td.v")?, "2");
+    assert_eq!(view.text("#row-999 td.v")?, "1");
+    assert_eq!(view.text("#row-8 td.v")?, "0");
+    let diff = view.last_diff().expect("a diff").to_string();
+    assert!(
+        diff.len() < 120,
+        "one changed row of 1000: {} bytes {diff}",
+        diff.len()
+    );
+    Ok(())
+}
+
+#[test]
+fn nav_patches_without_remounting() -> Result<(), TestError> {
+    let view = app().mount("/nav")?;
+    assert_eq!(view.text("#page")?, "1");
+    view.follow_patch("#next")?;
+    view.follow_patch("#next")?;
+    assert_eq!(view.text("#page")?, "3");
+    assert_eq!(view.text("#mounts")?, "1");
+    assert_eq!(view.url(), "/nav?page=3");
+    Ok(())
+}
