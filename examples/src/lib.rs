@@ -11,6 +11,9 @@
 pub mod views;
 
 /// The README, whose Rust code blocks are compiled as doc tests of this crate.
+/// (Its "Testing your views" example shows a `#[test]` function as users write
+/// it; the doc test compiles it, `cargo test` in a user's crate runs it.)
+#[allow(clippy::test_attr_in_doctest)]
 #[doc = include_str!("../../README.md")]
 pub mod readme {}
 
