@@ -15,45 +15,7 @@ mod server {
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
-    /// The workspace root.
-    pub fn workspace() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("tests/ has a parent")
-            .to_path_buf()
-    }
-
-    /// `cargo build --release -p liveview-examples`, returning the binary's path.
-    pub fn build() -> PathBuf {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "liveview-examples",
-                "--bin",
-                "liveview-examples",
-            ])
-            .args(["--message-format=json-render-diagnostics"])
-            .current_dir(workspace())
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo build");
-        assert!(
-            out.status.success(),
-            "cargo build --release -p liveview-examples failed"
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        stdout
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|m| {
-                m["reason"] == "compiler-artifact" && m["target"]["name"] == "liveview-examples"
-            })
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reported no liveview-examples executable")
-    }
+    pub use liveview_tests::{build_example_server as build, workspace};
 
     /// A running server, killed on drop.
     pub struct Server {

@@ -8,7 +8,6 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -20,43 +19,6 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 // ---------------------------------------------------------------- the server
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
-fn build() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "liveview-examples",
-            "--bin",
-            "liveview-examples",
-        ])
-        .args(["--message-format=json-render-diagnostics"])
-        .current_dir(workspace())
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run cargo build");
-    assert!(
-        out.status.success(),
-        "cargo build --release -p liveview-examples failed"
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| {
-            m["reason"] == "compiler-artifact" && m["target"]["name"] == "liveview-examples"
-        })
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reported no liveview-examples executable")
-}
-
 /// The address of the shared server (`127.0.0.1:PORT`).
 ///
 /// The server is started by a helper thread that then parks for the rest of
@@ -67,7 +29,7 @@ fn server() -> &'static str {
     ADDR.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let bin = build();
+            let bin = liveview_tests::build_example_server();
             let port = TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .expect("a free port")
