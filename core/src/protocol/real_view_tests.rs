@@ -1,10 +1,10 @@
 //! The protocol layer with real views (`ViewDriver<V>` through the router's
 //! `live::<V>`), end to end: dead render → socket → join → events → pub/sub.
 
-use super::socket::{ConnectInfo, SocketMachine, SocketOutput};
+use super::socket::{SocketMachine, SocketOutput};
+use super::testing::{connect, frames, join_outputs, load_page, send, Page, T0};
 use super::{App, Config, Router};
 use crate::template::{Rendered, Statics, ToDynamic};
-use crate::time::Time;
 use crate::view::{Command, LiveView, Mount, Params, Update, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -178,8 +178,6 @@ impl LiveView for Ticker {
     }
 }
 
-const T0: Time = Time::from_millis(1_700_000_000_000);
-
 fn app() -> Arc<App> {
     let router = Router::new()
         .live::<Counter>("/counter")
@@ -188,72 +186,16 @@ fn app() -> Arc<App> {
     Arc::new(App::new(router, Config::new(vec![9; 32])))
 }
 
-struct Page {
-    topic: String,
-    session: String,
-    csrf: String,
-    cookie: String,
-}
-
-fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
-    let i = s.find(start).unwrap() + start.len();
-    &s[i..i + s[i..].find(end).unwrap()]
-}
-
 fn page(app: &App, url: &str, e: u8, cookie: Option<&str>) -> (Page, String) {
-    let req = super::PageRequest {
-        url,
-        cookie,
-        ..Default::default()
-    };
-    let resp = app.render_request(T0, &req, [e; 16]);
-    assert_eq!(resp.status, 200);
-    let cookie = match resp.header("set-cookie") {
-        Some(c) => c.split(';').next().unwrap().to_owned(),
-        None => cookie.unwrap().to_owned(),
-    };
-    let body = resp.body;
-    let id = between(&body, "<div id=\"", "\"").to_owned();
-    let p = Page {
-        topic: format!("lv:{id}"),
-        session: between(&body, "data-phx-session=\"", "\"").to_owned(),
-        csrf: between(&body, "name=\"csrf-token\" content=\"", "\"").to_owned(),
-        cookie,
-    };
-    (p, body)
-}
-
-fn connect(app: &Arc<App>, p: &Page) -> SocketMachine {
-    let query = format!("_csrf_token={}&vsn=2.0.0", p.csrf);
-    SocketMachine::new(
-        app.clone(),
-        T0,
-        ConnectInfo {
-            query,
-            cookie: Some(p.cookie.clone()),
-            origin: None,
-        },
-    )
+    load_page(app, url, e, cookie)
 }
 
 fn run(m: &mut SocketMachine, frame: Value) -> Vec<SocketOutput> {
-    m.handle_text(T0, &frame.to_string());
-    std::iter::from_fn(|| m.poll_output()).collect()
-}
-
-fn frames(outs: &[SocketOutput]) -> Vec<Value> {
-    outs.iter()
-        .filter_map(|o| match o {
-            SocketOutput::Send(s) => Some(serde_json::from_str(s).unwrap()),
-            _ => None,
-        })
-        .collect()
+    send(m, T0, frame)
 }
 
 fn join(m: &mut SocketMachine, p: &Page, jr: &str, url: &str) -> Vec<SocketOutput> {
-    let payload = json!({"url": format!("http://localhost{url}"), "params": {"_csrf_token": p.csrf, "_mounts": 0},
-                         "session": p.session, "static": null});
-    run(m, json!([jr, jr, p.topic, "phx_join", payload]))
+    join_outputs(m, p, jr, url)
 }
 
 #[test]

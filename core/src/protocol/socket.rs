@@ -945,94 +945,20 @@ impl SocketMachine {
 #[cfg(test)]
 mod tests {
     use super::super::auth::SessionData;
-    use super::super::testing::fake_app;
+    use super::super::testing::{
+        attr, connect, drain, fake_app, frames, join_outputs, join_payload, load_page, send, Page,
+        T0,
+    };
     use super::*;
     use serde_json::json;
     use std::time::Duration;
 
-    const T0: Time = Time::from_millis(1_700_000_000_000);
-
-    struct Page {
-        id: String,
-        topic: String,
-        session: String,
-        csrf: String,
-        cookie: String,
-    }
-
-    fn attr(html: &str, marker: &str, name: &str) -> String {
-        let at = html.find(marker).unwrap();
-        let start = html[..=at].rfind('<').unwrap();
-        let tag = &html[start..start + html[start..].find('>').unwrap()];
-        let key = format!(" {name}=\"");
-        let i = tag.find(&key).unwrap() + key.len();
-        tag[i..i + tag[i..].find('"').unwrap()].to_owned()
-    }
-
     fn page(app: &App, url: &str, e: u8) -> Page {
-        let resp = app.render_page(T0, url, [e; 16]);
-        assert_eq!(resp.status, 200, "{url}");
-        let cookie = resp
-            .header("set-cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let id = attr(&resp.body, "data-phx-main", "id");
-        Page {
-            topic: format!("lv:{id}"),
-            id,
-            session: attr(&resp.body, "data-phx-main", "data-phx-session"),
-            csrf: attr(&resp.body, "<meta name=\"csrf-token\"", "content"),
-            cookie,
-        }
-    }
-
-    fn connect(app: &Arc<App>, p: &Page) -> SocketMachine {
-        let query = format!("_csrf_token={}&_mounts=0&vsn=2.0.0", p.csrf);
-        SocketMachine::new(
-            app.clone(),
-            T0,
-            ConnectInfo {
-                query,
-                cookie: Some(p.cookie.clone()),
-                origin: None,
-            },
-        )
-    }
-
-    fn drain(m: &mut SocketMachine) -> Vec<SocketOutput> {
-        std::iter::from_fn(|| m.poll_output()).collect()
-    }
-
-    fn send(m: &mut SocketMachine, now: Time, frame: Value) -> Vec<SocketOutput> {
-        m.handle_text(now, &frame.to_string());
-        drain(m)
-    }
-
-    /// The text frames among the outputs, parsed.
-    fn frames(outs: &[SocketOutput]) -> Vec<Value> {
-        outs.iter()
-            .filter_map(|o| match o {
-                SocketOutput::Send(s) => Some(serde_json::from_str(s).expect("frames are JSON")),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn join_payload(p: &Page, url: &str) -> Value {
-        json!({"url": format!("http://localhost:4000{url}"),
-               "params": {"_csrf_token": p.csrf, "_mounts": 0, "_mount_attempts": 0},
-               "session": p.session, "static": null, "sticky": false})
+        load_page(app, url, e, None).0
     }
 
     fn join(m: &mut SocketMachine, p: &Page, jr: &str, url: &str) -> Vec<Value> {
-        frames(&send(
-            m,
-            T0,
-            json!([jr, jr, p.topic, "phx_join", join_payload(p, url)]),
-        ))
+        frames(&join_outputs(m, p, jr, url))
     }
 
     fn event(

@@ -272,3 +272,118 @@ pub(crate) fn fake_app() -> App {
     }
     App::new(router, Config::new(FAKE_SECRET.as_bytes().to_vec()))
 }
+
+// ---------------------------------------------------------------- a socket-level test client
+//
+// What the official client does, frame by frame: load a page (dead render),
+// connect with its CSRF token and cookie, join, push. Shared by the socket
+// machine's tests with fake views and with real views.
+
+use super::socket::{ConnectInfo, SocketMachine, SocketOutput};
+use std::sync::Arc;
+
+/// The time every socket test runs at.
+pub(crate) const T0: Time = Time::from_millis(1_700_000_000_000);
+
+/// What a client reads off a dead-rendered page.
+pub(crate) struct Page {
+    pub(crate) id: String,
+    pub(crate) topic: String,
+    pub(crate) session: String,
+    pub(crate) csrf: String,
+    /// The CSRF cookie (`name=value`) the page set, or the one sent with the request.
+    pub(crate) cookie: String,
+}
+
+/// The value of attribute `name` in the tag that contains `marker`.
+pub(crate) fn attr(html: &str, marker: &str, name: &str) -> String {
+    let at = html.find(marker).unwrap();
+    let start = html[..=at].rfind('<').unwrap();
+    let tag = &html[start..start + html[start..].find('>').unwrap()];
+    let key = format!(" {name}=\"");
+    let i = tag.find(&key).unwrap() + key.len();
+    tag[i..i + tag[i..].find('"').unwrap()].to_owned()
+}
+
+/// Dead-renders `url` (with entropy `[e; 16]` and the browser's `cookie`, if
+/// any); returns what the client reads and the page's HTML.
+pub(crate) fn load_page(app: &App, url: &str, e: u8, cookie: Option<&str>) -> (Page, String) {
+    let req = super::PageRequest {
+        url,
+        cookie,
+        ..Default::default()
+    };
+    let resp = app.render_request(T0, &req, [e; 16]);
+    assert_eq!(resp.status, 200, "{url}");
+    let cookie = match resp.header("set-cookie") {
+        Some(c) => c.split(';').next().unwrap().to_owned(),
+        None => cookie
+            .expect("a page without a cookie of its own")
+            .to_owned(),
+    };
+    let id = attr(&resp.body, "data-phx-main", "id");
+    let page = Page {
+        topic: format!("lv:{id}"),
+        id,
+        session: attr(&resp.body, "data-phx-main", "data-phx-session"),
+        csrf: attr(&resp.body, "<meta name=\"csrf-token\"", "content"),
+        cookie,
+    };
+    (page, resp.body)
+}
+
+/// Opens a socket as the client does after loading `p`.
+pub(crate) fn connect(app: &Arc<App>, p: &Page) -> SocketMachine {
+    let query = format!("_csrf_token={}&_mounts=0&vsn=2.0.0", p.csrf);
+    SocketMachine::new(
+        app.clone(),
+        T0,
+        ConnectInfo {
+            query,
+            cookie: Some(p.cookie.clone()),
+            origin: None,
+        },
+    )
+}
+
+/// Every output the machine has ready.
+pub(crate) fn drain(m: &mut SocketMachine) -> Vec<SocketOutput> {
+    std::iter::from_fn(|| m.poll_output()).collect()
+}
+
+/// Handles one text frame at `now` and drains the outputs.
+pub(crate) fn send(m: &mut SocketMachine, now: Time, frame: Value) -> Vec<SocketOutput> {
+    m.handle_text(now, &frame.to_string());
+    drain(m)
+}
+
+/// The text frames among the outputs, parsed.
+pub(crate) fn frames(outs: &[SocketOutput]) -> Vec<Value> {
+    outs.iter()
+        .filter_map(|o| match o {
+            SocketOutput::Send(s) => Some(serde_json::from_str(s).expect("frames are JSON")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `phx_join` payload the official client sends for `p` at `url` (a path).
+pub(crate) fn join_payload(p: &Page, url: &str) -> Value {
+    json!({"url": format!("http://localhost:4000{url}"),
+           "params": {"_csrf_token": p.csrf, "_mounts": 0, "_mount_attempts": 0},
+           "session": p.session, "static": null, "sticky": false})
+}
+
+/// Joins `p`'s topic with join ref `jr`; the outputs.
+pub(crate) fn join_outputs(
+    m: &mut SocketMachine,
+    p: &Page,
+    jr: &str,
+    url: &str,
+) -> Vec<SocketOutput> {
+    send(
+        m,
+        T0,
+        json!([jr, jr, p.topic, "phx_join", join_payload(p, url)]),
+    )
+}
