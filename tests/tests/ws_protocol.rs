@@ -270,16 +270,23 @@ fn join_payload(page: &Page) -> Value {
     })
 }
 
+/// The `phx_join` frame (join ref and ref "1") for `page`'s container.
+fn join_frame(page: &Page) -> Value {
+    json!([
+        "1",
+        "1",
+        format!("lv:{}", page.id),
+        "phx_join",
+        join_payload(page)
+    ])
+}
+
 /// Loads `path`, connects and joins; returns the socket, the topic and the join reply.
 async fn joined(path: &str) -> (Ws, String, Value) {
     let page = load(path);
     let mut ws = connect(&page).await;
     let topic = format!("lv:{}", page.id);
-    send(
-        &mut ws,
-        json!(["1", "1", topic, "phx_join", join_payload(&page)]),
-    )
-    .await;
+    send(&mut ws, join_frame(&page)).await;
     let (r, _) = reply(&mut ws, "1").await;
     assert_eq!(r[0], "1", "join reply echoes join_ref");
     assert_eq!(r[4]["status"], "ok", "join of {path}: {r}");
@@ -357,17 +364,7 @@ async fn tampered_session_is_refused() {
     };
     page.session.replace_range(mid..=mid, flipped);
     let mut ws = connect(&page).await;
-    send(
-        &mut ws,
-        json!([
-            "1",
-            "1",
-            format!("lv:{}", page.id),
-            "phx_join",
-            join_payload(&page)
-        ]),
-    )
-    .await;
+    send(&mut ws, join_frame(&page)).await;
     let (r, _) = reply(&mut ws, "1").await;
     assert_eq!(r[4]["status"], "error", "{r}");
     let reason = r[4]["response"]["reason"].as_str().unwrap_or_default();
@@ -405,17 +402,7 @@ async fn wrong_csrf_never_mounts() {
     match connect_with(&query, Some(&bad.cookie), None).await {
         Err(_) => {} // refused at the upgrade: fine
         Ok(mut ws) => {
-            send(
-                &mut ws,
-                json!([
-                    "1",
-                    "1",
-                    format!("lv:{}", bad.id),
-                    "phx_join",
-                    join_payload(&bad)
-                ]),
-            )
-            .await;
+            send(&mut ws, join_frame(&bad)).await;
             match recv(&mut ws).await {
                 Ok(r) => {
                     assert_eq!(r[3], "phx_reply", "{r}");
@@ -439,17 +426,7 @@ async fn wrong_csrf_never_mounts() {
     );
     let query = format!("_csrf_token={}&vsn=2.0.0", urlencode(&page.csrf));
     if let Ok(mut ws) = connect_with(&query, Some(&other.cookie), None).await {
-        send(
-            &mut ws,
-            json!([
-                "1",
-                "1",
-                format!("lv:{}", page.id),
-                "phx_join",
-                join_payload(&page)
-            ]),
-        )
-        .await;
+        send(&mut ws, join_frame(&page)).await;
         match recv(&mut ws).await {
             Ok(r) => assert_eq!(
                 r[4]["status"], "error",
