@@ -34,7 +34,7 @@ mod testing;
 
 pub use page::{DefaultLayout, HttpResponse, Layout, PageRequest};
 pub use router::Router;
-pub use socket::{ConnectInfo, SocketMachine, SocketOutput};
+pub use socket::{ConnectInfo, SocketMachine, SocketOutput, SocketStats};
 
 use crate::trace::TraceFactory;
 use std::sync::Arc;

@@ -400,3 +400,37 @@ fn timers_tick_through_the_socket_and_end_with_it() {
     run(&mut m, json!(["4", "5", p.topic, "phx_leave", {}]));
     assert_eq!(m.poll_timeout(), Some(T0 + app.config.heartbeat_timeout));
 }
+
+#[test]
+fn stats_follow_real_views_and_return_to_zero() {
+    use super::SocketStats;
+    let app = app();
+    let (t, _) = page(&app, "/ticker", 1, None);
+    let (a, _) = page(&app, "/chat", 2, Some(&t.cookie));
+    let (b, _) = page(&app, "/chat", 3, Some(&t.cookie));
+    let mut m = connect(&app, &t);
+    join(&mut m, &t, "1", "/ticker");
+    join(&mut m, &a, "2", "/chat");
+    join(&mut m, &b, "3", "/chat");
+    let live = SocketStats {
+        views: 3,
+        timers: 1,
+        subscriptions: 2,
+        topics: 1,
+    };
+    assert_eq!(m.stats(), live);
+    m.handle_timeout(T0 + Duration::from_millis(250));
+    std::iter::from_fn(|| m.poll_output()).for_each(drop);
+    assert_eq!(m.stats(), live, "a repeat timer stays one timer");
+    run(&mut m, json!(["1", "4", t.topic, "phx_leave", {}]));
+    assert_eq!(
+        m.stats(),
+        SocketStats {
+            views: 2,
+            timers: 0,
+            ..live
+        }
+    );
+    m.close(T0 + Duration::from_secs(1));
+    assert_eq!(m.stats(), SocketStats::default());
+}

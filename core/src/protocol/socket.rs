@@ -15,6 +15,7 @@
 //! handle_timeout(&mut self, now)
 //! poll_output(&mut self) -> Option<SocketOutput>
 //! close(&mut self, now)                     // the socket went away: stop every view
+//! stats(&self) -> SocketStats               // live views, timers, subscriptions (metrics)
 //! ```
 //!
 //! # Run loop
@@ -141,6 +142,28 @@ pub enum SocketOutput {
         /// The reason.
         reason: String,
     },
+}
+
+/// What a socket holds right now, for metrics and leak tests
+/// ([`SocketMachine::stats`]).
+///
+/// Every count is zero once the socket is closed (by
+/// [`SocketMachine::close`] or a `Close` output): that is what an adapter's
+/// leak check relies on.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SocketStats {
+    /// Joined views (channels).
+    pub views: usize,
+    /// Pending view timers (`SendAfter` not yet fired, `Repeat` not cancelled),
+    /// summed over the views. The socket's own heartbeat deadline is **not**
+    /// counted: it exists exactly as long as the socket is open.
+    pub timers: usize,
+    /// View subscriptions: (view, pub/sub topic) pairs, summed over the views.
+    pub subscriptions: usize,
+    /// Distinct pub/sub topics this socket is subscribed to (what it asked the
+    /// adapter's pub/sub for with [`SocketOutput::Subscribe`]; at most
+    /// `subscriptions`).
+    pub topics: usize,
 }
 
 /// One joined `lv:<id>` topic.
@@ -551,6 +574,36 @@ impl SocketMachine {
             .subscriptions
             .iter()
             .map(|(t, n)| (t.as_str(), *n))
+    }
+
+    /// Counts of the live views, their pending timers and their
+    /// subscriptions (see [`SocketStats`]); all zero once closed. Cheap: no
+    /// allocation, one pass over the channels.
+    ///
+    /// An adapter can keep process-wide gauges by adding the difference
+    /// between two calls after each drain, and subtracting the last stats when
+    /// the socket ends.
+    ///
+    /// ```
+    /// # use liveview_core::protocol::{App, Config, ConnectInfo, Router, SocketMachine, SocketStats};
+    /// # use liveview_core::Time;
+    /// # use std::sync::Arc;
+    /// let app = Arc::new(App::new(Router::new(), Config::new(vec![7; 32])));
+    /// let m = SocketMachine::new(app, Time::from_millis(0), ConnectInfo::default());
+    /// assert_eq!(m.stats(), SocketStats::default());
+    /// ```
+    pub fn stats(&self) -> SocketStats {
+        let mut s = SocketStats {
+            views: self.channels.len(),
+            topics: self.outbox.subscriptions.len(),
+            ..SocketStats::default()
+        };
+        for ch in self.channels.values() {
+            // A view whose bookkeeping panics counts as holding no timer.
+            s.timers += catch_unwind(AssertUnwindSafe(|| ch.view.timer_count())).unwrap_or(0);
+            s.subscriptions += ch.subs.len();
+        }
+        s
     }
 
     /// The view joined on `topic` (for metrics and tests).
@@ -989,6 +1042,105 @@ mod tests {
         let p = page(&app, url, 1);
         let m = connect(&app, &p);
         (app, p, m)
+    }
+
+    /// Joins `/ticker` (a timer), two `/chat` views (one topic) and
+    /// `/counter` on one socket.
+    fn busy_socket() -> (Arc<App>, Vec<Page>, SocketMachine) {
+        let app = Arc::new(fake_app());
+        let (first, _) = load_page(&app, "/ticker", 1, None);
+        let mut m = connect(&app, &first);
+        join(&mut m, &first, "1", "/ticker");
+        let mut pages = vec![first];
+        for (i, url) in [(2, "/chat"), (3, "/chat"), (4, "/counter")] {
+            let (p, _) = load_page(&app, url, i, Some(&pages[0].cookie));
+            let out = join(&mut m, &p, &i.to_string(), url);
+            assert_eq!(out[0][4]["status"], "ok", "{out:?}");
+            pages.push(p);
+        }
+        (app, pages, m)
+    }
+
+    #[test]
+    fn stats_count_views_timers_and_subscriptions() {
+        let (_, pages, mut m) = busy_socket();
+        let live = SocketStats {
+            views: 4,
+            timers: 1,
+            subscriptions: 2,
+            topics: 1,
+        };
+        assert_eq!(m.stats(), live);
+        // A timer tick keeps the one timer.
+        m.handle_timeout(T0 + Duration::from_secs(1));
+        drain(&mut m);
+        assert_eq!(m.stats(), live);
+        // Leaving a chat view drops its subscription, not the shared topic.
+        send(
+            &mut m,
+            T0,
+            json!(["2", "9", pages[1].topic, "phx_leave", {}]),
+        );
+        assert_eq!(
+            m.stats(),
+            SocketStats {
+                views: 3,
+                subscriptions: 1,
+                ..live
+            }
+        );
+        // Leaving the ticker drops its timer.
+        send(
+            &mut m,
+            T0,
+            json!(["1", "10", pages[0].topic, "phx_leave", {}]),
+        );
+        assert_eq!(
+            m.stats(),
+            SocketStats {
+                views: 2,
+                timers: 0,
+                subscriptions: 1,
+                topics: 1,
+            }
+        );
+        m.close(T0);
+        assert_eq!(
+            drain(&mut m),
+            vec![SocketOutput::Unsubscribe("chat".into())]
+        );
+        assert_eq!(m.stats(), SocketStats::default());
+    }
+
+    #[test]
+    fn stats_are_zero_after_close_heartbeat_timeout_or_crash() {
+        let (_, _, mut m) = busy_socket();
+        m.close(T0);
+        drain(&mut m);
+        assert_eq!(m.stats(), SocketStats::default());
+
+        let (app, _, mut m) = busy_socket();
+        m.handle_timeout(T0 + app.config.heartbeat_timeout);
+        assert!(m.is_closed());
+        assert_eq!(m.stats(), SocketStats::default());
+
+        // A crashing view is dropped with its subscription.
+        let (_, _, mut m) = busy_socket();
+        m.handle_pubsub(T0, "chat", &json!("panic"));
+        drain(&mut m);
+        assert_eq!(
+            m.stats(),
+            SocketStats {
+                views: 2,
+                timers: 1,
+                subscriptions: 0,
+                topics: 0,
+            }
+        );
+        // A fatal frame closes the socket and stops every view.
+        m.handle_text(T0, "not json");
+        assert!(m.is_closed());
+        assert_eq!(m.stats(), SocketStats::default());
     }
 
     #[test]
@@ -2055,6 +2207,10 @@ mod tests {
                 let counted: usize = m.subscriptions().map(|(_, n)| n).sum();
                 let per_view: usize = m.topics().map(|t| m.view(t).unwrap().subscriptions().len()).sum();
                 proptest::prop_assert_eq!(counted, per_view);
+                let stats = m.stats();
+                proptest::prop_assert_eq!(stats.subscriptions, counted);
+                proptest::prop_assert_eq!(stats.topics, m.subscriptions().count());
+                proptest::prop_assert_eq!(stats.views, m.topics().count());
             }
             m.close(now);
             for o in drain(&mut m) {
@@ -2063,6 +2219,7 @@ mod tests {
                 }
             }
             proptest::prop_assert!(balance.values().all(|b| *b == 0), "{:?}", balance);
+            proptest::prop_assert_eq!(m.stats(), SocketStats::default());
         }
     }
 }
