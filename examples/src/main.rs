@@ -1,4 +1,7 @@
 //! `liveview-examples`: serves the conformance app on `HOST:PORT` (default 127.0.0.1:3000).
+//!
+//! With `LIVEVIEW_METRICS=1`, `GET /_lv/metrics` serves the socket gauges as JSON
+//! (see `liveview_warp::metrics`).
 
 use liveview_core::protocol::App;
 use std::process::ExitCode;
@@ -27,7 +30,12 @@ async fn main() -> ExitCode {
         }
     }
     let app = Arc::new(App::new(liveview_examples::router(), config));
-    match liveview_warp::serve(app, server.addr, liveview_warp::Options::default()).await {
+    let mut opts = liveview_warp::Options::default();
+    if std::env::var_os("LIVEVIEW_METRICS").is_some_and(|v| v == "1") {
+        // Live sockets, views, timers and subscriptions as JSON (leak tests, monitoring).
+        opts.metrics_path = Some("/_lv/metrics".into());
+    }
+    match liveview_warp::serve(app, server.addr, opts).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("liveview-examples: cannot listen on {}: {e}", server.addr);

@@ -16,6 +16,7 @@
 //! | [`Clock`] | UNIX microseconds, monotonic |
 //! | [`ServerConfig`] | secret (`LIVEVIEW_SECRET`) and bind address from the environment |
 //! | [`trace`] | recording every joined view to a `.trace.jsonl` file, for replay |
+//! | [`metrics`] | gauges of open sockets, views, timers, subscriptions ([`Options::metrics`]) |
 //!
 //! ## Per socket
 //!
@@ -31,6 +32,7 @@
 pub mod assets;
 mod clock;
 pub mod log;
+pub mod metrics;
 pub mod pubsub;
 mod server;
 mod socket;
@@ -56,6 +58,15 @@ pub struct Options {
     /// Refuse WebSocket upgrades whose `Origin` host differs from the `Host`
     /// header (default `true`; requests without `Origin` are allowed).
     pub check_origin: bool,
+    /// Gauges of the sockets served by these routes (open sockets, views,
+    /// timers, subscriptions, pub/sub subscribers); read them with
+    /// `opts.metrics.snapshot()`. Share one `Arc` between several [`routes`]
+    /// to sum them.
+    pub metrics: Arc<metrics::Metrics>,
+    /// When set (e.g. `"/_lv/metrics"`), `GET` on this path serves
+    /// [`metrics::MetricsSnapshot`] as JSON. Default `None`: the counts are
+    /// not public.
+    pub metrics_path: Option<String>,
 }
 
 impl Default for Options {
@@ -64,6 +75,8 @@ impl Default for Options {
             pubsub: Arc::new(InProcess::new()),
             clock: Clock::new(),
             check_origin: true,
+            metrics: Arc::new(metrics::Metrics::new()),
+            metrics_path: None,
         }
     }
 }
@@ -93,6 +106,7 @@ pub fn routes(
     opts: Options,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let live = app.config.live_path.trim_end_matches('/').to_string();
+    opts.metrics.count_pubsub(opts.pubsub.clone());
     let shared = Arc::new(Shared {
         app,
         opts,
@@ -146,7 +160,7 @@ pub fn routes(
         .and(warp::path::full())
         .and(raw_query)
         .and(warp::header::optional::<String>("cookie"))
-        .and(with)
+        .and(with.clone())
         .and_then(
             |path: warp::path::FullPath,
              query: String,
@@ -167,7 +181,22 @@ pub fn routes(
             },
         );
 
-    assets.or(websocket).unify().or(pages).unify()
+    let metrics = get_or_head.and(warp::path::full()).and(with).and_then(
+        |path: warp::path::FullPath, shared: Arc<Shared>| async move {
+            match &shared.opts.metrics_path {
+                Some(p) if p == path.as_str() => Ok(metrics_reply(&shared.opts.metrics)),
+                _ => Err(warp::reject::not_found()),
+            }
+        },
+    );
+
+    assets
+        .or(websocket)
+        .unify()
+        .or(metrics)
+        .unify()
+        .or(pages)
+        .unify()
 }
 
 fn upgrade(
@@ -203,7 +232,8 @@ fn upgrade(
             let app = shared.app.clone();
             let pubsub = shared.opts.pubsub.clone();
             let clock = shared.opts.clock;
-            socket::run(socket, app, connect, pubsub, clock)
+            let metrics = shared.opts.metrics.clone();
+            socket::run(socket, app, connect, pubsub, clock, metrics)
         })
         .into_response()
 }
@@ -263,6 +293,14 @@ fn asset_reply(a: &'static assets::Asset, if_none_match: Option<&str>) -> Respon
         h.insert("etag", v);
     }
     resp
+}
+
+fn metrics_reply(m: &metrics::Metrics) -> Response {
+    let mut r = Response::new(m.snapshot().to_json().into());
+    let h = r.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    r
 }
 
 fn text_reply(status: StatusCode, body: String) -> Response {

@@ -39,6 +39,11 @@ pub trait PubSub: Send + Sync + 'static {
     fn unsubscribe(&self, topic: &str, id: SubscriberId);
     /// Delivers `payload` to every subscriber of `topic`.
     fn publish(&self, topic: &str, payload: &Value);
+    /// The number of (topic, subscriber) registrations, for metrics, if the
+    /// backend can count them cheaply (`None` by default).
+    fn subscriber_total(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The in-process backend: a map from topic to mailboxes.
@@ -100,6 +105,10 @@ impl PubSub for InProcess {
                 topics.remove(topic);
             }
         }
+    }
+
+    fn subscriber_total(&self) -> Option<usize> {
+        Some(self.lock().values().map(HashMap::len).sum())
     }
 
     fn publish(&self, topic: &str, payload: &Value) {

@@ -1,6 +1,7 @@
 //! One WebSocket: a tokio task that owns a [`SocketMachine`].
 
 use crate::clock::Clock;
+use crate::metrics::Metrics;
 use crate::pubsub::{Delivery, PubSub, SubscriberId};
 use futures_util::{SinkExt, StreamExt};
 use liveview_core::protocol::{App, ConnectInfo, SocketMachine, SocketOutput};
@@ -44,7 +45,10 @@ pub(crate) async fn run(
     connect: ConnectInfo,
     pubsub: Arc<dyn PubSub>,
     clock: Clock,
+    metrics: Arc<Metrics>,
 ) {
+    // Counts the socket until this task ends; the views it still holds are subtracted then.
+    let mut gauge = metrics.track_socket();
     let id = SubscriberId::fresh();
     let (mailbox, mut deliveries) = mpsc::channel::<Delivery>(MAILBOX_CAPACITY);
     let mut subscribed: HashSet<String> = HashSet::new();
@@ -76,6 +80,7 @@ pub(crate) async fn run(
                 break;
             }
         }
+        gauge.update(machine.stats());
         let deadline = guard(|| machine.poll_timeout());
         let Some(deadline) = deadline else {
             healthy = false;

@@ -481,3 +481,55 @@ async fn a_silent_client_is_closed_after_the_heartbeat_timeout() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn metrics_count_live_sockets_and_are_served_as_json_when_asked() {
+    let opts = Options {
+        metrics_path: Some("/_lv/metrics".into()),
+        ..Options::default()
+    };
+    let metrics = opts.metrics.clone();
+    let f = routes(app(), opts);
+    let get = |f| async move {
+        let r = warp::test::request().path("/_lv/metrics").reply(f).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        serde_json::from_slice::<Value>(r.body()).unwrap()
+    };
+    let (pt, pr) = (page(&f, "/ticker").await, page(&f, "/room").await);
+    let mut t = socket(f.clone(), &pt).await;
+    let mut r = socket(f.clone(), &pr).await;
+    assert_eq!(join(&mut t, &pt, "/ticker").await[4]["status"], "ok");
+    assert_eq!(join(&mut r, &pr, "/room").await[4]["status"], "ok");
+    let live = json!({"sockets": 2, "views": 2, "timers": 1, "subscriptions": 1,
+                      "pubsub_subscribers": 1, "sockets_opened": 2, "sockets_closed": 0});
+    assert_eq!(get(&f).await, live);
+    assert_eq!(metrics.snapshot().views, 2);
+    // One socket leaves its view, the other just goes away.
+    t.send_text(json!(["1", "5", format!("lv:{}", pt.id), "phx_leave", {}]).to_string())
+        .await;
+    assert_eq!(reply(&mut t, "5").await[4]["status"], "ok");
+    drop(r);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let want = json!({"sockets": 1, "views": 0, "timers": 0, "subscriptions": 0,
+                      "pubsub_subscribers": 0, "sockets_opened": 2, "sockets_closed": 1});
+    loop {
+        let now = get(&f).await;
+        if now == want {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "metrics stuck at {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(t);
+    // Without `metrics_path` there is no such route.
+    let plain = filter(Arc::new(InProcess::new()));
+    let r = warp::test::request()
+        .path("/_lv/metrics")
+        .filter(&plain)
+        .await;
+    assert!(r.is_err(), "no metrics route unless configured");
+}
