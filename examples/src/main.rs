@@ -7,6 +7,29 @@ use liveview_core::protocol::App;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// jemalloc instead of the system allocator. With glibc's malloc, the memory
+/// of 2 000 sockets that have left stays resident (freed chunks stay in the
+/// malloc arenas: 281 MiB after vs 10 MiB before, see tests/tests/leaks.rs);
+/// jemalloc returns freed pages to the OS.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options (read at its start; `_RJEM_MALLOC_CONF` in the
+/// environment overrides them): a background thread purges freed pages
+/// (`dirty_decay_ms`) so an idle server shrinks back too; `muzzy_decay_ms:0`
+/// returns them at once rather than keeping them lazily freed.
+#[cfg(not(target_env = "msvc"))]
+#[export_name = "_rjem_malloc_conf"]
+pub static MALLOC_CONF: ConfString =
+    ConfString(c"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0".as_ptr());
+
+/// A C string pointer (`const char *`), as jemalloc reads its `malloc_conf`.
+#[repr(transparent)]
+pub struct ConfString(*const std::ffi::c_char);
+// SAFETY: it points to an immutable static string.
+unsafe impl Sync for ConfString {}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let server = match liveview_warp::ServerConfig::from_env(3000) {
