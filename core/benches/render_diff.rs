@@ -10,7 +10,9 @@
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use liveview_core::diff::{diff, full, Extras};
 use liveview_core::html;
-use liveview_core::template::{Comprehension, Dynamic, EntryKey, Rendered, Statics, ToDynamic};
+use liveview_core::template::{
+    render_reusing, Comprehension, Dynamic, EntryKey, Rendered, Statics, ToDynamic,
+};
 use std::time::Duration;
 
 static TABLE: Statics = Statics::new(&["<table id=\"rows\">", "</table>"], 0x7AB1E);
@@ -109,7 +111,11 @@ fn bench(c: &mut Criterion) {
             join.len()
         );
         let texts: Vec<Dynamic> = (0..n).map(|i| i.to_dynamic()).collect();
-        if let (Some(rd), Some(df), Some(r), Some(pf), Some(sk), Some(fl)) = (
+        let memo = render_reusing(&prev, || render(&after));
+        assert_eq!(memo, next);
+        assert_eq!(diff(&prev, &memo, &none).as_deref(), Some(d.as_str()));
+        if let (Some(md), Some(rd), Some(df), Some(r), Some(pf), Some(sk), Some(fl)) = (
+            cpu_time_per_call(|| diff(&prev, &render_reusing(&prev, || render(&after)), &none)),
             cpu_time_per_call(|| diff(&prev, &render(&after), &none)),
             cpu_time_per_call(|| diff(&prev, &next, &none)),
             cpu_time_per_call(|| render(&after)),
@@ -118,12 +124,22 @@ fn bench(c: &mut Criterion) {
             cpu_time_per_call(|| full(&next, &none)),
         ) {
             println!(
-                "list n={n}: CPU time per call: render+diff {rd:.1} µs, diff {df:.1} µs, \
+                "list n={n}: CPU time per call: reusing render+diff {md:.1} µs, \
+                 render+diff {rd:.1} µs, diff {df:.1} µs, \
                  render {r:.1} µs (same without number formatting {pf:.1} µs, \
                  without any text {sk:.1} µs), full {fl:.1} µs"
             );
         }
 
+        group.bench_with_input(BenchmarkId::new("reusing-render+diff", n), &n, |b, _| {
+            b.iter(|| {
+                let next = render_reusing(black_box(&prev), || render(black_box(&after)));
+                diff(black_box(&prev), &next, &none)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("diff-shared", n), &n, |b, _| {
+            b.iter(|| diff(black_box(&prev), black_box(&memo), &none))
+        });
         group.bench_with_input(BenchmarkId::new("render+diff", n), &n, |b, _| {
             b.iter(|| {
                 let next = render(black_box(&after));

@@ -183,7 +183,7 @@ impl Gen {
                     for #pat in #it {
                         #list.push_entry(#key, #d);
                     }
-                    #list
+                    #list.finish()
                 }))
             }
         }

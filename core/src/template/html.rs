@@ -9,6 +9,13 @@ use super::escape::{escape_into, replacement};
 /// (every 64-bit integer, most labels and class names).
 const INLINE: usize = 30;
 
+/// `00` … `99`, two bytes each.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// How many bytes escaping adds for each byte value.
 const EXTRA: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -33,7 +40,8 @@ pub struct Html(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// `buf[..len]` is valid UTF-8.
+    /// `buf[..len]` is valid UTF-8 and `buf[len..]` is all zeros (so that two
+    /// inline fragments are equal exactly when their `len` and `buf` are).
     Inline {
         len: u8,
         buf: [u8; INLINE],
@@ -141,13 +149,50 @@ impl Html {
         }
     }
 
+    /// The decimal digits of a 64-bit integer, written straight into the
+    /// inline buffer (the common case of `{number}` in a template).
+    #[inline]
+    pub(crate) fn from_u64(negative: bool, magnitude: u64) -> Html {
+        // Small numbers (indexes, counts) are the common case: compare first.
+        let digits = match magnitude {
+            0..=9 => 1,
+            10..=99 => 2,
+            100..=999 => 3,
+            1_000..=9_999 => 4,
+            m => m.ilog10() as usize + 1,
+        };
+        let len = digits + usize::from(negative);
+        // At most 20 digits and a sign: always inline. Bytes past `len` stay 0.
+        let mut buf = [0u8; INLINE];
+        let mut at = len;
+        let mut m = magnitude;
+        while m >= 100 {
+            let pair = (m % 100) as usize * 2;
+            m /= 100;
+            at -= 2;
+            buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if m >= 10 {
+            let pair = m as usize * 2;
+            buf[at - 2..at].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
+            buf[at - 1] = b'0' + m as u8;
+        }
+        if negative {
+            buf[0] = b'-';
+        }
+        // ASCII digits and sign: valid UTF-8.
+        Html(Repr::Inline {
+            len: len as u8,
+            buf,
+        })
+    }
+
     /// The decimal digits of an integer, without any allocation for 64-bit values.
     pub(crate) fn from_int(negative: bool, magnitude: u128) -> Html {
-        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
+        if let Ok(m) = u64::try_from(magnitude) {
+            return Html::from_u64(negative, m);
+        }
         // Digits are written backwards into the end of a scratch buffer, two at a time.
         let mut digits = [0u8; 40];
         let mut at = digits.len();
@@ -244,8 +289,34 @@ impl Default for Html {
 }
 
 impl PartialEq for Html {
+    /// Compares the text. Two inline fragments (numbers, short labels: most
+    /// dynamics) are compared as fixed-size arrays, without a call to `memcmp`.
+    #[inline]
     fn eq(&self, other: &Html) -> bool {
-        self.as_str() == other.as_str()
+        match (&self.0, &other.0) {
+            (Repr::Inline { len: a, buf: x }, Repr::Inline { len: b, buf: y }) => {
+                // Four overlapping 8-byte words cover the 30 bytes.
+                let word = |buf: &[u8; INLINE], at: usize| {
+                    u64::from_ne_bytes([
+                        buf[at],
+                        buf[at + 1],
+                        buf[at + 2],
+                        buf[at + 3],
+                        buf[at + 4],
+                        buf[at + 5],
+                        buf[at + 6],
+                        buf[at + 7],
+                    ])
+                };
+                a == b
+                    && word(x, 0) == word(y, 0)
+                    && (*a <= 8
+                        || (word(x, 8) == word(y, 8)
+                            && word(x, 16) == word(y, 16)
+                            && word(x, INLINE - 8) == word(y, INLINE - 8)))
+            }
+            _ => self.as_str() == other.as_str(),
+        }
     }
 }
 impl Eq for Html {}
@@ -288,6 +359,26 @@ mod tests {
         assert!(!is_inline(&Html::escape(&"<".repeat(8))));
         assert_eq!(Html::escape(&"<".repeat(8)).as_str(), "&lt;".repeat(8));
         assert!(is_inline(&Html::from_int(true, u64::MAX as u128)));
+    }
+
+    #[test]
+    fn inline_padding_is_zero() {
+        // Equality of inline fragments relies on it.
+        for h in [
+            Html::from_u64(true, 12345),
+            Html::escape("a<b"),
+            Html::from_escaped_str("xyz"),
+            Html::from_display_unescaped(&2.5f32),
+            Html::empty(),
+        ] {
+            let Repr::Inline { len, buf } = &h.0 else {
+                panic!("{h:?} is not inline")
+            };
+            assert!(buf[usize::from(*len)..].iter().all(|&b| b == 0), "{h:?}");
+        }
+        assert_eq!(Html::from_u64(false, 7), Html::escape("7"));
+        assert_ne!(Html::from_u64(false, 7), Html::escape("70"));
+        assert_eq!(Html::from_u64(false, 7), Html::raw("7"));
     }
 
     #[test]
@@ -348,10 +439,20 @@ mod tests {
         }
 
         #[test]
+        fn equality_is_text_equality(a in "[ab]{0,31}", b in "[ab]{0,31}") {
+            let (x, y) = (Html::escape(&a), Html::escape(&b));
+            prop_assert_eq!(x == y, a == b);
+            prop_assert_eq!(x == Html::raw(b.clone()), a == b);
+        }
+
+        #[test]
         fn integers_match_display(v in any::<i64>(), w in any::<u128>()) {
             let (a, b) = (Html::from_int(v < 0, i128::from(v).unsigned_abs()), Html::from_int(false, w));
             prop_assert_eq!(a.as_str(), v.to_string());
             prop_assert_eq!(b.as_str(), w.to_string());
+            let c = Html::from_u64(v < 0, v.unsigned_abs());
+            prop_assert_eq!(c.as_str(), v.to_string());
+            prop_assert_eq!(&c, &Html::escape(&v.to_string()));
         }
     }
 }

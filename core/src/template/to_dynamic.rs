@@ -105,7 +105,19 @@ macro_rules! signed_to_dynamic {
         }
     )*};
 }
-signed_to_dynamic!(i8, i16, i32, i64, i128, isize);
+signed_to_dynamic!(i128);
+
+macro_rules! small_signed_to_dynamic {
+    ($($t:ty),*) => {$(
+        impl ToDynamic for $t {
+            #[inline]
+            fn to_dynamic(&self) -> Dynamic {
+                Dynamic::Text(Html::from_u64(*self < 0, (*self as i64).unsigned_abs()))
+            }
+        }
+    )*};
+}
+small_signed_to_dynamic!(i8, i16, i32, i64, isize);
 
 macro_rules! unsigned_to_dynamic {
     ($($t:ty),*) => {$(
@@ -117,7 +129,19 @@ macro_rules! unsigned_to_dynamic {
         }
     )*};
 }
-unsigned_to_dynamic!(u8, u16, u32, u64, u128, usize);
+unsigned_to_dynamic!(u128);
+
+macro_rules! small_unsigned_to_dynamic {
+    ($($t:ty),*) => {$(
+        impl ToDynamic for $t {
+            #[inline]
+            fn to_dynamic(&self) -> Dynamic {
+                Dynamic::Text(Html::from_u64(false, *self as u64))
+            }
+        }
+    )*};
+}
+small_unsigned_to_dynamic!(u8, u16, u32, u64, usize);
 
 macro_rules! float_to_dynamic {
     ($($t:ty),*) => {$(
@@ -240,6 +264,11 @@ mod tests {
             "-170141183460469231731687303715884105728"
         );
         assert_eq!(text(7usize.to_dynamic()), "7");
+        assert_eq!(text(i64::MIN.to_dynamic()), i64::MIN.to_string());
+        assert_eq!(text(i8::MIN.to_dynamic()), "-128");
+        assert_eq!(text(isize::MAX.to_dynamic()), isize::MAX.to_string());
+        assert_eq!(text(0u8.to_dynamic()), "0");
+        assert_eq!(text(u32::MAX.to_dynamic()), u32::MAX.to_string());
         assert_eq!(text(1.5f64.to_dynamic()), "1.5");
         assert_eq!(text(0.25f32.to_dynamic()), "0.25");
         assert_eq!(text(true.to_dynamic()), "true");
