@@ -323,7 +323,7 @@ fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bo
     } else {
         Vec::new()
     };
-    for (i, e) in next.entries().enumerate().skip(i) {
+    for (i, e) in (i..new_len).map(|i| (i, next.entry(i))) {
         match pairs.get(i).copied().flatten() {
             Some(j) if j == i => diff_entry_in_place(out, i, prev.entry(j), e, &mut first),
             Some(j) => {

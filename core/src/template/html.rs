@@ -102,6 +102,61 @@ impl Html {
         })
     }
 
+    /// Whether this fragment is `text` escaped (`Html::escape(text) == self`),
+    /// found without building the escaped text.
+    pub(crate) fn is_escape_of(&self, text: &str) -> bool {
+        let out = self.as_str().as_bytes();
+        if out.len() < text.len() {
+            return false;
+        }
+        let mut at = 0;
+        for &b in text.as_bytes() {
+            if EXTRA[usize::from(b)] == 0 {
+                if out.get(at) != Some(&b) {
+                    return false;
+                }
+                at += 1;
+            } else {
+                let r = replacement(b).unwrap_or_default().as_bytes();
+                if !out[at..].starts_with(r) {
+                    return false;
+                }
+                at += r.len();
+            }
+        }
+        at == out.len()
+    }
+
+    /// Whether this fragment is the decimal text of an integer
+    /// (`Html::from_u64(negative, magnitude) == self`), found without writing it.
+    #[inline]
+    pub(crate) fn is_decimal(&self, negative: bool, magnitude: u64) -> bool {
+        let mut digits = self.as_str().as_bytes();
+        if negative {
+            match digits.split_first() {
+                Some((b'-', rest)) => digits = rest,
+                _ => return false,
+            }
+        }
+        // Compares the digits from the last one, each against the next lowest
+        // digit of the magnitude; all digits and no more must be used up.
+        let mut m = magnitude;
+        let mut at = digits.len();
+        loop {
+            let Some(i) = at.checked_sub(1) else {
+                return false;
+            };
+            at = i;
+            if digits[at] != b'0' + (m % 10) as u8 {
+                return false;
+            }
+            m /= 10;
+            if m == 0 {
+                return at == 0;
+            }
+        }
+    }
+
     /// Trusted HTML, inserted verbatim. Never pass user input here.
     pub fn raw(html: impl Into<String>) -> Html {
         Html(Repr::Heap(html.into()))
@@ -443,6 +498,28 @@ mod tests {
             let (x, y) = (Html::escape(&a), Html::escape(&b));
             prop_assert_eq!(x == y, a == b);
             prop_assert_eq!(x == Html::raw(b.clone()), a == b);
+        }
+
+        #[test]
+        fn escape_comparison_matches_escaping(a in "[a<&\"'é]{0,12}", b in "[a<&\"'é]{0,12}") {
+            let h = Html::escape(&a);
+            prop_assert!(h.is_escape_of(&a));
+            prop_assert_eq!(h.is_escape_of(&b), h == Html::escape(&b));
+            prop_assert_eq!(Html::raw(a.clone()).is_escape_of(&b), Html::raw(a.clone()) == Html::escape(&b));
+        }
+
+        #[test]
+        fn decimal_comparison_matches_writing(
+            v in any::<i64>(),
+            w in prop_oneof![any::<i64>(), -1000i64..1000],
+            text in "-?[0-9]{0,21}",
+        ) {
+            let h = Html::from_u64(v < 0, v.unsigned_abs());
+            prop_assert!(h.is_decimal(v < 0, v.unsigned_abs()));
+            prop_assert_eq!(h.is_decimal(w < 0, w.unsigned_abs()), v == w);
+            let t = Html::escape(&text);
+            prop_assert_eq!(t.is_decimal(w < 0, w.unsigned_abs()), t == Html::from_u64(w < 0, w.unsigned_abs()));
+            prop_assert_eq!(t.is_decimal(false, u64::MAX), text == u64::MAX.to_string());
         }
 
         #[test]

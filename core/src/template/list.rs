@@ -16,6 +16,8 @@ pub(crate) const CHUNK: usize = 1 << CHUNK_BITS;
 pub(crate) struct Chunk {
     keys: Vec<Option<EntryKey>>,
     dynamics: Vec<Dynamic>,
+    /// Whether some entry holds a nested template or list.
+    nested: bool,
 }
 
 impl Chunk {
@@ -23,6 +25,7 @@ impl Chunk {
         Chunk {
             keys: Vec::with_capacity(CHUNK),
             dynamics: Vec::with_capacity(CHUNK * holes),
+            nested: false,
         }
     }
 
@@ -31,6 +34,7 @@ impl Chunk {
         let mut c = Chunk::with_capacity(holes);
         c.keys.extend_from_slice(&self.keys[..len]);
         c.dynamics.extend_from_slice(&self.dynamics[..len * holes]);
+        c.nested = self.nested;
         c
     }
 }
@@ -51,7 +55,7 @@ struct ListStore {
     sealed: Vec<ChunkRef>,
     tail: Chunk,
     len: usize,
-    /// Whether some entry holds a nested template or list (so that
+    /// Whether some entry may hold a nested template or list (so that
     /// [`reuse`] knows whether to look for lists inside the entries).
     nested: bool,
     /// While the list is being built during a [`reuse::render_reusing`]: the
@@ -153,37 +157,13 @@ impl Comprehension {
         let h = self.statics.holes();
         let new = dynamics.as_ref();
         assert_eq!(new.len(), h, "list entry with the wrong number of dynamics");
-        let store = &mut *self.store;
-        store.nested |= new.iter().any(|d| !matches!(d, Dynamic::Text(_)));
-        let i = store.len;
-        let (k, o) = (i >> CHUNK_BITS, i & (CHUNK - 1));
-        if let Some(p) = store.prev.get(k) {
-            // Still on the previous render's chunk `k`: entries `k*CHUNK..i`
-            // were all taken from it (or `i` starts the chunk).
-            let on_prev = if o == 0 {
-                store.sealed.len() == k
-            } else {
-                store.tail.keys.is_empty()
-                    && store.sealed.len() == k + 1
-                    && Arc::ptr_eq(&store.sealed[k].chunk, &p.chunk)
-            };
-            if on_prev
-                && o < p.len
-                && p.chunk.keys[o] == key
-                && p.chunk.dynamics[o * h..(o + 1) * h] == *new
-            {
-                if o == 0 {
-                    store.sealed.push(ChunkRef {
-                        chunk: Arc::clone(&p.chunk),
-                        len: 1,
-                    });
-                } else {
-                    store.sealed[k].len += 1;
-                }
-                store.len += 1;
-                return;
-            }
+        if self.reuse_entry(&key, |prev| prev == new) {
+            return;
         }
+        let store = &mut *self.store;
+        let nested = new.iter().any(|d| !matches!(d, Dynamic::Text(_)));
+        store.nested |= nested;
+        let o = store.len & (CHUNK - 1);
         if o == 0 {
             store.tail = Chunk::with_capacity(h);
         } else if store.tail.keys.is_empty() {
@@ -195,6 +175,7 @@ impl Comprehension {
                 .expect("a list's partial chunk is sealed or the tail");
             store.tail = shared.chunk.prefix(shared.len, h);
         }
+        store.tail.nested |= nested;
         store.tail.keys.push(key);
         store.tail.dynamics.extend(dynamics);
         store.len += 1;
@@ -205,6 +186,58 @@ impl Comprehension {
                 len: CHUNK,
             });
         }
+    }
+
+    /// Appends the previous render's entry at the next index, shared rather
+    /// than copied, if it has this key and `same` holds for its dynamics;
+    /// returns whether it did (otherwise nothing is appended).
+    ///
+    /// `same` must hold only when the previous dynamics are exactly those the
+    /// new entry would have: `html!` builds it from
+    /// [`ToDynamic::same_as`](super::ToDynamic::same_as), which lets an
+    /// unchanged entry be reused without formatting its values. Outside
+    /// [`render_reusing`](super::render_reusing) there is no previous entry
+    /// and this returns `false` at once.
+    #[inline]
+    pub fn reuse_entry(
+        &mut self,
+        key: &Option<EntryKey>,
+        same: impl FnOnce(&[Dynamic]) -> bool,
+    ) -> bool {
+        let store = &mut *self.store;
+        let i = store.len;
+        let (k, o) = (i >> CHUNK_BITS, i & (CHUNK - 1));
+        let Some(p) = store.prev.get(k) else {
+            return false;
+        };
+        // Still on the previous render's chunk `k`: entries `k*CHUNK..i`
+        // were all taken from it (or `i` starts the chunk).
+        let on_prev = if o == 0 {
+            store.sealed.len() == k
+        } else {
+            store.tail.keys.is_empty()
+                && store.sealed.len() == k + 1
+                && Arc::ptr_eq(&store.sealed[k].chunk, &p.chunk)
+        };
+        let h = self.statics.holes();
+        if !(on_prev && o < p.len && p.chunk.keys[o] == *key) {
+            return false;
+        }
+        let prev = &p.chunk.dynamics[o * h..(o + 1) * h];
+        if !same(prev) {
+            return false;
+        }
+        store.nested |= p.chunk.nested;
+        if o == 0 {
+            store.sealed.push(ChunkRef {
+                chunk: Arc::clone(&p.chunk),
+                len: 1,
+            });
+        } else {
+            store.sealed[k].len += 1;
+        }
+        store.len += 1;
+        true
     }
 
     /// Ends building: seals the last entries so that a later render can share
@@ -310,7 +343,7 @@ impl Comprehension {
         &self.store.sealed
     }
 
-    /// Whether some entry holds a nested template or list.
+    /// Whether some entry may hold a nested template or list.
     pub(crate) fn has_nested(&self) -> bool {
         self.store.nested
     }

@@ -194,6 +194,37 @@ mod tests {
         assert_eq!(take_previous(&ROW).len(), 0);
     }
 
+    #[test]
+    fn reused_entries_evaluate_each_value_once_in_order() {
+        use std::cell::RefCell;
+        let log = RefCell::new(Vec::new());
+        let seen = |what: &str, i: usize| {
+            log.borrow_mut().push(format!("{what}{i}"));
+            i
+        };
+        let view = |n: usize| {
+            html!(
+                r#"<ul>{#for i in 0..n; key = seen("k", i)}<li id="{seen("a", i)}">{format!("<{}>", seen("b", i))}</li>{/for}</ul>"#
+            )
+        };
+        let before = view(32);
+        log.borrow_mut().clear();
+        let after = render_reusing(&before, || view(33));
+        assert_eq!(log.borrow().len(), 3 * 33);
+        assert_eq!(
+            log.borrow()[30 * 3..],
+            ["k30", "a30", "b30", "k31", "a31", "b31", "k32", "a32", "b32"]
+        );
+        assert_eq!(after, view(33));
+        assert!(after
+            .to_html()
+            .ends_with(r#"<li id="31">&lt;31&gt;</li><li id="32">&lt;32&gt;</li></ul>"#));
+        // The first 32 entries were reused: their chunk is shared.
+        let (a, b) = (lists(&before)[0], lists(&after)[0]);
+        assert_eq!(a.shared_from(b, 0), 32);
+        assert_eq!(b.shared_from(a, 32), 0);
+    }
+
     /// A random table: `(key, value)` rows, with duplicate keys possible.
     fn rows() -> impl Strategy<Value = Vec<(u32, String)>> {
         prop::collection::vec((0u32..80, "[a-c<]{0,3}"), 0..90)
