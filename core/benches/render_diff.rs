@@ -1,5 +1,10 @@
 //! Render + diff of the conformance app's `/list` view (APP.md): a keyed table of
-//! `n` rows, one of which changed.
+//! `n` rows, one of which changed; and of `/chat`, `n` messages and one more.
+//!
+//! `reusing-render+diff` is what the driver does: render with
+//! `render_reusing(previous tree)`, so that unchanged list entries are
+//! reused (compared, not rebuilt) and their chunks shared, then diff.
+//! `render+diff` renders from scratch.
 //!
 //! The view is rendered by `html!` from the template below; the breakdown
 //! variants (`render_preformatted`, `render_skeleton`) build the same tree
@@ -162,9 +167,59 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// `Chat::render` (APP.md `/chat`): every message, keyed by position.
+fn chat(messages: &liveview_core::im::Vector<String>) -> Rendered {
+    html!(
+        r#"<h1>Chat</h1>
+<ul id="messages">{#for (i, m) in messages.iter().enumerate(); key = i}<li>{m}</li>{/for}</ul>
+<form id="chat-form" phx-submit="send">
+  <input type="text" name="body" autocomplete="off">
+  <button type="submit">Send</button>
+</form>"#
+    )
+}
+
+/// A chat of `n` messages gets one more: what each of the 100 views of a
+/// broadcast renders and diffs.
+fn bench_chat(c: &mut Criterion) {
+    let none = Extras::default();
+    let mut group = c.benchmark_group("chat");
+    for n in [200usize, 2_000] {
+        let mut messages: liveview_core::im::Vector<String> = (0..n)
+            .map(|i| format!("user{} says: message number {i} & <more>", i % 7))
+            .collect();
+        let prev = chat(&messages);
+        messages.push_back("a new message".to_owned());
+        let next = chat(&messages);
+        let d = diff(&prev, &next, &none).expect("a message was appended");
+        let memo = render_reusing(&prev, || chat(&messages));
+        assert_eq!(memo, next);
+        assert_eq!(diff(&prev, &memo, &none).as_deref(), Some(d.as_str()));
+        println!("chat n={n}: diff {} bytes {d}", d.len());
+        if let (Some(md), Some(rd)) = (
+            cpu_time_per_call(|| diff(&prev, &render_reusing(&prev, || chat(&messages)), &none)),
+            cpu_time_per_call(|| diff(&prev, &chat(&messages), &none)),
+        ) {
+            println!(
+                "chat n={n}: CPU time per call: reusing render+diff {md:.1} µs, render+diff {rd:.1} µs"
+            );
+        }
+        group.bench_with_input(BenchmarkId::new("reusing-render+diff", n), &n, |b, _| {
+            b.iter(|| {
+                let next = render_reusing(black_box(&prev), || chat(black_box(&messages)));
+                diff(black_box(&prev), &next, &none)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("render+diff", n), &n, |b, _| {
+            b.iter(|| diff(black_box(&prev), &chat(black_box(&messages)), &none))
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = bench
+    targets = bench, bench_chat
 }
 criterion_main!(benches);

@@ -3,7 +3,8 @@
 //! (after `cargo bench -p liveview-core --bench render_profile --no-run`).
 //!
 //! Arguments: `fresh` profiles a render from scratch instead of one reusing
-//! the previous tree; a number sets the iterations (default 200).
+//! the previous tree; `chat` profiles the `/chat` view (200 messages, one
+//! appended) instead; a number sets the iterations (default 200).
 
 use liveview_core::diff::{diff, Extras};
 use liveview_core::html;
@@ -16,10 +17,36 @@ fn render(rows: &[u64]) -> Rendered {
     )
 }
 
+fn chat(messages: &liveview_core::im::Vector<String>) -> Rendered {
+    html!(
+        r#"<h1>Chat</h1>
+<ul id="messages">{#for (i, m) in messages.iter().enumerate(); key = i}<li>{m}</li>{/for}</ul>"#
+    )
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let fresh = args.iter().any(|a| a == "fresh");
     let iters: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(200);
+    if args.iter().any(|a| a == "chat") {
+        let mut messages: liveview_core::im::Vector<String> = (0..200)
+            .map(|i| format!("user{} says: message number {i} & <more>", i % 7))
+            .collect();
+        let prev = chat(&messages);
+        messages.push_back("a new message".to_owned());
+        let none = Extras::default();
+        let mut bytes = 0;
+        for _ in 0..iters {
+            let next = if fresh {
+                chat(black_box(&messages))
+            } else {
+                render_reusing(&prev, || chat(black_box(&messages)))
+            };
+            bytes += diff(&prev, &next, &none).map_or(0, |d| d.len());
+        }
+        println!("{iters} chat renders + diffs, {bytes} diff bytes");
+        return;
+    }
     let before = vec![0u64; 1000];
     let mut after = before.clone();
     after[7] += 1;

@@ -16,6 +16,34 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
+/// The index of the first byte at or after `from` that escaping replaces
+/// (`& < > " '`), or `bytes.len()`. Eight bytes are tested at a time.
+#[inline]
+fn next_special(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    /// Whether some byte of `w` is `c`.
+    #[inline]
+    fn has(w: u64, c: u8) -> bool {
+        let x = w ^ (ONES * u64::from(c));
+        x.wrapping_sub(ONES) & !x & HIGH != 0
+    }
+    let mut i = from;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_ne_bytes(w);
+        if has(w, b'&') || has(w, b'<') || has(w, b'>') || has(w, b'"') || has(w, b'\'') {
+            break;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && EXTRA[usize::from(bytes[i])] == 0 {
+        i += 1;
+    }
+    i
+}
+
 /// How many bytes escaping adds for each byte value.
 const EXTRA: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -106,25 +134,26 @@ impl Html {
     /// found without building the escaped text.
     pub(crate) fn is_escape_of(&self, text: &str) -> bool {
         let out = self.as_str().as_bytes();
-        if out.len() < text.len() {
-            return false;
-        }
-        let mut at = 0;
-        for &b in text.as_bytes() {
-            if EXTRA[usize::from(b)] == 0 {
-                if out.get(at) != Some(&b) {
-                    return false;
-                }
-                at += 1;
-            } else {
-                let r = replacement(b).unwrap_or_default().as_bytes();
-                if !out[at..].starts_with(r) {
-                    return false;
-                }
-                at += r.len();
+        let src = text.as_bytes();
+        // Runs of bytes that escape to themselves are compared whole.
+        let (mut at, mut start) = (0, 0);
+        loop {
+            let i = next_special(src, start);
+            let run = &src[start..i];
+            match out.get(at..at + run.len()) {
+                Some(o) if o == run => at += run.len(),
+                _ => return false,
             }
+            let Some(&b) = src.get(i) else {
+                return at == out.len();
+            };
+            let r = replacement(b).unwrap_or_default().as_bytes();
+            match out.get(at..at + r.len()) {
+                Some(o) if o == r => at += r.len(),
+                _ => return false,
+            }
+            start = i + 1;
         }
-        at == out.len()
     }
 
     /// Whether this fragment is the decimal text of an integer
@@ -506,6 +535,16 @@ mod tests {
             prop_assert!(h.is_escape_of(&a));
             prop_assert_eq!(h.is_escape_of(&b), h == Html::escape(&b));
             prop_assert_eq!(Html::raw(a.clone()).is_escape_of(&b), Html::raw(a.clone()) == Html::escape(&b));
+        }
+
+        #[test]
+        fn next_special_finds_the_first_special_byte(s in "[ab<&é\"']{0,40}", from in 0usize..41) {
+            let from = from.min(s.len());
+            let want = s.as_bytes()[from..]
+                .iter()
+                .position(|&b| replacement(b).is_some())
+                .map_or(s.len(), |p| from + p);
+            prop_assert_eq!(next_special(s.as_bytes(), from), want);
         }
 
         #[test]
