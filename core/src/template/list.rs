@@ -21,17 +21,17 @@ pub(crate) struct Chunk {
 }
 
 impl Chunk {
-    fn with_capacity(holes: usize) -> Chunk {
+    fn with_capacity(entries: usize, holes: usize) -> Chunk {
         Chunk {
-            keys: Vec::with_capacity(CHUNK),
-            dynamics: Vec::with_capacity(CHUNK * holes),
+            keys: Vec::with_capacity(entries),
+            dynamics: Vec::with_capacity(entries * holes),
             nested: false,
         }
     }
 
     /// A copy of the first `len` entries.
     fn prefix(&self, len: usize, holes: usize) -> Chunk {
-        let mut c = Chunk::with_capacity(holes);
+        let mut c = Chunk::with_capacity(CHUNK, holes);
         c.keys.extend_from_slice(&self.keys[..len]);
         c.dynamics.extend_from_slice(&self.dynamics[..len * holes]);
         c.nested = self.nested;
@@ -55,6 +55,8 @@ struct ListStore {
     sealed: Vec<ChunkRef>,
     tail: Chunk,
     len: usize,
+    /// The expected number of entries (`with_capacity`), to size the chunks.
+    hint: usize,
     /// Whether some entry may hold a nested template or list (so that
     /// [`reuse`] knows whether to look for lists inside the entries).
     nested: bool,
@@ -71,6 +73,7 @@ impl Clone for ListStore {
             sealed: self.sealed.clone(),
             tail: self.tail.clone(),
             len: self.len,
+            hint: self.hint,
             nested: self.nested,
             prev: Vec::new(),
         }
@@ -125,6 +128,7 @@ impl Comprehension {
             statics,
             store: Box::new(ListStore {
                 sealed: Vec::with_capacity(n.div_ceil(CHUNK)),
+                hint: n,
                 prev: reuse::take_previous(statics),
                 ..ListStore::default()
             }),
@@ -165,7 +169,12 @@ impl Comprehension {
         store.nested |= nested;
         let o = store.len & (CHUNK - 1);
         if o == 0 {
-            store.tail = Chunk::with_capacity(h);
+            // Room for the expected rest of the list, up to a chunk.
+            let room = match store.hint.checked_sub(store.len) {
+                Some(rest) if rest > 0 => rest.min(CHUNK),
+                _ => 4,
+            };
+            store.tail = Chunk::with_capacity(room, h);
         } else if store.tail.keys.is_empty() {
             // Entries `k*CHUNK..i` are a prefix of a shared chunk: this one
             // differs, so the chunk becomes our own.
@@ -390,5 +399,100 @@ impl fmt::Debug for Comprehension {
             .field("statics", &self.statics)
             .field("entries", &self.entries().collect::<Vec<_>>())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::ToDynamic;
+    use proptest::prelude::*;
+
+    static ROW: Statics = Statics::new(&["<li>", "-", "</li>"], 3);
+
+    fn entry(i: usize) -> (Option<EntryKey>, [Dynamic; 2]) {
+        (
+            Some(EntryKey::from(i)),
+            [i.to_dynamic(), (i * 2).to_dynamic()],
+        )
+    }
+
+    #[test]
+    fn entries_across_chunks_and_after_finish() {
+        let mut c = Comprehension::with_capacity(&ROW, 70);
+        for i in 0..70 {
+            let (k, d) = entry(i);
+            c.push_entry(k, d);
+        }
+        assert_eq!(c.store.sealed.len(), 2);
+        assert_eq!(c.store.tail.keys.capacity(), 6, "sized from the hint");
+        let mut c = c.finish();
+        assert_eq!((c.store.sealed.len(), c.len()), (3, 70));
+        for i in [0, 31, 32, 63, 64, 69] {
+            let (k, d) = entry(i);
+            assert_eq!(c.key(i), k.as_ref());
+            assert_eq!(c.entry(i).dynamics, &d);
+        }
+        // Pushing after `finish` copies the partial last chunk back into the tail.
+        let (k, d) = entry(70);
+        c.push_entry(k, d);
+        assert_eq!(c.len(), 71);
+        assert_eq!(c.entry(70).dynamics, &entry(70).1);
+        assert_eq!(c.entry(69).dynamics, &entry(69).1);
+        let mut html = String::new();
+        c.write_html(&mut html);
+        assert!(html.starts_with("<li>0-0</li><li>1-2</li>"), "{html}");
+        assert!(html.ends_with("<li>70-140</li>"), "{html}");
+        assert!(c.is_keyed());
+        let copy = c.clone();
+        assert_eq!(copy, c);
+        assert_eq!(copy.shared_from(&c, 0), CHUNK);
+    }
+
+    #[test]
+    #[should_panic(expected = "entry 3 of a list of 3")]
+    fn entries_out_of_range_panic_clearly() {
+        let mut c = Comprehension::new(&ROW);
+        for i in 0..3 {
+            let (k, d) = entry(i);
+            c.push_entry(k, d);
+        }
+        let _ = c.entry(3);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        /// However a list was split into chunks (pushed, finished, pushed
+        /// again), it equals and renders like the same entries pushed at once.
+        #[test]
+        fn layout_does_not_change_equality(n in 0usize..100, cut in 0usize..100, change in 0usize..100) {
+            let cut = cut.min(n);
+            let mut a = Comprehension::with_capacity(&ROW, cut);
+            for i in 0..cut {
+                let (k, d) = entry(i);
+                a.push_entry(k, d);
+            }
+            let mut a = a.finish();
+            for i in cut..n {
+                let (k, d) = entry(i);
+                a.push(k, d.to_vec());
+            }
+            let mut b = Comprehension::new(&ROW);
+            for i in 0..n {
+                let (k, d) = entry(i);
+                b.push_entry(k, d);
+            }
+            prop_assert_eq!(&a, &b);
+            prop_assert_eq!(a.entries().collect::<Vec<_>>(), b.entries().collect::<Vec<_>>());
+            let mut c = Comprehension::new(&ROW);
+            for i in 0..n {
+                let (k, mut d) = entry(i);
+                if i == change {
+                    d[1] = "x".to_dynamic();
+                }
+                c.push_entry(k, d);
+            }
+            prop_assert_eq!(a == c, change >= n);
+        }
     }
 }
