@@ -4,7 +4,7 @@
 //!
 //! Arguments: `fresh` profiles a render from scratch instead of one reusing
 //! the previous tree; `chat` profiles the `/chat` view (200 messages, one
-//! appended) instead; a number sets the iterations (default 200).
+//! appended) instead, `chat plain` with messages that need no escaping; a number sets the iterations (default 200).
 
 use liveview_core::diff::{diff, Extras};
 use liveview_core::html;
@@ -29,8 +29,12 @@ fn main() {
     let fresh = args.iter().any(|a| a == "fresh");
     let iters: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(200);
     if args.iter().any(|a| a == "chat") {
+        let plain = args.iter().any(|a| a == "plain");
         let mut messages: liveview_core::im::Vector<String> = (0..200)
-            .map(|i| format!("user{} says: message number {i} & <more>", i % 7))
+            .map(|i| match plain {
+                true => format!("user{} says: message number {i}, and more", i % 7),
+                false => format!("user{} says: message number {i} & <more>", i % 7),
+            })
             .collect();
         let prev = chat(&messages);
         messages.push_back("a new message".to_owned());
