@@ -4,7 +4,8 @@
 //!
 //! Arguments: `fresh` profiles a render from scratch instead of one reusing
 //! the previous tree; `chat` profiles the `/chat` view (200 messages, one
-//! appended) instead, `chat plain` with messages that need no escaping; a number sets the iterations (default 200).
+//! appended) instead, `chat plain` with messages that need no escaping;
+//! `n=100` sets the list's rows (default 1000); a number sets the iterations (default 200).
 
 use liveview_core::diff::{diff, Extras};
 use liveview_core::html;
@@ -51,7 +52,11 @@ fn main() {
         println!("{iters} chat renders + diffs, {bytes} diff bytes");
         return;
     }
-    let before = vec![0u64; 1000];
+    let rows = args
+        .iter()
+        .find_map(|a| a.strip_prefix("n=")?.parse().ok())
+        .unwrap_or(1000);
+    let before = vec![0u64; rows];
     let mut after = before.clone();
     after[7] += 1;
     let prev = render(&before);
