@@ -644,6 +644,19 @@ mod tests {
         assert_eq!((e.join_ref, e.reference, e.topic), (None, None, None));
     }
 
+    #[test]
+    fn numbers_decode_correctly_rounded_and_round_trip() {
+        // Found by the frame_decode fuzz target: without correctly rounded
+        // parsing, a long integer literal decodes one ulp off, and re-encoding
+        // the frame then decodes to another number.
+        let text = r#"["2","9","l","",{"n":288888888888888888888888888888888888888888888888888888888888888888,"f":1.2345678901234567e89}]"#;
+        let f = decode(text, MAX).unwrap();
+        assert_eq!(f.payload["n"].as_f64(), Some(2.888888888888889e65));
+        assert_eq!(f.payload["f"].as_f64(), Some(1.2345678901234567e89));
+        let again = encode_value(None, None, "l", "", &Value::Object(f.payload.clone()));
+        assert_eq!(decode(&again, MAX).unwrap().payload, f.payload);
+    }
+
     fn binary(jr: &str, rf: &str, topic: &str, event: &str, payload: &[u8]) -> Vec<u8> {
         let mut b = vec![
             0,
