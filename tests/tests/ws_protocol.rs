@@ -911,6 +911,7 @@ async fn events_on_unknown_topics_get_unmatched_topic() {
     // The joined view is untouched.
     send(&mut ws, click(&topic, "40", "inc", json!({"value": ""}))).await;
     assert_eq!(reply(&mut ws, "40").await.0[4]["status"], "ok");
+    server_still_serves().await;
 }
 
 #[tokio::test]
@@ -1015,6 +1016,7 @@ async fn infos_cannot_be_forged_from_the_client() {
         }
         assert!(Instant::now() < deadline, "the real message never arrived");
     }
+    server_still_serves().await;
 }
 
 // ---- tokens, forged with the server's secret
