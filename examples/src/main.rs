@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 /// jemalloc instead of the system allocator. With glibc's malloc, the memory
 /// of 2 000 sockets that have left stays resident (freed chunks stay in the
-/// malloc arenas: 24 MiB before, 281 MiB after, see tests/tests/leaks.rs);
+/// malloc arenas: 10 MiB before, 281 MiB after, see tests/tests/leaks.rs);
 /// jemalloc returns freed pages to the OS (9 MiB before and after).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
