@@ -765,83 +765,6 @@ pub(crate) mod tests {
         assert!(e.to_string().contains("object"));
     }
 
-    /// `decode_borrowed` must accept exactly what `decode` accepts, with the same
-    /// header, the same payload object and the same errors.
-    fn same_as_decode(text: &str, max: usize) {
-        match (decode(text, max), decode_borrowed(text, max)) {
-            (Ok(f), Ok(d)) => {
-                assert_eq!(d.join_ref.as_deref(), f.join_ref.as_deref(), "{text}");
-                assert_eq!(d.reference.as_deref(), f.reference.as_deref(), "{text}");
-                assert_eq!(d.topic, f.topic, "{text}");
-                assert_eq!(d.event, f.event, "{text}");
-                let mut expected = f.payload;
-                if matches!(d.payload, Payload::Event(_)) {
-                    // Only the fields the socket reads are kept; a `null` meta reads as none.
-                    expected.retain(|k, v| {
-                        ["type", "event", "value", "cid"].contains(&k.as_str())
-                            || (k == "meta" && !v.is_null())
-                    });
-                }
-                assert_eq!(d.payload.into_object(), expected, "{text}");
-            }
-            (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
-            (a, b) => panic!("{text}: decode {a:?} but decode_borrowed {b:?}"),
-        }
-    }
-
-    #[test]
-    fn borrowed_decoding_agrees_with_decode() {
-        let odd = [
-            "nope",
-            r#"{"a":1}"#,
-            r#"[null,"1","t","e"]"#,
-            r#"[null,"1","t","e",{},1]"#,
-            r#"[null,"1","t","event",{"type":"click","event":"x"},1]"#,
-            r#"[1,"1","t","e",{}]"#,
-            r#"[null,"1","t",null,{}]"#,
-            r#"["4","9","lv:x","event",[1]]"#,
-            r#"["4","9","lv:x","event",["click","inc",{}]]"#,
-            r#"["4","9","lv:x","event",{"type":1,"event":"inc"}]"#,
-            r#"["4","9","lv:x","event",{"type":"click","event":"inc","event":"dup"}]"#,
-            r#"["4","9","lv:x","event",{"type":"click","event":"inc","meta":5}]"#,
-            r#"["4","9","lv:x","event",{"type":"click","event":"inc","value":null,"cid":null}]"#,
-            r#"["4","9","lv:x","event",{"type":"form","event":"s","value":"a=1","meta":null}]"#,
-            r#"["4\n","9\u0041","lv:\"x","ev\u0065nt",{"type":"cl\u0069ck","event":"inc"}]"#,
-            "  [null , \"1\" ,\"phoenix\", \"heartbeat\" , { } ]  ",
-            r#"[null,"1","phoenix","heartbeat",{}] x"#,
-        ];
-        for text in CAPTURED.iter().chain(odd.iter()) {
-            same_as_decode(text, MAX);
-        }
-        same_as_decode(CAPTURED[7], 10);
-    }
-
-    #[test]
-    fn borrowed_decoding_borrows_plain_strings_and_splits_events() {
-        let d = decode_borrowed(CAPTURED[9], MAX).unwrap();
-        assert!(matches!(d.topic, Cow::Borrowed("lv:phx-F2")));
-        assert!(matches!(d.join_ref, Some(Cow::Borrowed("4"))));
-        assert_eq!(
-            d.payload,
-            Payload::Event(EventParts {
-                kind: "click".into(),
-                event: "toggle".into(),
-                value: Some(json!({"value": ""})),
-                meta: None,
-                cid: Some(json!(1)),
-            })
-        );
-        // An escaped string is unescaped into an owned one.
-        let d = decode_borrowed(r#"["a\"b",null,"t","e",{}]"#, MAX).unwrap();
-        assert_eq!(d.join_ref.as_deref(), Some("a\"b"));
-        // An event payload of another shape is kept as an object, for the socket to explain.
-        let d = decode_borrowed(r#"["4","9","lv:x","event",{"type":1}]"#, MAX).unwrap();
-        assert_eq!(
-            d.payload,
-            Payload::Object(json!({"type": 1}).as_object().unwrap().clone())
-        );
-    }
-
     fn binary(jr: &str, rf: &str, topic: &str, event: &str, payload: &[u8]) -> Vec<u8> {
         let mut b = vec![
             0,
@@ -951,5 +874,82 @@ pub(crate) mod tests {
             proptest::prop_assert_eq!(f.event, event);
             proptest::prop_assert_eq!(Value::Object(f.payload), payload);
         }
+    }
+
+    /// `decode_borrowed` must accept exactly what `decode` accepts, with the same
+    /// header, the same payload object and the same errors.
+    fn same_as_decode(text: &str, max: usize) {
+        match (decode(text, max), decode_borrowed(text, max)) {
+            (Ok(f), Ok(d)) => {
+                assert_eq!(d.join_ref.as_deref(), f.join_ref.as_deref(), "{text}");
+                assert_eq!(d.reference.as_deref(), f.reference.as_deref(), "{text}");
+                assert_eq!(d.topic, f.topic, "{text}");
+                assert_eq!(d.event, f.event, "{text}");
+                let mut expected = f.payload;
+                if matches!(d.payload, Payload::Event(_)) {
+                    // Only the fields the socket reads are kept; a `null` meta reads as none.
+                    expected.retain(|k, v| {
+                        ["type", "event", "value", "cid"].contains(&k.as_str())
+                            || (k == "meta" && !v.is_null())
+                    });
+                }
+                assert_eq!(d.payload.into_object(), expected, "{text}");
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+            (a, b) => panic!("{text}: decode {a:?} but decode_borrowed {b:?}"),
+        }
+    }
+
+    #[test]
+    fn borrowed_decoding_agrees_with_decode() {
+        let odd = [
+            "nope",
+            r#"{"a":1}"#,
+            r#"[null,"1","t","e"]"#,
+            r#"[null,"1","t","e",{},1]"#,
+            r#"[null,"1","t","event",{"type":"click","event":"x"},1]"#,
+            r#"[1,"1","t","e",{}]"#,
+            r#"[null,"1","t",null,{}]"#,
+            r#"["4","9","lv:x","event",[1]]"#,
+            r#"["4","9","lv:x","event",["click","inc",{}]]"#,
+            r#"["4","9","lv:x","event",{"type":1,"event":"inc"}]"#,
+            r#"["4","9","lv:x","event",{"type":"click","event":"inc","event":"dup"}]"#,
+            r#"["4","9","lv:x","event",{"type":"click","event":"inc","meta":5}]"#,
+            r#"["4","9","lv:x","event",{"type":"click","event":"inc","value":null,"cid":null}]"#,
+            r#"["4","9","lv:x","event",{"type":"form","event":"s","value":"a=1","meta":null}]"#,
+            r#"["4\n","9\u0041","lv:\"x","ev\u0065nt",{"type":"cl\u0069ck","event":"inc"}]"#,
+            "  [null , \"1\" ,\"phoenix\", \"heartbeat\" , { } ]  ",
+            r#"[null,"1","phoenix","heartbeat",{}] x"#,
+        ];
+        for text in CAPTURED.iter().chain(odd.iter()) {
+            same_as_decode(text, MAX);
+        }
+        same_as_decode(CAPTURED[7], 10);
+    }
+
+    #[test]
+    fn borrowed_decoding_borrows_plain_strings_and_splits_events() {
+        let d = decode_borrowed(CAPTURED[9], MAX).unwrap();
+        assert!(matches!(d.topic, Cow::Borrowed("lv:phx-F2")));
+        assert!(matches!(d.join_ref, Some(Cow::Borrowed("4"))));
+        assert_eq!(
+            d.payload,
+            Payload::Event(EventParts {
+                kind: "click".into(),
+                event: "toggle".into(),
+                value: Some(json!({"value": ""})),
+                meta: None,
+                cid: Some(json!(1)),
+            })
+        );
+        // An escaped string is unescaped into an owned one.
+        let d = decode_borrowed(r#"["a\"b",null,"t","e",{}]"#, MAX).unwrap();
+        assert_eq!(d.join_ref.as_deref(), Some("a\"b"));
+        // An event payload of another shape is kept as an object, for the socket to explain.
+        let d = decode_borrowed(r#"["4","9","lv:x","event",{"type":1}]"#, MAX).unwrap();
+        assert_eq!(
+            d.payload,
+            Payload::Object(json!({"type": 1}).as_object().unwrap().clone())
+        );
     }
 }

@@ -1019,28 +1019,6 @@ mod tests {
         (app, p, m)
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
-        /// The socket's one-pass event decoding gives what `decode_client_event`
-        /// gives on the payload object: the same event or the same error.
-        #[test]
-        fn event_of_agrees_with_decode_client_event(
-            fields in proptest::collection::vec((0usize..6, frame::tests::arb_value()), 0..6),
-            kind in proptest::sample::select(vec!["click", "form", "keyup"]),
-        ) {
-            const KEYS: [&str; 6] = ["type", "event", "value", "meta", "cid", "uploads"];
-            let mut payload = format!(r#"{{"type":"{kind}","event":"go""#);
-            for (k, v) in &fields {
-                payload.push_str(&format!(",{}:{}", frame::json_str(KEYS[*k]), v));
-            }
-            payload.push('}');
-            let text = frame::encode_push(Some("4"), Some("5"), "lv:x", "event", &payload);
-            let general = frame::decode(&text, 1 << 20).map(|f| decode_client_event(&f.payload));
-            let fast = frame::decode_borrowed(&text, 1 << 20).map(|d| event_of(d.payload));
-            proptest::prop_assert_eq!(general, fast, "{}", text);
-        }
-    }
-
     #[test]
     fn heartbeat() {
         let (_, _, mut m) = setup("/counter");
@@ -2113,6 +2091,28 @@ mod tests {
                 }
             }
             proptest::prop_assert!(balance.values().all(|b| *b == 0), "{:?}", balance);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The socket's one-pass event decoding gives what `decode_client_event`
+        /// gives on the payload object: the same event or the same error.
+        #[test]
+        fn event_of_agrees_with_decode_client_event(
+            fields in proptest::collection::vec((0usize..6, frame::tests::arb_value()), 0..6),
+            kind in proptest::sample::select(vec!["click", "form", "keyup"]),
+        ) {
+            const KEYS: [&str; 6] = ["type", "event", "value", "meta", "cid", "uploads"];
+            let mut payload = format!(r#"{{"type":"{kind}","event":"go""#);
+            for (k, v) in &fields {
+                payload.push_str(&format!(",{}:{}", frame::json_str(KEYS[*k]), v));
+            }
+            payload.push('}');
+            let text = frame::encode_push(Some("4"), Some("5"), "lv:x", "event", &payload);
+            let general = frame::decode(&text, 1 << 20).map(|f| decode_client_event(&f.payload));
+            let fast = frame::decode_borrowed(&text, 1 << 20).map(|d| event_of(d.payload));
+            proptest::prop_assert_eq!(general, fast, "{}", text);
         }
     }
 }
