@@ -227,6 +227,50 @@ pub fn decode(text: &str, max_bytes: usize) -> Result<ClientFrame, FrameError> {
     })
 }
 
+/// Decodes a binary push (PROTOCOL §2.2) of at most `max_bytes` bytes:
+/// `kind(0) | len(join_ref) | len(ref) | len(topic) | len(event) | join_ref | ref | topic | event | payload`.
+pub fn decode_binary(bytes: &[u8], max_bytes: usize) -> Result<BinaryPush<'_>, FrameError> {
+    if bytes.len() > max_bytes {
+        return Err(FrameError::bare(FrameErrorKind::TooLarge {
+            len: bytes.len(),
+            max: max_bytes,
+        }));
+    }
+    if bytes.len() < 5 {
+        return Err(FrameError::bare(FrameErrorKind::Truncated));
+    }
+    if bytes[0] != 0 {
+        return Err(FrameError::bare(FrameErrorKind::BadBinaryKind(bytes[0])));
+    }
+    let lens = [
+        bytes[1] as usize,
+        bytes[2] as usize,
+        bytes[3] as usize,
+        bytes[4] as usize,
+    ];
+    let header: usize = 5 + lens.iter().sum::<usize>();
+    if bytes.len() < header {
+        return Err(FrameError::bare(FrameErrorKind::Truncated));
+    }
+    let mut at = 5;
+    let mut fields: [String; 4] = Default::default();
+    for (i, len) in lens.iter().enumerate() {
+        let s = std::str::from_utf8(&bytes[at..at + len])
+            .map_err(|_| FrameError::bare(FrameErrorKind::BadUtf8))?;
+        fields[i] = s.to_owned();
+        at += len;
+    }
+    let [jr, rf, topic, event] = fields;
+    let none_if_empty = |s: String| if s.is_empty() { None } else { Some(s) };
+    Ok(BinaryPush {
+        join_ref: none_if_empty(jr),
+        reference: none_if_empty(rf),
+        topic,
+        event,
+        payload: &bytes[header..],
+    })
+}
+
 /// The parts of an `event` push's payload (PROTOCOL §5.1), read straight from
 /// the frame text by [`decode_borrowed`] (no intermediate JSON map).
 #[derive(Debug, PartialEq, serde::Deserialize)]
@@ -410,50 +454,6 @@ pub(crate) fn decode_borrowed(text: &str, max_bytes: usize) -> Result<Decoded<'_
     // Anything unusual (an `event` payload of another shape, or an error):
     // the general decoder, which also says what exactly is wrong.
     decode(text, max_bytes).map(Decoded::from)
-}
-
-/// Decodes a binary push (PROTOCOL §2.2) of at most `max_bytes` bytes:
-/// `kind(0) | len(join_ref) | len(ref) | len(topic) | len(event) | join_ref | ref | topic | event | payload`.
-pub fn decode_binary(bytes: &[u8], max_bytes: usize) -> Result<BinaryPush<'_>, FrameError> {
-    if bytes.len() > max_bytes {
-        return Err(FrameError::bare(FrameErrorKind::TooLarge {
-            len: bytes.len(),
-            max: max_bytes,
-        }));
-    }
-    if bytes.len() < 5 {
-        return Err(FrameError::bare(FrameErrorKind::Truncated));
-    }
-    if bytes[0] != 0 {
-        return Err(FrameError::bare(FrameErrorKind::BadBinaryKind(bytes[0])));
-    }
-    let lens = [
-        bytes[1] as usize,
-        bytes[2] as usize,
-        bytes[3] as usize,
-        bytes[4] as usize,
-    ];
-    let header: usize = 5 + lens.iter().sum::<usize>();
-    if bytes.len() < header {
-        return Err(FrameError::bare(FrameErrorKind::Truncated));
-    }
-    let mut at = 5;
-    let mut fields: [String; 4] = Default::default();
-    for (i, len) in lens.iter().enumerate() {
-        let s = std::str::from_utf8(&bytes[at..at + len])
-            .map_err(|_| FrameError::bare(FrameErrorKind::BadUtf8))?;
-        fields[i] = s.to_owned();
-        at += len;
-    }
-    let [jr, rf, topic, event] = fields;
-    let none_if_empty = |s: String| if s.is_empty() { None } else { Some(s) };
-    Ok(BinaryPush {
-        join_ref: none_if_empty(jr),
-        reference: none_if_empty(rf),
-        topic,
-        event,
-        payload: &bytes[header..],
-    })
 }
 
 /// Appends `s` as a JSON string literal.
