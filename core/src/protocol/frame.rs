@@ -17,6 +17,7 @@
 //! ```
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// One decoded client push.
@@ -294,6 +295,191 @@ pub fn decode_binary(bytes: &[u8], max_bytes: usize) -> Result<BinaryPush<'_>, F
     })
 }
 
+/// The parts of an `event` push's payload (PROTOCOL §5.1), read straight from
+/// the frame text by [`decode_borrowed`] (no intermediate JSON map).
+#[derive(Debug, PartialEq, serde::Deserialize)]
+pub(crate) struct EventParts {
+    /// `"type"`: `click`, `form`, `keyup`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `"event"`: the event name.
+    pub event: String,
+    /// `"value"`: `None` when absent (a `null` is `Some(Value::Null)`).
+    #[serde(default, deserialize_with = "present")]
+    pub value: Option<Value>,
+    /// `"meta"` (`null` reads as absent).
+    #[serde(default)]
+    pub meta: Option<Map<String, Value>>,
+    /// `"cid"`, checked by the socket.
+    #[serde(default, deserialize_with = "present")]
+    pub cid: Option<Value>,
+}
+
+/// A field that is present (even as `null`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// The payload of a [`Decoded`] frame.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Payload {
+    /// An `event` push whose payload has the usual shape.
+    Event(EventParts),
+    /// Any other payload object.
+    Object(Map<String, Value>),
+}
+
+impl Payload {
+    /// The payload as a JSON object (an [`Payload::Event`] is put back together).
+    pub(crate) fn into_object(self) -> Map<String, Value> {
+        match self {
+            Payload::Object(m) => m,
+            Payload::Event(p) => {
+                let mut m = Map::new();
+                m.insert("type".into(), Value::String(p.kind));
+                m.insert("event".into(), Value::String(p.event));
+                if let Some(v) = p.value {
+                    m.insert("value".into(), v);
+                }
+                if let Some(meta) = p.meta {
+                    m.insert("meta".into(), Value::Object(meta));
+                }
+                if let Some(cid) = p.cid {
+                    m.insert("cid".into(), cid);
+                }
+                m
+            }
+        }
+    }
+}
+
+/// A text frame decoded for the socket: the header strings borrow from the
+/// frame text unless they contain escapes.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Decoded<'a> {
+    /// The channel's join ref.
+    pub join_ref: Option<Cow<'a, str>>,
+    /// The push's ref.
+    pub reference: Option<Cow<'a, str>>,
+    /// The topic.
+    pub topic: Cow<'a, str>,
+    /// The event.
+    pub event: Cow<'a, str>,
+    /// The payload.
+    pub payload: Payload,
+}
+
+impl From<ClientFrame> for Decoded<'static> {
+    fn from(f: ClientFrame) -> Self {
+        Decoded {
+            join_ref: f.join_ref.map(Cow::Owned),
+            reference: f.reference.map(Cow::Owned),
+            topic: Cow::Owned(f.topic),
+            event: Cow::Owned(f.event),
+            payload: Payload::Object(f.payload),
+        }
+    }
+}
+
+/// A JSON string that borrows from the input when it has no escapes.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Str<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A `T` read only from a JSON object (derived structs would also accept an array).
+struct ObjectOnly<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = ObjectOnly<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(ObjectOnly)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// `[join_ref, ref, topic, event, payload]`, with the payload's type chosen by the event.
+impl<'de> serde::Deserialize<'de> for Decoded<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, IgnoredAny, SeqAccess};
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Decoded<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("[join_ref, ref, topic, event, payload]")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Decoded<'de>, A::Error> {
+                let short = || A::Error::custom("fewer than 5 elements");
+                let join_ref: Option<Str<'de>> = seq.next_element()?.ok_or_else(short)?;
+                let reference: Option<Str<'de>> = seq.next_element()?.ok_or_else(short)?;
+                let topic: Str<'de> = seq.next_element()?.ok_or_else(short)?;
+                let event: Str<'de> = seq.next_element()?.ok_or_else(short)?;
+                let payload = if event.0 == "event" {
+                    let ObjectOnly(parts) = seq.next_element()?.ok_or_else(short)?;
+                    Payload::Event(parts)
+                } else {
+                    Payload::Object(seq.next_element()?.ok_or_else(short)?)
+                };
+                if seq.next_element::<IgnoredAny>()?.is_some() {
+                    return Err(A::Error::custom("more than 5 elements"));
+                }
+                Ok(Decoded {
+                    join_ref: join_ref.map(|s| s.0),
+                    reference: reference.map(|s| s.0),
+                    topic: topic.0,
+                    event: event.0,
+                    payload,
+                })
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// Decodes a text frame of at most `max_bytes` bytes for the socket. Accepts
+/// exactly what [`decode`] accepts, with the same errors; a well-formed frame
+/// is read in one pass without building a JSON map for an `event` payload.
+pub(crate) fn decode_borrowed(text: &str, max_bytes: usize) -> Result<Decoded<'_>, FrameError> {
+    if text.len() <= max_bytes {
+        if let Ok(d) = serde_json::from_str::<Decoded<'_>>(text) {
+            return Ok(d);
+        }
+    }
+    // Anything unusual (an `event` payload of another shape, or an error):
+    // the general decoder, which also says what exactly is wrong.
+    decode(text, max_bytes).map(Decoded::from)
+}
+
 /// Appends `s` as a JSON string literal.
 pub fn write_json_str(out: &mut String, s: &str) {
     out.push('"');
@@ -382,6 +568,25 @@ pub fn encode_reply(
     out
 }
 
+/// Encodes an ok reply whose response is the concatenation of `parts` (which
+/// must form one JSON object), without assembling the response first.
+pub(crate) fn encode_ok_reply_parts(
+    join_ref: Option<&str>,
+    reference: Option<&str>,
+    topic: &str,
+    parts: &[&str],
+) -> String {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = String::with_capacity(64 + topic.len() + len);
+    header(&mut out, join_ref, reference, topic, "phx_reply");
+    out.push_str(r#"{"status":"ok","response":"#);
+    for p in parts {
+        out.push_str(p);
+    }
+    out.push_str("}]");
+    out
+}
+
 /// Encodes an error reply `{"status":"error","response":{"reason": reason}}`.
 pub fn encode_error_reply(
     join_ref: Option<&str>,
@@ -425,7 +630,7 @@ pub fn encode_value(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -700,11 +905,55 @@ mod tests {
         ));
     }
 
+    /// Small JSON values of every kind.
+    pub(crate) fn arb_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            (-1e3f64..1e3).prop_map(|f| json!(f)),
+            "[a-z=&%0-9]{0,6}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z_]{1,5}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         #[test]
         fn decode_never_panics(s in ".{0,64}") {
             let _ = decode(&s, MAX);
+        }
+        #[test]
+        fn borrowed_decoding_agrees_on_event_frames(
+            fields in proptest::collection::vec((0usize..7, arb_value()), 0..7),
+            event in proptest::sample::select(vec!["event", "live_patch", "phx_join"]),
+            jr in proptest::option::of("[a-z0-9\"\\\\]{0,3}"),
+            text in proptest::bool::ANY,
+        ) {
+            const KEYS: [&str; 7] = ["type", "event", "value", "meta", "cid", "uploads", "type"];
+            // Written by hand so that duplicate keys reach the decoder.
+            let mut payload = String::from("{");
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    payload.push(',');
+                }
+                let v = match (k, text) {
+                    (0, true) => json!("click"),
+                    (1, true) => json!("inc"),
+                    _ => v.clone(),
+                };
+                payload.push_str(&format!("{}:{}", json_str(KEYS[*k]), v));
+            }
+            payload.push('}');
+            let frame = encode_push(jr.as_deref(), Some("1"), "lv:x", event, &payload);
+            same_as_decode(&frame, MAX);
         }
         #[test]
         fn binary_decode_never_panics(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
@@ -722,5 +971,82 @@ mod tests {
             proptest::prop_assert_eq!(f.event, event);
             proptest::prop_assert_eq!(Value::Object(f.payload), payload);
         }
+    }
+
+    /// `decode_borrowed` must accept exactly what `decode` accepts, with the same
+    /// header, the same payload object and the same errors.
+    fn same_as_decode(text: &str, max: usize) {
+        match (decode(text, max), decode_borrowed(text, max)) {
+            (Ok(f), Ok(d)) => {
+                assert_eq!(d.join_ref.as_deref(), f.join_ref.as_deref(), "{text}");
+                assert_eq!(d.reference.as_deref(), f.reference.as_deref(), "{text}");
+                assert_eq!(d.topic, f.topic, "{text}");
+                assert_eq!(d.event, f.event, "{text}");
+                let mut expected = f.payload;
+                if matches!(d.payload, Payload::Event(_)) {
+                    // Only the fields the socket reads are kept; a `null` meta reads as none.
+                    expected.retain(|k, v| {
+                        ["type", "event", "value", "cid"].contains(&k.as_str())
+                            || (k == "meta" && !v.is_null())
+                    });
+                }
+                assert_eq!(d.payload.into_object(), expected, "{text}");
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+            (a, b) => panic!("{text}: decode {a:?} but decode_borrowed {b:?}"),
+        }
+    }
+
+    #[test]
+    fn borrowed_decoding_agrees_with_decode() {
+        let odd = [
+            "nope",
+            r#"{"a":1}"#,
+            r#"[null,"1","t","e"]"#,
+            r#"[null,"1","t","e",{},1]"#,
+            r#"[null,"1","t","event",{"type":"click","event":"x"},1]"#,
+            r#"[1,"1","t","e",{}]"#,
+            r#"[null,"1","t",null,{}]"#,
+            r#"["4","9","lv:x","event",[1]]"#,
+            r#"["4","9","lv:x","event",["click","inc",{}]]"#,
+            r#"["4","9","lv:x","event",{"type":1,"event":"inc"}]"#,
+            r#"["4","9","lv:x","event",{"type":"click","event":"inc","event":"dup"}]"#,
+            r#"["4","9","lv:x","event",{"type":"click","event":"inc","meta":5}]"#,
+            r#"["4","9","lv:x","event",{"type":"click","event":"inc","value":null,"cid":null}]"#,
+            r#"["4","9","lv:x","event",{"type":"form","event":"s","value":"a=1","meta":null}]"#,
+            r#"["4\n","9\u0041","lv:\"x","ev\u0065nt",{"type":"cl\u0069ck","event":"inc"}]"#,
+            "  [null , \"1\" ,\"phoenix\", \"heartbeat\" , { } ]  ",
+            r#"[null,"1","phoenix","heartbeat",{}] x"#,
+        ];
+        for text in CAPTURED.iter().chain(odd.iter()) {
+            same_as_decode(text, MAX);
+        }
+        same_as_decode(CAPTURED[7], 10);
+    }
+
+    #[test]
+    fn borrowed_decoding_borrows_plain_strings_and_splits_events() {
+        let d = decode_borrowed(CAPTURED[9], MAX).unwrap();
+        assert!(matches!(d.topic, Cow::Borrowed("lv:phx-F2")));
+        assert!(matches!(d.join_ref, Some(Cow::Borrowed("4"))));
+        assert_eq!(
+            d.payload,
+            Payload::Event(EventParts {
+                kind: "click".into(),
+                event: "toggle".into(),
+                value: Some(json!({"value": ""})),
+                meta: None,
+                cid: Some(json!(1)),
+            })
+        );
+        // An escaped string is unescaped into an owned one.
+        let d = decode_borrowed(r#"["a\"b",null,"t","e",{}]"#, MAX).unwrap();
+        assert_eq!(d.join_ref.as_deref(), Some("a\"b"));
+        // An event payload of another shape is kept as an object, for the socket to explain.
+        let d = decode_borrowed(r#"["4","9","lv:x","event",{"type":1}]"#, MAX).unwrap();
+        assert_eq!(
+            d.payload,
+            Payload::Object(json!({"type": 1}).as_object().unwrap().clone())
+        );
     }
 }

@@ -92,7 +92,7 @@
 //! (1009 when too large).
 
 use super::auth::{self, CSRF_COOKIE};
-use super::frame::{self, ClientFrame, Status};
+use super::frame::{self, Decoded, Payload, Status};
 use super::token::TokenError;
 use super::App;
 use crate::event::{ClientEvent, EventValue};
@@ -217,6 +217,19 @@ impl Outbox {
         ));
     }
 
+    /// The reply to an event or a live patch: `{"diff": …}`, or `{}` without a diff.
+    fn reply_diff(&mut self, f: &Ref<'_>, diff: Option<&str>) {
+        self.send(match diff {
+            Some(d) => frame::encode_ok_reply_parts(
+                f.join_ref,
+                f.reference,
+                f.topic,
+                &["{\"diff\":", d, "}"],
+            ),
+            None => frame::encode_reply(f.join_ref, f.reference, f.topic, Status::Ok, "{}"),
+        });
+    }
+
     fn error(&mut self, f: &Ref<'_>, reason: &str) {
         self.send(frame::encode_error_reply(
             f.join_ref,
@@ -255,20 +268,11 @@ impl Outbox {
 }
 
 /// The address of a push, for its reply.
+#[derive(Clone, Copy)]
 struct Ref<'a> {
     join_ref: Option<&'a str>,
     reference: Option<&'a str>,
     topic: &'a str,
-}
-
-impl<'a> Ref<'a> {
-    fn of(f: &'a ClientFrame) -> Ref<'a> {
-        Ref {
-            join_ref: f.join_ref.as_deref(),
-            reference: f.reference.as_deref(),
-            topic: &f.topic,
-        }
-    }
 }
 
 fn kind(replace: bool) -> &'static str {
@@ -315,19 +319,6 @@ fn nav_payload(app: &App, now: Time, nav: &Navigation) -> (&'static str, String)
     }
 }
 
-fn diff_response(diff: Option<&str>) -> String {
-    match diff {
-        Some(d) => {
-            let mut s = String::with_capacity(d.len() + 9);
-            s.push_str("{\"diff\":");
-            s.push_str(d);
-            s.push('}');
-            s
-        }
-        None => "{}".to_owned(),
-    }
-}
-
 /// Decodes an `event` payload (PROTOCOL §5.1) into a [`ClientEvent`].
 pub fn decode_client_event(payload: &Map<String, Value>) -> Result<ClientEvent, String> {
     let kind = match payload.get("type") {
@@ -338,27 +329,55 @@ pub fn decode_client_event(payload: &Map<String, Value>) -> Result<ClientEvent, 
         Some(Value::String(s)) => s.clone(),
         _ => return Err("event payload needs a string \"event\"".into()),
     };
+    client_event(
+        kind,
+        name,
+        payload.get("value").cloned(),
+        payload.get("meta").cloned(),
+        payload.get("cid"),
+    )
+}
+
+/// The [`ClientEvent`] of an `event` push's payload, moved out of its parts
+/// (same result as [`decode_client_event`] on the payload object).
+fn event_of(payload: Payload) -> Result<ClientEvent, String> {
+    match payload {
+        Payload::Event(p) => client_event(
+            p.kind,
+            p.event,
+            p.value,
+            p.meta.map(Value::Object),
+            p.cid.as_ref(),
+        ),
+        Payload::Object(m) => decode_client_event(&m),
+    }
+}
+
+/// A [`ClientEvent`] from the parts of an `event` payload (`None` = absent),
+/// checked as [`decode_client_event`] documents.
+fn client_event(
+    kind: String,
+    name: String,
+    value: Option<Value>,
+    meta: Option<Value>,
+    cid: Option<&Value>,
+) -> Result<ClientEvent, String> {
     let value = if kind == "form" {
-        match payload.get("value") {
-            Some(Value::String(s)) => EventValue::Form(s.clone()),
+        match value {
+            Some(Value::String(s)) => EventValue::Form(s),
             None | Some(Value::Null) => EventValue::Form(String::new()),
             Some(_) => return Err("the value of a form event must be a urlencoded string".into()),
         }
     } else {
-        EventValue::Json(
-            payload
-                .get("value")
-                .cloned()
-                .unwrap_or_else(|| Value::Object(Map::new())),
-        )
+        EventValue::Json(value.unwrap_or_else(|| Value::Object(Map::new())))
     };
-    let meta = match payload.get("meta") {
-        Some(Value::Object(m)) => m.clone(),
+    let meta = match meta {
+        Some(Value::Object(m)) => m,
         None | Some(Value::Null) => Map::new(),
         Some(_) => return Err("event \"meta\" must be an object".into()),
     };
     // The client drops non-numeric cids; accept integers (and integer strings).
-    let cid = match payload.get("cid") {
+    let cid = match cid {
         Some(Value::Number(n)) => Some(
             n.as_u64()
                 .ok_or("event \"cid\" must be a non-negative integer")?,
@@ -428,7 +447,7 @@ impl SocketMachine {
             return;
         }
         self.last_seen = now;
-        match frame::decode(text, self.app.config.max_frame_bytes) {
+        match frame::decode_borrowed(text, self.app.config.max_frame_bytes) {
             Ok(f) => self.dispatch(now, f),
             Err(e) => match (&e.kind, &e.topic) {
                 (frame::FrameErrorKind::TooLarge { .. }, _) => self.shut(1009, e.to_string()),
@@ -628,45 +647,57 @@ impl SocketMachine {
         self.closed = true;
     }
 
-    fn dispatch(&mut self, now: Time, f: ClientFrame) {
-        if f.topic == "phoenix" {
-            if f.event == "heartbeat" {
-                self.outbox.reply(&Ref::of(&f), Status::Ok, "{}");
+    fn dispatch(&mut self, now: Time, f: Decoded<'_>) {
+        let Decoded {
+            join_ref,
+            reference,
+            topic,
+            event,
+            payload,
+        } = f;
+        let r = Ref {
+            join_ref: join_ref.as_deref(),
+            reference: reference.as_deref(),
+            topic: &topic,
+        };
+        if topic == "phoenix" {
+            if event == "heartbeat" {
+                self.outbox.reply(&r, Status::Ok, "{}");
             } else {
-                self.outbox.error(&Ref::of(&f), "unmatched topic");
+                self.outbox.error(&r, "unmatched topic");
             }
             return;
         }
-        match f.event.as_str() {
-            "phx_join" => self.join(now, &f),
+        match &*event {
+            "phx_join" => self.join(now, &r, &payload.into_object()),
             "phx_leave" => {
-                self.outbox.reply(&Ref::of(&f), Status::Ok, "{}");
+                self.outbox.reply(&r, Status::Ok, "{}");
                 if self
                     .channels
-                    .get(&f.topic)
-                    .is_some_and(|ch| ch.join_ref == f.join_ref)
+                    .get(r.topic)
+                    .is_some_and(|ch| ch.join_ref.as_deref() == r.join_ref)
                 {
-                    self.retire(now, &f.topic, Retire::Close);
+                    self.retire(now, r.topic, Retire::Close);
                 }
             }
-            _ => match self.channels.get(&f.topic) {
-                None => self.outbox.error(&Ref::of(&f), "unmatched topic"),
+            event => match self.channels.get(r.topic) {
+                None => self.outbox.error(&r, "unmatched topic"),
                 // A push for an earlier join of this topic: ignored, as Phoenix does.
-                Some(ch) if ch.join_ref != f.join_ref => {}
-                Some(_) => self.channel_event(now, &f),
+                Some(ch) if ch.join_ref.as_deref() != r.join_ref => {}
+                Some(_) => self.channel_event(now, &r, event, payload),
             },
         }
     }
 
-    fn join(&mut self, now: Time, f: &ClientFrame) {
-        let r = Ref::of(f);
-        let Some(id) = f.topic.strip_prefix("lv:").filter(|id| !id.is_empty()) else {
+    fn join(&mut self, now: Time, r: &Ref<'_>, p: &Map<String, Value>) {
+        let r = *r;
+        let Some(id) = r.topic.strip_prefix("lv:").filter(|id| !id.is_empty()) else {
             self.outbox.error(&r, "unmatched topic");
             return;
         };
         // A duplicate join closes the channel already on this topic (live navigation re-joins).
-        if self.channels.contains_key(&f.topic) {
-            self.retire(now, &f.topic, Retire::Close);
+        if self.channels.contains_key(r.topic) {
+            self.retire(now, r.topic, Retire::Close);
         }
         if self.channels.len() >= MAX_CHANNELS {
             self.outbox.error(
@@ -676,7 +707,6 @@ impl SocketMachine {
             return;
         }
         let config = &self.app.config;
-        let p = &f.payload;
         // CSRF: the socket's token and the join's token.
         let join_csrf = match p.get("params").and_then(|v| v.get("_csrf_token")) {
             Some(Value::String(t)) => auth::check_csrf(config, now, t, self.csrf_cookie.as_deref()),
@@ -773,24 +803,24 @@ impl SocketMachine {
                 response.push('}');
                 self.outbox.reply(&r, Status::Ok, &response);
                 let ch = Channel {
-                    join_ref: f.join_ref.clone(),
+                    join_ref: r.join_ref.map(str::to_owned),
                     view_name,
                     view,
                     subs: BTreeSet::new(),
                 };
-                self.channels.insert(f.topic.clone(), ch);
-                self.drain(now, &f.topic);
+                self.channels.insert(r.topic.to_owned(), ch);
+                self.drain(now, r.topic);
             }
         }
     }
 
-    fn channel_event(&mut self, now: Time, f: &ClientFrame) {
-        let r = Ref::of(f);
-        let Some(ch) = self.channels.get_mut(&f.topic) else {
+    fn channel_event(&mut self, now: Time, r: &Ref<'_>, event: &str, payload: Payload) {
+        let r = *r;
+        let Some(ch) = self.channels.get_mut(r.topic) else {
             return;
         };
-        let result = match f.event.as_str() {
-            "event" => match decode_client_event(&f.payload) {
+        let result = match event {
+            "event" => match event_of(payload) {
                 Ok(ev) => catch_unwind(AssertUnwindSafe(|| ch.view.handle_event(now, ev))),
                 Err(reason) => {
                     self.outbox.error(&r, &reason);
@@ -798,7 +828,7 @@ impl SocketMachine {
                 }
             },
             "live_patch" => {
-                let url = match f.payload.get("url") {
+                let url = match payload.into_object().get("url") {
                     Some(Value::String(u)) => Url::parse(u),
                     _ => {
                         self.outbox.error(&r, "live_patch needs a string \"url\"");
@@ -829,7 +859,7 @@ impl SocketMachine {
                 return;
             }
             "cids_destroyed" => {
-                match f.payload.get("cids").and_then(Value::as_array) {
+                match payload.into_object().get("cids").and_then(Value::as_array) {
                     Some(cids) if cids.iter().all(|c| c.as_u64().is_some()) => {
                         let list: Vec<String> = cids.iter().map(|c| c.to_string()).collect();
                         self.outbox.reply(
@@ -886,16 +916,14 @@ impl SocketMachine {
         let jr = r.join_ref;
         match &reply.navigation {
             None => {
-                self.outbox
-                    .reply(r, Status::Ok, &diff_response(reply.diff.as_deref()));
+                self.outbox.reply_diff(r, reply.diff.as_deref());
                 self.drain(now, topic);
             }
             Some(nav @ Navigation::Patch { .. }) => {
                 let (event, obj) = nav_payload(&self.app, now, nav);
                 self.outbox
                     .send(frame::encode_push(jr, None, topic, event, &obj));
-                self.outbox
-                    .reply(r, Status::Ok, &diff_response(reply.diff.as_deref()));
+                self.outbox.reply_diff(r, reply.diff.as_deref());
                 self.drain(now, topic);
             }
             Some(nav) => {
@@ -2220,6 +2248,28 @@ mod tests {
             }
             proptest::prop_assert!(balance.values().all(|b| *b == 0), "{:?}", balance);
             proptest::prop_assert_eq!(m.stats(), SocketStats::default());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The socket's one-pass event decoding gives what `decode_client_event`
+        /// gives on the payload object: the same event or the same error.
+        #[test]
+        fn event_of_agrees_with_decode_client_event(
+            fields in proptest::collection::vec((0usize..6, frame::tests::arb_value()), 0..6),
+            kind in proptest::sample::select(vec!["click", "form", "keyup"]),
+        ) {
+            const KEYS: [&str; 6] = ["type", "event", "value", "meta", "cid", "uploads"];
+            let mut payload = format!(r#"{{"type":"{kind}","event":"go""#);
+            for (k, v) in &fields {
+                payload.push_str(&format!(",{}:{}", frame::json_str(KEYS[*k]), v));
+            }
+            payload.push('}');
+            let text = frame::encode_push(Some("4"), Some("5"), "lv:x", "event", &payload);
+            let general = frame::decode(&text, 1 << 20).map(|f| decode_client_event(&f.payload));
+            let fast = frame::decode_borrowed(&text, 1 << 20).map(|d| event_of(d.payload));
+            proptest::prop_assert_eq!(general, fast, "{}", text);
         }
     }
 }

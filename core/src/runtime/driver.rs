@@ -2,7 +2,7 @@
 
 use super::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
 use crate::diff::{self, Extras};
-use crate::event::{self, ClientEvent, DecodeError};
+use crate::event::{self, ClientEvent, DecodeError, EventValue};
 use crate::template::Rendered;
 use crate::time::Time;
 use crate::view::{Command, Flash, LiveView, Mount, Msg, Params, PathPattern, Url};
@@ -339,7 +339,12 @@ impl<V: LiveView> ViewDriver<V> {
             self.flash.clear(value.get("key").and_then(Value::as_str));
             return Ok(Reply::default());
         }
-        let decoded: V::Event = event::decode(&event).map_err(InputError::Decode)?;
+        // A JSON value without meta is decoded in place (`event::decode` would copy it first).
+        let decoded: V::Event = match &event.value {
+            EventValue::Json(v) if event.meta.is_empty() => event::decode_value(&event.name, v),
+            _ => event::decode(&event),
+        }
+        .map_err(InputError::Decode)?;
         Ok(self.run_reply(Msg::Event(decoded), true))
     }
 
