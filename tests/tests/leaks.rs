@@ -9,7 +9,8 @@
 //! then 2 000 sockets join and are checked
 //! live, half leave cleanly (`phx_leave` + close frame) and half just drop
 //! their TCP connection, and the gauges must return to the baseline and the
-//! RSS to within 10 % of it.
+//! RSS to within 10 % of it (or 1 % of the peak's growth, if that is more: the
+//! allocator's page maps for the peak heap stay).
 //!
 //! Each socket holds 2 file descriptors (client and server side, in two
 //! processes); the test raises its soft `RLIMIT_NOFILE` to the hard limit
@@ -471,7 +472,11 @@ async fn two_thousand_sockets_leave_no_timers_subscriptions_or_memory_behind() {
         "{after}"
     );
     assert_eq!(after["sockets_opened"], after["sockets_closed"], "{after}");
-    let limit = base_rss + base_rss / 10;
+    // 10 % of the warm baseline; or, if larger, 1 % of what the round added:
+    // the allocator keeps its page maps for the peak heap (about 1 MiB for the
+    // 280 MiB that 2 000 sockets took before the transport rework), which is
+    // not memory of the sockets.
+    let limit = base_rss + (base_rss / 10).max(peak_rss.saturating_sub(base_rss) / 100);
     let after_rss = rss_settles(&server, limit, Duration::from_secs(10)).await;
     // For the record: where it ends up once it stops falling.
     let settled_rss = if after_rss <= limit {
@@ -489,7 +494,7 @@ async fn two_thousand_sockets_leave_no_timers_subscriptions_or_memory_behind() {
     );
     assert!(
         after_rss <= limit,
-        "RSS did not return to within 10% of the warm baseline: {base_rss} KiB warm, \
+        "RSS did not return to the warm baseline (limit {limit} KiB): {base_rss} KiB warm, \
          {peak_rss} KiB peak, {after_rss} KiB after"
     );
 }
