@@ -262,7 +262,7 @@ fn upgrade(
 ) -> Response {
     let connect = match check_upgrade(&shared, query, cookie, origin, host.as_deref()) {
         Ok(c) => c,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let max = frame_limit(&shared.app.config);
     ws.max_message_size(max)
@@ -286,6 +286,16 @@ fn frame_limit(config: &Config) -> usize {
     config.max_frame_bytes.max(1024)
 }
 
+/// A refused WebSocket upgrade: the status and the text to answer with.
+#[derive(Debug)]
+struct Refusal(StatusCode, String);
+
+impl Refusal {
+    fn into_response(self) -> Response {
+        text_reply(self.0, self.1)
+    }
+}
+
 /// The checks every WebSocket upgrade passes, whichever path serves it: a
 /// `vsn` ~> 2.0 and an allowed `Origin`. `Err` is the refusal to send.
 /// (CSRF and session tokens are checked by the machine at join.)
@@ -295,9 +305,9 @@ fn check_upgrade(
     cookie: Option<String>,
     origin: Option<String>,
     host: Option<&str>,
-) -> Result<ConnectInfo, Response> {
+) -> Result<ConnectInfo, Refusal> {
     if let Err(why) = check_vsn(&query) {
-        return Err(text_reply(StatusCode::BAD_REQUEST, why));
+        return Err(Refusal(StatusCode::BAD_REQUEST, why));
     }
     if let Some(origin) = &origin {
         let host = host.unwrap_or("");
@@ -305,10 +315,7 @@ fn check_upgrade(
             log::info(format_args!(
                 "refused websocket from origin {origin:?} (host {host:?})"
             ));
-            return Err(text_reply(
-                StatusCode::FORBIDDEN,
-                "origin not allowed".into(),
-            ));
+            return Err(Refusal(StatusCode::FORBIDDEN, "origin not allowed".into()));
         }
     }
     Ok(ConnectInfo {
@@ -485,10 +492,10 @@ mod tests {
         assert_eq!(ok.origin.as_deref(), Some("https://ok.test"));
         assert_eq!(ok.query, q());
         let bad = check_upgrade(&s, q(), None, Some("https://no.test".into()), Some("h"));
-        assert_eq!(bad.unwrap_err().status(), StatusCode::FORBIDDEN);
+        assert_eq!(bad.unwrap_err().0, StatusCode::FORBIDDEN);
         let no_origin = check_upgrade(&s, q(), Some("c=1".into()), None, Some("h")).unwrap();
         assert_eq!(no_origin.cookie.as_deref(), Some("c=1"));
         let vsn = check_upgrade(&s, "vsn=1.0.0".into(), None, None, Some("h"));
-        assert_eq!(vsn.unwrap_err().status(), StatusCode::BAD_REQUEST);
+        assert_eq!(vsn.unwrap_err().0, StatusCode::BAD_REQUEST);
     }
 }

@@ -215,7 +215,7 @@ fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
         text(HOST).as_deref(),
     ) {
         Ok(c) => c,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let Ok(accept) = HeaderValue::from_str(&accept) else {
         return crate::text_reply(StatusCode::BAD_REQUEST, "bad Sec-WebSocket-Key".into());
@@ -236,9 +236,13 @@ fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
             .write_buffer_size(0)
             .max_message_size(Some(max))
             .max_frame_size(Some(max));
-        let ws =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
-                .await;
+        // Boxed so that this one-off step does not size the socket's task.
+        let ws = Box::pin(WebSocketStream::from_raw_socket(
+            TokioIo::new(upgraded),
+            Role::Server,
+            Some(config),
+        ))
+        .await;
         crate::socket::run(
             crate::socket::Transport::Own(ws),
             shared.app.clone(),

@@ -11,6 +11,7 @@ use futures_util::{Sink, SinkExt, Stream};
 use hyper_util::rt::TokioIo;
 use liveview_core::protocol::{App, ConnectInfo, SocketMachine, SocketOutput};
 use std::collections::VecDeque;
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -263,13 +264,10 @@ enum Io {
     Failed(BoxError),
 }
 
-/// Drives writes and, unless `read` is false, reads the next frame.
-fn poll_io(ws: &mut Transport, out: &mut Outbox, read: bool, cx: &mut Context<'_>) -> Poll<Io> {
+/// Drives writes and reads the next frame.
+fn poll_io(ws: &mut Transport, out: &mut Outbox, cx: &mut Context<'_>) -> Poll<Io> {
     if let Err(e) = out.poll_write(ws, cx) {
         return Poll::Ready(Io::Failed(e));
-    }
-    if !read {
-        return Poll::Pending;
     }
     match Pin::new(ws).poll_next(cx) {
         Poll::Ready(Some(Ok(m))) => Poll::Ready(Io::Frame(m)),
@@ -301,92 +299,198 @@ struct Subscriptions {
 
 /// Runs one socket until either side closes it.
 ///
-/// The loop: `select!` over the socket's I/O (writing queued frames, reading
-/// the next one), the next pub/sub delivery and the next deadline (the
-/// machine's, or the client's [`SEND_TIMEOUT`]); feed the input to the
-/// machine; queue what `poll_output` produced (frames to write,
-/// subscriptions and broadcasts to `pubsub`, `Close` ends the socket). When
-/// the socket ends for any reason the machine's `close(now)` runs so that
-/// every view stops and unsubscribes.
-pub(crate) async fn run(
-    mut ws: Transport,
+/// The loop ([`Socket::poll_run`]): wait for the next input, whichever comes
+/// first of a due deadline (the machine's, or the client's
+/// [`SEND_TIMEOUT`]), a pub/sub delivery, or a frame from the client (queued
+/// frames are written meanwhile); feed it to the machine; queue what
+/// `poll_output` produced (frames to write, subscriptions and broadcasts to
+/// `pubsub`, `Close` ends the socket). After [`INPUT_BUDGET`] inputs in a
+/// row the task yields. When the socket ends for any reason the machine's
+/// `close(now)` runs so that every view stops and unsubscribes.
+///
+/// The state lives in one [`Socket`] moved into a small future: an idle
+/// socket costs its state, not a compiler-laid-out copy of every await point.
+pub(crate) fn run(
+    ws: Transport,
     app: Arc<App>,
     connect: ConnectInfo,
     limits: Limits,
     pubsub: Arc<dyn PubSub>,
     clock: Clock,
-) {
-    let mut out = Outbox::default();
-    let mut subs: Option<Subscriptions> = None;
-
+) -> impl Future<Output = ()> + Send {
     let machine = guard(|| SocketMachine::new(app, clock.now(), connect));
-    let Some(mut machine) = machine else {
-        out.push(close_message(INTERNAL_ERROR, "internal error"));
-        out.finish(&mut ws, SEND_TIMEOUT).await;
-        return;
-    };
+    drive(Box::pin(Socket {
+        ws,
+        out: Outbox::default(),
+        subs: None,
+        machine,
+        sleep: tokio::time::sleep_until(Instant::now()),
+        wake_at: None,
+        send_at: None,
+        produced: true,
+        handled: 0,
+        limits,
+        pubsub,
+        clock,
+    }))
+}
 
-    let mut handled = 0u32;
-    let end = loop {
-        // Queue everything the last input produced.
-        match drain(&mut machine, &mut out, &*pubsub, &mut subs, limits) {
-            Ok(None) => {}
-            Ok(Some(end)) => break end,
-            Err(()) => break End::Internal,
+/// Boxed: an `async fn` keeps a by-value argument twice in its state.
+async fn drive(mut s: Pin<Box<Socket>>) {
+    let end = if s.machine.is_none() {
+        End::Internal
+    } else {
+        loop {
+            match std::future::poll_fn(|cx| s.as_mut().poll_run(cx)).await {
+                Step::Yield => tokio::task::yield_now().await,
+                Step::End(end) => break end,
+            }
         }
-        if out.bytes() > limits.max_output_bytes {
-            break End::Limit(OUTPUT_LIMIT_REASON);
-        }
-        let Some(deadline) = guard(|| machine.poll_timeout()) else {
-            break End::Internal;
+    };
+    // Rarely reached, so kept out of the task's (per socket, always allocated) state.
+    Box::pin(shutdown(end, s)).await;
+}
+
+/// What [`Socket::poll_run`] stopped for.
+enum Step {
+    /// [`INPUT_BUDGET`] inputs were handled in a row: let other tasks run.
+    Yield,
+    /// The socket ends.
+    End(End),
+}
+
+/// Everything one socket holds while it runs.
+struct Socket {
+    ws: Transport,
+    out: Outbox,
+    subs: Option<Box<Subscriptions>>,
+    /// `None` if creating it panicked.
+    machine: Option<SocketMachine>,
+    /// One timer for the socket's life, re-armed at each deadline.
+    sleep: tokio::time::Sleep,
+    /// When to wake up (the earlier of the machine's deadline and `send_at`).
+    wake_at: Option<Instant>,
+    /// When the client will have taken no frame for [`SEND_TIMEOUT`].
+    send_at: Option<Instant>,
+    /// The machine may have output to drain.
+    produced: bool,
+    /// Inputs handled since the last yield.
+    handled: u32,
+    limits: Limits,
+    pubsub: Arc<dyn PubSub>,
+    clock: Clock,
+}
+
+impl Socket {
+    fn poll_run(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Step> {
+        // SAFETY: only `sleep` is structurally pinned; it is never moved out.
+        let this = unsafe { self.get_unchecked_mut() };
+        let mut sleep = unsafe { Pin::new_unchecked(&mut this.sleep) };
+        let Some(machine) = this.machine.as_mut() else {
+            return Poll::Ready(Step::End(End::Internal));
         };
-        let machine_at = deadline.map(|t| Instant::from_std(clock.instant_of(t)));
-        let send_at = out.deadline();
-        let wake_at = match (machine_at, send_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        handled += 1;
-        if handled >= INPUT_BUDGET {
-            handled = 0;
-            tokio::task::yield_now().await;
-        }
-        let deliveries = subs.as_mut().map(|s| &mut s.deliveries);
-        let step = tokio::select! {
-            io = std::future::poll_fn(|cx| poll_io(&mut ws, &mut out, true, cx)) => match io {
-                Io::Frame(msg) => on_frame(&mut machine, &clock, msg),
-                Io::Ended => Some(Some(End::Gone)),
-                Io::Failed(e) => {
+        let clock = this.clock;
+        loop {
+            if this.produced {
+                this.produced = false;
+                // Queue everything the last input produced.
+                match drain(
+                    machine,
+                    &mut this.out,
+                    &*this.pubsub,
+                    &mut this.subs,
+                    this.limits,
+                ) {
+                    Ok(None) => {}
+                    Ok(Some(end)) => return Poll::Ready(Step::End(end)),
+                    Err(()) => return Poll::Ready(Step::End(End::Internal)),
+                }
+                if this.out.bytes() > this.limits.max_output_bytes {
+                    return Poll::Ready(Step::End(End::Limit(OUTPUT_LIMIT_REASON)));
+                }
+                let Some(deadline) = guard(|| machine.poll_timeout()) else {
+                    return Poll::Ready(Step::End(End::Internal));
+                };
+                let machine_at = deadline.map(|t| Instant::from_std(clock.instant_of(t)));
+                this.send_at = this.out.deadline();
+                this.wake_at = match (machine_at, this.send_at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if let Some(t) = this.wake_at {
+                    if sleep.deadline() != t {
+                        sleep.as_mut().reset(t);
+                    }
+                }
+            }
+            if this.handled >= INPUT_BUDGET {
+                this.handled = 0;
+                return Poll::Ready(Step::Yield);
+            }
+            // The next input: a due deadline, a pub/sub delivery, or a frame.
+            let event = if this.wake_at.is_some() && sleep.as_mut().poll(cx).is_ready() {
+                Event::Deadline
+            } else if let Some(Poll::Ready(Some(d))) =
+                this.subs.as_mut().map(|s| s.deliveries.poll_recv(cx))
+            {
+                let waiting = this.subs.as_ref().map_or(0, |s| s.deliveries.len());
+                Event::Delivery(d, waiting)
+            } else {
+                match poll_io(&mut this.ws, &mut this.out, cx) {
+                    Poll::Ready(io) => Event::Io(io),
+                    Poll::Pending => return Poll::Pending,
+                }
+            };
+            this.handled += 1;
+            this.produced = true;
+            let step = match event {
+                Event::Io(Io::Frame(msg)) => on_frame(machine, &clock, msg),
+                Event::Io(Io::Ended) => Some(Some(End::Gone)),
+                Event::Io(Io::Failed(e)) => {
                     crate::log::info(format_args!("websocket error: {e}"));
                     Some(Some(End::Gone))
                 }
-            },
-            Some(((topic, payload), waiting)) = recv_opt(deliveries) => {
                 // `waiting` + this one filled the queue: the socket is not keeping up.
-                if waiting + 1 >= limits.max_input_queue {
+                Event::Delivery(_, waiting) if waiting + 1 >= this.limits.max_input_queue => {
                     Some(Some(End::Limit(INPUT_LIMIT_REASON)))
-                } else {
+                }
+                Event::Delivery((topic, payload), _) => {
                     guard(|| machine.handle_pubsub(clock.now(), &topic, &payload)).map(|_| None)
                 }
-            }
-            _ = sleep_opt(wake_at) => {
-                if send_at.is_some_and(|t| t <= Instant::now()) {
-                    crate::log::info(format_args!(
-                        "dropping a socket whose client took no frame for {SEND_TIMEOUT:?}"
-                    ));
-                    Some(Some(End::Gone))
-                } else {
-                    guard(|| machine.handle_timeout(clock.now())).map(|_| None)
+                Event::Deadline => {
+                    this.wake_at = None;
+                    if this.send_at.is_some_and(|t| t <= Instant::now()) {
+                        crate::log::info(format_args!(
+                            "dropping a socket whose client took no frame for {SEND_TIMEOUT:?}"
+                        ));
+                        Some(Some(End::Gone))
+                    } else {
+                        guard(|| machine.handle_timeout(clock.now())).map(|_| None)
+                    }
                 }
+            };
+            match step {
+                Some(None) => {}
+                Some(Some(end)) => return Poll::Ready(Step::End(end)),
+                None => return Poll::Ready(Step::End(End::Internal)),
             }
-        };
-        match step {
-            Some(None) => {}
-            Some(Some(end)) => break end,
-            None => break End::Internal,
         }
-    };
+    }
+}
 
+/// Ends a socket: stops its views, drops its subscriptions, sends its close frame.
+async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
+    // SAFETY: only `sleep` is structurally pinned, and it is not touched here.
+    let s = unsafe { s.as_mut().get_unchecked_mut() };
+    let Socket {
+        ws,
+        out,
+        subs,
+        machine,
+        pubsub,
+        clock,
+        ..
+    } = s;
     let close_timeout = match end {
         End::Gone => None,
         End::Closed => Some(SEND_TIMEOUT),
@@ -407,7 +511,7 @@ pub(crate) async fn run(
             Some(SEND_TIMEOUT)
         }
     };
-    if !matches!(end, End::Internal) {
+    if let (Some(machine), false) = (machine.as_mut(), matches!(end, End::Internal)) {
         // Stop every view (they unsubscribe and may broadcast a last time).
         if guard(|| machine.close(clock.now())).is_some() {
             while let Some(Some(o)) = guard(|| machine.poll_output()) {
@@ -417,17 +521,24 @@ pub(crate) async fn run(
             }
         }
     }
-    drop(machine);
     if let Some(s) = subs.take() {
         for topic in &s.topics {
             pubsub.unsubscribe(topic, s.id);
         }
     }
+    *machine = None;
     if let Some(limit) = close_timeout {
-        if out.finish(&mut ws, limit).await {
+        if out.finish(ws, limit).await {
             let _ = tokio::time::timeout(limit, ws.close()).await;
         }
     }
+}
+
+/// One input of the socket.
+enum Event {
+    Io(Io),
+    Delivery(Delivery, usize),
+    Deadline,
 }
 
 /// Feeds one frame to the machine: `Some(None)` = go on, `Some(Some(end))` =
@@ -452,7 +563,7 @@ fn drain(
     machine: &mut SocketMachine,
     out: &mut Outbox,
     pubsub: &dyn PubSub,
-    subs: &mut Option<Subscriptions>,
+    subs: &mut Option<Box<Subscriptions>>,
     limits: Limits,
 ) -> Result<Option<End>, ()> {
     loop {
@@ -464,12 +575,12 @@ fn drain(
             SocketOutput::Subscribe(topic) => {
                 let s = subs.get_or_insert_with(|| {
                     let (mailbox, deliveries) = mpsc::channel(limits.max_input_queue);
-                    Subscriptions {
+                    Box::new(Subscriptions {
                         id: SubscriberId::fresh(),
                         mailbox,
                         deliveries,
                         topics: Vec::new(),
-                    }
+                    })
                 });
                 pubsub.subscribe(&topic, s.id, s.mailbox.clone());
                 if !s.topics.contains(&topic) {
@@ -488,24 +599,6 @@ fn drain(
                 return Ok(Some(End::Closed));
             }
         }
-    }
-}
-
-/// The next delivery and how many still wait behind it.
-async fn recv_opt(rx: Option<&mut mpsc::Receiver<Delivery>>) -> Option<(Delivery, usize)> {
-    match rx {
-        Some(rx) => {
-            let d = rx.recv().await?;
-            Some((d, rx.len()))
-        }
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_opt(until: Option<Instant>) {
-    match until {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
     }
 }
 
