@@ -3,9 +3,12 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// The workspace root.
+/// The workspace root. Read from `CARGO_MANIFEST_DIR` at run time (cargo sets
+/// it for every test binary) so a binary built in one checkout never points at
+/// another; the compile-time value is the fallback.
 pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
         .parent()
         .expect("tests/ has a parent")
         .to_path_buf()

@@ -1,5 +1,10 @@
 //! Render + diff of the conformance app's `/list` view (APP.md): a keyed table of
-//! `n` rows, one of which changed.
+//! `n` rows, one of which changed; and of `/chat`, `n` messages and one more.
+//!
+//! `reusing-render+diff` is what the driver does: render with
+//! `render_reusing(previous tree)`, so that unchanged list entries are
+//! reused (compared, not rebuilt) and their chunks shared, then diff.
+//! `render+diff` renders from scratch.
 //!
 //! The view is rendered by `html!` from the template below; the breakdown
 //! variants (`render_preformatted`, `render_skeleton`) build the same tree
@@ -10,7 +15,9 @@
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use liveview_core::diff::{diff, full, Extras};
 use liveview_core::html;
-use liveview_core::template::{Comprehension, Dynamic, EntryKey, Rendered, Statics, ToDynamic};
+use liveview_core::template::{
+    render_reusing, Comprehension, Dynamic, EntryKey, Rendered, Statics, ToDynamic,
+};
 use std::time::Duration;
 
 static TABLE: Statics = Statics::new(&["<table id=\"rows\">", "</table>"], 0x7AB1E);
@@ -109,7 +116,11 @@ fn bench(c: &mut Criterion) {
             join.len()
         );
         let texts: Vec<Dynamic> = (0..n).map(|i| i.to_dynamic()).collect();
-        if let (Some(rd), Some(df), Some(r), Some(pf), Some(sk), Some(fl)) = (
+        let memo = render_reusing(&prev, || render(&after));
+        assert_eq!(memo, next);
+        assert_eq!(diff(&prev, &memo, &none).as_deref(), Some(d.as_str()));
+        if let (Some(md), Some(rd), Some(df), Some(r), Some(pf), Some(sk), Some(fl)) = (
+            cpu_time_per_call(|| diff(&prev, &render_reusing(&prev, || render(&after)), &none)),
             cpu_time_per_call(|| diff(&prev, &render(&after), &none)),
             cpu_time_per_call(|| diff(&prev, &next, &none)),
             cpu_time_per_call(|| render(&after)),
@@ -118,12 +129,22 @@ fn bench(c: &mut Criterion) {
             cpu_time_per_call(|| full(&next, &none)),
         ) {
             println!(
-                "list n={n}: CPU time per call: render+diff {rd:.1} µs, diff {df:.1} µs, \
+                "list n={n}: CPU time per call: reusing render+diff {md:.1} µs, \
+                 render+diff {rd:.1} µs, diff {df:.1} µs, \
                  render {r:.1} µs (same without number formatting {pf:.1} µs, \
                  without any text {sk:.1} µs), full {fl:.1} µs"
             );
         }
 
+        group.bench_with_input(BenchmarkId::new("reusing-render+diff", n), &n, |b, _| {
+            b.iter(|| {
+                let next = render_reusing(black_box(&prev), || render(black_box(&after)));
+                diff(black_box(&prev), &next, &none)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("diff-shared", n), &n, |b, _| {
+            b.iter(|| diff(black_box(&prev), black_box(&memo), &none))
+        });
         group.bench_with_input(BenchmarkId::new("render+diff", n), &n, |b, _| {
             b.iter(|| {
                 let next = render(black_box(&after));
@@ -146,9 +167,59 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// `Chat::render` (APP.md `/chat`): every message, keyed by position.
+fn chat(messages: &liveview_core::im::Vector<String>) -> Rendered {
+    html!(
+        r#"<h1>Chat</h1>
+<ul id="messages">{#for (i, m) in messages.iter().enumerate(); key = i}<li>{m}</li>{/for}</ul>
+<form id="chat-form" phx-submit="send">
+  <input type="text" name="body" autocomplete="off">
+  <button type="submit">Send</button>
+</form>"#
+    )
+}
+
+/// A chat of `n` messages gets one more: what each of the 100 views of a
+/// broadcast renders and diffs.
+fn bench_chat(c: &mut Criterion) {
+    let none = Extras::default();
+    let mut group = c.benchmark_group("chat");
+    for n in [200usize, 2_000] {
+        let mut messages: liveview_core::im::Vector<String> = (0..n)
+            .map(|i| format!("user{} says: message number {i} & <more>", i % 7))
+            .collect();
+        let prev = chat(&messages);
+        messages.push_back("a new message".to_owned());
+        let next = chat(&messages);
+        let d = diff(&prev, &next, &none).expect("a message was appended");
+        let memo = render_reusing(&prev, || chat(&messages));
+        assert_eq!(memo, next);
+        assert_eq!(diff(&prev, &memo, &none).as_deref(), Some(d.as_str()));
+        println!("chat n={n}: diff {} bytes {d}", d.len());
+        if let (Some(md), Some(rd)) = (
+            cpu_time_per_call(|| diff(&prev, &render_reusing(&prev, || chat(&messages)), &none)),
+            cpu_time_per_call(|| diff(&prev, &chat(&messages), &none)),
+        ) {
+            println!(
+                "chat n={n}: CPU time per call: reusing render+diff {md:.1} µs, render+diff {rd:.1} µs"
+            );
+        }
+        group.bench_with_input(BenchmarkId::new("reusing-render+diff", n), &n, |b, _| {
+            b.iter(|| {
+                let next = render_reusing(black_box(&prev), || chat(black_box(&messages)));
+                diff(black_box(&prev), &next, &none)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("render+diff", n), &n, |b, _| {
+            b.iter(|| diff(black_box(&prev), &chat(black_box(&messages)), &none))
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = bench
+    targets = bench, bench_chat
 }
 criterion_main!(benches);

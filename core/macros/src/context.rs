@@ -1,6 +1,8 @@
 //! A small HTML tokenizer that follows the template's text to know where each
-//! hole stands: dynamics in `<script>`/`<style>` content are refused, and a
-//! dynamic written as an unquoted attribute value (`class={c}`) gets quotes.
+//! hole stands: dynamics in `<script>`/`<style>` content, in a tag name
+//! (`<{t}>`) and in attribute-name position (`<div {attrs}>`) are refused,
+//! because escaping cannot make them safe there; a dynamic written as an
+//! unquoted attribute value (`class={c}`) gets quotes.
 
 use crate::lex::{location, quote_piece, Error, Piece, TagKind};
 
@@ -22,6 +24,8 @@ enum State {
     },
     /// Inside an unquoted attribute value (`href=/a/b`).
     Unquoted { raw: Option<&'static str> },
+    /// Right after a `<` that ends a literal piece: a tag name may follow.
+    TagOpen,
     /// Inside `<!-- … -->`.
     Comment,
     /// Inside the content of `<script>` or `<style>`.
@@ -58,6 +62,8 @@ impl Tracker {
                             raw,
                         };
                         continue;
+                    } else if c == b'<' && i + 1 == b.len() {
+                        State::TagOpen
                     } else if c == b'<'
                         && matches!(b.get(i + 1), Some(b'/') | Some(b'!') | Some(b'?'))
                     {
@@ -69,6 +75,11 @@ impl Tracker {
                         State::Data
                     }
                 }
+                // Unreachable in practice: any hole after a piece-ending `<` is refused.
+                State::TagOpen => State::InTag {
+                    after_eq: false,
+                    raw: None,
+                },
                 State::InTag { after_eq, raw } => match c {
                     b'>' => raw.map_or(State::Data, State::RawText),
                     b'"' | b'\'' => State::Quoted {
@@ -162,6 +173,30 @@ pub(crate) fn check(src: &str, pieces: Vec<Piece>) -> Result<Vec<Piece>, Error> 
                              content are refused for safety (escaping cannot make them safe there). \
                              Pass data through an attribute (e.g. `data-value=\"{{…}}\"` read by a hook) \
                              instead, and write `{{{{` / `}}}}` for literal braces in <{name}>",
+                            quote_piece(&tag.source),
+                            location(src, tag.pos),
+                        )));
+                    }
+                    if t.state == State::TagOpen {
+                        return Err(Error(format!(
+                            "`{}` at {} is in a tag name: tag names must be literal (escaping \
+                             cannot make a dynamic tag name safe)",
+                            quote_piece(&tag.source),
+                            location(src, tag.pos),
+                        )));
+                    }
+                    if let (
+                        State::InTag {
+                            after_eq: false, ..
+                        },
+                        TagKind::Expr,
+                    ) = (&t.state, &tag.kind)
+                    {
+                        return Err(Error(format!(
+                            "`{}` at {} is in attribute-name position: a dynamic can only be \
+                             element text or an attribute value (`name=\"{{…}}\"`); escaping cannot \
+                             make attribute names safe. For an optional attribute write \
+                             `{{#if cond}}name{{/if}}`",
                             quote_piece(&tag.source),
                             location(src, tag.pos),
                         )));
@@ -292,6 +327,46 @@ mod tests {
         assert!(e.contains("inside an unquoted attribute value"), "{e}");
         let e = run("<a class={#if a}x{/if}>").unwrap_err().0;
         assert!(e.contains("unquoted attribute value"), "{e}");
+    }
+
+    #[test]
+    fn refuses_dynamics_in_tag_names_and_attribute_names() {
+        for src in [
+            "<{t}>x</div>",
+            "<p>a</p><{t} id=\"x\">",
+            "<{#if a}{t}{/if}>",
+        ] {
+            let e = run(src).unwrap_err().0;
+            assert!(e.contains("in a tag name"), "{src}: {e}");
+        }
+        for src in [
+            "<div {attrs}>x</div>",
+            "<div class=\"a\" {attrs}>",
+            "<div class=\"a\"{attrs}>",
+            "<input value={v} {attrs}>",
+            "<div data-{name}=\"1\">",
+            "<div {name}=\"1\">",
+            "</div {x}>",
+            "</{t}>",
+            "<div {#if a}{attrs}{/if}>",
+            "<script {attrs}></script>",
+        ] {
+            let e = run(src).unwrap_err().0;
+            assert!(e.contains("attribute-name position"), "{src}: {e}");
+        }
+    }
+
+    #[test]
+    fn allows_blocks_of_literal_attributes_and_tag_names() {
+        assert!(run("<input {#if c}checked{/if} value=\"{v}\">").is_ok());
+        assert!(run("<option {#if s}selected{:else}data-x=\"{y}\"{/if}>").is_ok());
+        // Tag names are literal, even through a block.
+        assert!(run("<{#if a}b{:else}i{/if}>{x}</p>").is_err());
+        assert!(run("a < {x} and {y} > b").is_ok());
+        assert!(
+            run("a <{#if a}script{/if}>{x}").is_err(),
+            "a script opened in a branch"
+        );
     }
 
     #[test]

@@ -165,7 +165,6 @@ impl Gen {
                 body,
             } => {
                 let s = self.statics(body);
-                let d = self.dynamics_array(body);
                 let it = Ident::new("__lv_iter", Span::mixed_site());
                 let list = Ident::new("__lv_list", Span::mixed_site());
                 let key = match key {
@@ -174,6 +173,13 @@ impl Gen {
                     }
                     None => quote!(::core::option::Option::None),
                 };
+                let entry = match self.reusable_entry(body, &list, &key) {
+                    Some(entry) => entry,
+                    None => {
+                        let d = self.dynamics_array(body);
+                        quote!(#list.push_entry(#key, #d);)
+                    }
+                };
                 quote!(::liveview_core::__private::Dynamic::List({
                     let #it = ::core::iter::IntoIterator::into_iter(#iter);
                     let mut #list = ::liveview_core::__private::Comprehension::with_capacity(
@@ -181,12 +187,63 @@ impl Gen {
                         ::core::iter::Iterator::size_hint(&#it).0,
                     );
                     for #pat in #it {
-                        #list.push_entry(#key, #d);
+                        #entry
                     }
-                    #list
+                    #list.finish()
                 }))
             }
         }
+    }
+
+    /// The body of a `{#for}` whose holes are all `{expr}`: each value is
+    /// evaluated once, in order (after the key); when the view is rendered
+    /// again and the previous entry at this index has the same key and
+    /// dynamics the values render to (`ToDynamic::same_as`), that entry is
+    /// reused without building any dynamic; otherwise the entry is built from
+    /// the same values. `None` for bodies with nested blocks.
+    fn reusable_entry(
+        &mut self,
+        body: &Template,
+        list: &Ident,
+        key: &TokenStream,
+    ) -> Option<TokenStream> {
+        let exprs: Vec<&Expr> = body
+            .holes
+            .iter()
+            .map(|h| match h {
+                Hole::Expr(e) => Some(e),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let key_var = Ident::new("__lv_key", Span::mixed_site());
+        let prev = Ident::new("__lv_prev", Span::mixed_site());
+        let mut lets = Vec::new();
+        let mut same = Vec::new();
+        let mut build = Vec::new();
+        for (i, e) in exprs.into_iter().enumerate() {
+            let v = format_ident!("__lv_value_{}", i, span = Span::mixed_site());
+            if produces_temporary(e) {
+                lets.push(quote_spanned!(self.span=> let #v = #e;));
+                same.push(quote_spanned!(self.span=> ::liveview_core::__private::ToDynamic::same_as(&#v, &#prev[#i])));
+                build.push(quote_spanned!(self.span=> ::liveview_core::__private::ToDynamic::into_dynamic(#v)));
+            } else {
+                lets.push(quote_spanned!(self.span=> let #v = &(#e);));
+                same.push(quote_spanned!(self.span=> ::liveview_core::__private::ToDynamic::same_as(#v, &#prev[#i])));
+                build.push(quote_spanned!(self.span=> ::liveview_core::__private::ToDynamic::to_dynamic(#v)));
+            }
+        }
+        let same = if same.is_empty() {
+            quote!(true)
+        } else {
+            quote!(#(#same)&&*)
+        };
+        Some(quote!(
+            let #key_var = #key;
+            #(#lets)*
+            if !#list.reuse_entry(&#key_var, |#prev: &[::liveview_core::__private::Dynamic]| #same) {
+                #list.push_entry(#key_var, [#(#build),*]);
+            }
+        ))
     }
 
     /// `{expr}`: places (paths, fields, indexing, derefs) are borrowed, never
@@ -264,5 +321,29 @@ mod tests {
         assert!(out.contains("ToDynamic :: to_dynamic (& (a [0]))"), "{out}");
         assert!(out.contains("ToDynamic :: into_dynamic (f (x))"), "{out}");
         assert!(out.contains("ToDynamic :: into_dynamic (m ! ())"), "{out}");
+    }
+
+    #[test]
+    fn list_entries_of_plain_values_can_be_reused() {
+        let expand_src = |src: &str| {
+            let t = build(src, lex(src).unwrap(), Span::call_site()).unwrap();
+            expand(&t, Span::call_site()).to_string()
+        };
+        let out = expand_src("{#for (i, v) in rows; key = i}<p>{i}{f(v)}</p>{/for}");
+        assert!(out.contains("reuse_entry"), "{out}");
+        assert!(out.contains("ToDynamic :: same_as"), "{out}");
+        // A temporary is evaluated once, compared by reference, then moved in.
+        assert!(
+            out.contains("ToDynamic :: into_dynamic (__lv_value_1)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("ToDynamic :: to_dynamic (__lv_value_0)"),
+            "{out}"
+        );
+        // Bodies with nested blocks are built, then compared as a whole.
+        let nested = expand_src("{#for v in rows}<p>{#if v}x{/if}</p>{/for}");
+        assert!(!nested.contains("reuse_entry"), "{nested}");
+        assert!(nested.contains("push_entry"), "{nested}");
     }
 }

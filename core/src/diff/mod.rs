@@ -226,29 +226,11 @@ fn diff_members(out: &mut String, prev: &[Dynamic], next: &[Dynamic], first: &mu
     }
 }
 
-/// Both are the same text (the cheap, common "unchanged" case).
+/// Both are the same text (the cheap, common "unchanged" case; short texts
+/// are compared inline, see [`Html`](crate::template::Html)'s `PartialEq`).
 #[inline]
 fn same_text(prev: &Dynamic, next: &Dynamic) -> bool {
-    matches!((prev, next), (Dynamic::Text(a), Dynamic::Text(b)) if text_eq(a.as_str(), b.as_str()))
-}
-
-/// String equality tuned for the short texts of most dynamics: comparing a
-/// few bytes inline is several times cheaper than a call to `memcmp`, which
-/// dominated diffing a big list of numbers.
-#[inline]
-fn text_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() > 16 {
-        return a == b;
-    }
-    let mut diff = 0u8;
-    for (x, y) in a.iter().zip(b) {
-        diff |= x ^ y;
-    }
-    diff == 0
+    matches!((prev, next), (Dynamic::Text(a), Dynamic::Text(b)) if a == b)
 }
 
 /// Writes the diff of one slot; returns `false` (leaving garbage for the
@@ -256,7 +238,7 @@ fn text_eq(a: &str, b: &str) -> bool {
 fn diff_dynamic(out: &mut String, prev: &Dynamic, next: &Dynamic) -> bool {
     match (prev, next) {
         (Dynamic::Text(a), Dynamic::Text(b)) => {
-            if text_eq(a.as_str(), b.as_str()) {
+            if a == b {
                 return false;
             }
             write_str(out, b.as_str());
@@ -318,18 +300,30 @@ fn diff_list(out: &mut String, prev: &Comprehension, next: &Comprehension) -> bo
     // list, most of them usually) are diffed in place; `pair_entries` pairs
     // those the same way, so the pairing table is only built from the first
     // entry whose key changed.
+    //
+    // Entries in a chunk both lists share (a render reusing the previous one)
+    // are identical at the same index: skipped without being looked at.
     let common = old_len.min(new_len);
     let mut i = 0;
-    while i < common && prev.key(i) == next.key(i) {
+    while i < common {
+        let shared = prev.shared_from(next, i);
+        if shared > 0 {
+            i += shared;
+            continue;
+        }
+        if prev.key(i) != next.key(i) {
+            break;
+        }
         diff_entry_in_place(out, i, prev.entry(i), next.entry(i), &mut first);
         i += 1;
     }
+    let i = i.min(common);
     let pairs = if i < common {
         pair_entries(prev, next)
     } else {
         Vec::new()
     };
-    for (i, e) in next.entries().enumerate().skip(i) {
+    for (i, e) in (i..new_len).map(|i| (i, next.entry(i))) {
         match pairs.get(i).copied().flatten() {
             Some(j) if j == i => diff_entry_in_place(out, i, prev.entry(j), e, &mut first),
             Some(j) => {

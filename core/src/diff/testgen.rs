@@ -7,7 +7,9 @@
 
 #![allow(dead_code)]
 
-use crate::template::{Comprehension, Dynamic, Entry, EntryKey, Html, Rendered, Statics};
+use crate::template::{
+    render_reusing, Comprehension, Dynamic, Entry, EntryKey, Html, Rendered, Statics,
+};
 use serde_json::{json, Value};
 
 /// SplitMix64: a tiny deterministic generator.
@@ -195,11 +197,17 @@ fn gen_entry(
     }
 }
 
-/// A random list of 0–6 entries, keyed most of the time.
+/// A random list of 0–6 entries, keyed most of the time; now and then, a
+/// list of text entries long enough to span several chunks (30–74 entries),
+/// so that renders share chunks.
 pub fn gen_list(rng: &mut Rng, pool: &Pool, depth: usize) -> Comprehension {
     let s = pool.any(rng);
     let keyed = rng.chance(65);
-    let n = rng.below(7);
+    let n = if depth == 0 && rng.chance(12) {
+        30 + rng.below(45)
+    } else {
+        rng.below(7)
+    };
     let mut entries: Vec<Entry> = Vec::new();
     for _ in 0..n {
         let key = if keyed && !rng.chance(3) {
@@ -218,7 +226,7 @@ fn build_list(s: &'static Statics, entries: Vec<Entry>) -> Comprehension {
     for e in entries {
         c.push(e.key, e.dynamics);
     }
-    c
+    c.finish()
 }
 
 /// The next state: random changes spread over the tree (values, kinds,
@@ -362,7 +370,10 @@ impl OwnedExtras {
     }
 }
 
-/// A random sequence of `steps + 1` related states.
+/// A random sequence of `steps + 1` related states. Each state is made the
+/// way the driver renders, reusing the previous one
+/// ([`render_reusing`]): unchanged list entries share their chunks, which
+/// the diff skips.
 pub fn gen_sequence(rng: &mut Rng, pool: &Pool, steps: usize) -> Vec<Rendered> {
     let mut states = vec![gen_rendered(rng, pool, 3)];
     for _ in 0..steps {
@@ -370,7 +381,7 @@ pub fn gen_sequence(rng: &mut Rng, pool: &Pool, steps: usize) -> Vec<Rendered> {
         let next = if rng.chance(8) {
             last.clone()
         } else {
-            mutate_rendered(rng, pool, last, 3)
+            render_reusing(last, || mutate_rendered(rng, pool, last, 3))
         };
         states.push(next);
     }

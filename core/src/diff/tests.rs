@@ -453,3 +453,63 @@ fn generator_reaches_every_diff_form() {
         );
     }
 }
+
+/// The random sequences share list chunks between renders (so the diff's
+/// skipping of shared chunks is exercised by the property above and by the
+/// real-client oracle), and a diff over shared chunks equals the diff over
+/// unshared copies.
+#[test]
+fn generated_sequences_share_chunks() {
+    fn lists<'a>(d: &'a [Dynamic], out: &mut Vec<&'a Comprehension>) {
+        for d in d {
+            match d {
+                Dynamic::Text(_) => {}
+                Dynamic::Nested(r) => lists(r.dynamics(), out),
+                Dynamic::List(c) => {
+                    out.push(c);
+                    for e in c.entries() {
+                        lists(e.dynamics, out);
+                    }
+                }
+            }
+        }
+    }
+    /// The same tree with every list rebuilt entry by entry (nothing shared).
+    fn unshared(r: &Rendered) -> Rendered {
+        fn dynamic(d: &Dynamic) -> Dynamic {
+            match d {
+                Dynamic::Text(_) => d.clone(),
+                Dynamic::Nested(r) => Dynamic::Nested(unshared(r)),
+                Dynamic::List(c) => {
+                    let mut copy = Comprehension::new(c.statics());
+                    for e in c.entries() {
+                        copy.push(e.key.cloned(), e.dynamics.iter().map(dynamic).collect());
+                    }
+                    Dynamic::List(copy.finish())
+                }
+            }
+        }
+        Rendered::new(r.statics(), r.dynamics().iter().map(dynamic).collect())
+    }
+    let mut shared_pairs = 0;
+    for seed in 0..300 {
+        let mut rng = Rng::new(seed);
+        let pool = Pool::new(&mut rng);
+        let states = gen_sequence(&mut rng, &pool, 4);
+        for w in states.windows(2) {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            lists(w[0].dynamics(), &mut a);
+            lists(w[1].dynamics(), &mut b);
+            if a.iter().any(|x| {
+                b.iter()
+                    .any(|y| (0..x.len().min(y.len())).any(|i| x.shared_from(y, i) > 0))
+            }) {
+                shared_pairs += 1;
+                let fresh = unshared(&w[1]);
+                assert_eq!(fresh, w[1]);
+                assert_eq!(diff(&w[0], &w[1], &NONE), diff(&w[0], &fresh, &NONE));
+            }
+        }
+    }
+    assert!(shared_pairs > 20, "only {shared_pairs} pairs share chunks");
+}

@@ -160,6 +160,37 @@ impl ClientEvent {
     }
 }
 
+/// The deepest JSON nesting an event value (or a `meta` entry) may have; the
+/// same as serde_json's parser limit, so that every frame the socket accepts
+/// fits. Deeper values (only possible when a `ClientEvent` is built in code)
+/// are refused with a [`DecodeError`] before anything recurses into them.
+pub const MAX_VALUE_DEPTH: usize = 128;
+
+/// Whether `v` nests arrays/objects deeper than [`MAX_VALUE_DEPTH`], checked
+/// without recursion.
+fn too_deep(v: &Value) -> bool {
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: &mut dyn Iterator<Item = &Value> = match v {
+            Value::Array(items) => &mut items.iter(),
+            Value::Object(map) => &mut map.values(),
+            _ => continue,
+        };
+        if depth + 1 > MAX_VALUE_DEPTH {
+            return true;
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    false
+}
+
+fn depth_error(name: &str) -> DecodeError {
+    DecodeError {
+        event: error_name(name),
+        reason: format!("the event value is nested deeper than {MAX_VALUE_DEPTH} levels"),
+    }
+}
+
 /// The longest event name repeated in a [`DecodeError`].
 const MAX_NAME_IN_ERROR: usize = 128;
 
@@ -185,6 +216,10 @@ fn error_name(name: &str) -> String {
 /// assert_eq!(event_value(&ev).unwrap(), json!({"user": {"name": "Grace"}, "_target": ["user", "name"]}));
 /// ```
 pub fn event_value(ev: &ClientEvent) -> Result<Value, DecodeError> {
+    let deep_value = matches!(&ev.value, EventValue::Json(v) if too_deep(v));
+    if deep_value || ev.meta.values().any(too_deep) {
+        return Err(depth_error(&ev.name));
+    }
     match &ev.value {
         EventValue::Form(urlencoded) => {
             let fail = |reason: String| DecodeError {
@@ -219,11 +254,19 @@ pub fn event_value(ev: &ClientEvent) -> Result<Value, DecodeError> {
 /// Decodes a client event into a view's `Event` type (see the module docs).
 pub fn decode<E: DeserializeOwned>(ev: &ClientEvent) -> Result<E, DecodeError> {
     let value = event_value(ev)?;
-    decode_value(&ev.name, &value)
+    deserialize(&ev.name, &value)
 }
 
-/// Decodes an event given by name and already decoded value (see [`event_value`]).
+/// Decodes an event given by name and already decoded value (see
+/// [`event_value`]). A value nested deeper than [`MAX_VALUE_DEPTH`] is refused.
 pub fn decode_value<E: DeserializeOwned>(name: &str, value: &Value) -> Result<E, DecodeError> {
+    if too_deep(value) {
+        return Err(depth_error(name));
+    }
+    deserialize(name, value)
+}
+
+fn deserialize<E: DeserializeOwned>(name: &str, value: &Value) -> Result<E, DecodeError> {
     E::deserialize(de::EventDeserializer { name, value }).map_err(|e| DecodeError {
         event: error_name(name),
         reason: e.to_string(),

@@ -765,3 +765,155 @@ fn unchecked_checkboxes_need_a_default() {
         })
     );
 }
+
+/// `n` nested arrays around an empty one, built without recursion.
+fn nested_arrays(n: usize) -> Value {
+    let mut v = json!([]);
+    for _ in 0..n {
+        v = Value::Array(vec![v]);
+    }
+    v
+}
+
+#[test]
+fn values_nested_deeper_than_the_limit_are_refused() {
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum E {
+        Hook(Value),
+        Data { list: Value },
+        Plain,
+    }
+    // The deepest value a frame can carry decodes.
+    let ok = ClientEvent::json("hook", "hook", nested_arrays(MAX_VALUE_DEPTH - 1));
+    assert!(decode::<E>(&ok).is_ok());
+    for ev in [
+        ClientEvent::json("hook", "hook", nested_arrays(1000)),
+        ClientEvent::json("click", "plain", nested_arrays(MAX_VALUE_DEPTH)),
+        ClientEvent::json("click", "data", json!({"list": nested_arrays(1000)})),
+        ClientEvent::form("data", "a=1").with_meta(obj(json!({"list": nested_arrays(1000)}))),
+    ] {
+        let err = decode::<E>(&ev).unwrap_err();
+        assert_eq!(err.event, ev.name);
+        assert!(
+            err.reason.contains("nested deeper than 128 levels"),
+            "{err}"
+        );
+        assert!(event_value(&ev).is_err());
+    }
+    let err = decode_value::<E>("hook", &nested_arrays(1000)).unwrap_err();
+    assert!(err.reason.contains("nested deeper"), "{err}");
+}
+
+/// Every binding's value with the wrong JSON type: a clear error naming the
+/// event and what was expected, never a panic and never the value itself.
+#[test]
+fn wrong_payload_types_for_every_event_kind() {
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum E {
+        Inc { step: u32 },
+        Key { key: String },
+        Save { user: User },
+        Hook { points: Vec<i64>, label: String },
+        Pair(u32, u32),
+        Pick(usize),
+    }
+    let cases: Vec<(ClientEvent, &str)> = vec![
+        // click value as a number, a string, a list, null
+        (
+            ClientEvent::json("click", "inc", json!(12345)),
+            "expected a map, found a number",
+        ),
+        (
+            ClientEvent::json("click", "inc", json!("7")),
+            "found a string",
+        ),
+        (
+            ClientEvent::json("click", "inc", json!([1, 2])),
+            "found a list",
+        ),
+        (
+            ClientEvent::json("click", "inc", json!({"step": "x"})),
+            "at `step`",
+        ),
+        (
+            ClientEvent::json("click", "inc", json!({"step": -1})),
+            "at `step`",
+        ),
+        (
+            ClientEvent::json("click", "inc", json!({"step": {"a": 1}})),
+            "found a map",
+        ),
+        // key event without a key, with a non-string key
+        (
+            ClientEvent::json("keyup", "key", json!({"value": ""})),
+            "missing field `key`",
+        ),
+        (
+            ClientEvent::json("keydown", "key", json!({"key": ["a"]})),
+            "found a list",
+        ),
+        (
+            ClientEvent::json("keydown", "key", json!(null)),
+            "missing field `key`",
+        ),
+        // a form whose value is a map or a number (as a hook could send it)
+        (
+            ClientEvent::json("form", "save", json!({"user": 5})),
+            "at `user`",
+        ),
+        (
+            ClientEvent::json("form", "save", json!(3.5)),
+            "found a number",
+        ),
+        (ClientEvent::form("save", "user=flat"), "at `user`"),
+        (ClientEvent::form("save", "other=1"), "missing field `user`"),
+        // hook payload shapes
+        (
+            ClientEvent::json("hook", "hook", json!({"points": "1,2", "label": "a"})),
+            "at `points",
+        ),
+        (
+            ClientEvent::json("hook", "hook", json!({"points": [1, "x"], "label": "a"})),
+            "at `points.1`",
+        ),
+        (
+            ClientEvent::json("hook", "hook", json!({"points": [1]})),
+            "missing field `label`",
+        ),
+        (
+            ClientEvent::json("hook", "hook", json!([[1], "a"])),
+            "found a list",
+        ),
+        (ClientEvent::json("hook", "pair", json!([1])), "1 elements"),
+        (
+            ClientEvent::json("hook", "pair", json!({"a": 1})),
+            "found a map",
+        ),
+        (
+            ClientEvent::json("hook", "pick", json!({"i": 1})),
+            "found a map",
+        ),
+        (
+            ClientEvent::json("hook", "pick", json!(true)),
+            "found a boolean",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (ev, want) in cases {
+        match decode::<E>(&ev) {
+            Ok(v) => wrong.push(format!("{ev:?} decoded to {v:?}")),
+            Err(err) => {
+                assert_eq!(err.event, ev.name);
+                assert!(!err.reason.contains("12345"), "repeats the value: {err}");
+                if !err.reason.contains(want) {
+                    wrong.push(format!("{ev:?}: {err} does not say {want:?}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -226,6 +226,45 @@ mod tests {
         assert_eq!(verify_session(&c, expired, &t), Err(TokenError::Expired));
     }
 
+    /// Every kind of token checked as every other kind: only its own kind
+    /// passes, whatever the payload looks like.
+    #[test]
+    fn no_kind_of_token_passes_for_another() {
+        let c = config();
+        let data = SessionData {
+            id: "phx-1".into(),
+            url: "/".into(),
+            ..Default::default()
+        };
+        let mut flash = Flash::default();
+        flash.put("info", "x");
+        let tokens = [
+            ("session", sign_session(&c, Time::ZERO, &data)),
+            ("csrf", sign_csrf(&c, Time::ZERO, "value-value-value")),
+            ("flash", sign_flash(&c, Time::ZERO, &flash)),
+            // Authentic tokens of no kind, or of a kind that does not exist.
+            (
+                "bare",
+                token::sign(&c.secret, Time::ZERO, r#"{"v":"value-value-value"}"#),
+            ),
+            (
+                "other",
+                token::sign(&c.secret, Time::ZERO, r#"{"k":"admin","v":"x"}"#),
+            ),
+            ("text", token::sign(&c.secret, Time::ZERO, "phx-1")),
+        ];
+        for (kind, t) in &tokens {
+            let as_session = verify_session(&c, Time::ZERO, t).is_ok();
+            let as_csrf = check_csrf(&c, Time::ZERO, t, None).is_ok();
+            let as_flash = verify_flash(&c, Time::ZERO, t).is_some();
+            assert_eq!(
+                (as_session, as_csrf, as_flash),
+                (*kind == "session", *kind == "csrf", *kind == "flash"),
+                "a {kind} token"
+            );
+        }
+    }
+
     #[test]
     fn csrf_binding() {
         let c = config();

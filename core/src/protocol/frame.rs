@@ -174,8 +174,10 @@ pub fn decode(text: &str, max_bytes: usize) -> Result<ClientFrame, FrameError> {
         });
     }
     // Slow path: find out what exactly is wrong.
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| FrameError::bare(FrameErrorKind::Json(e.to_string())))?;
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return Err(salvage_header(text, FrameErrorKind::Json(e.to_string()))),
+    };
     let Value::Array(items) = value else {
         return Err(FrameError::bare(FrameErrorKind::NotArray));
     };
@@ -224,6 +226,28 @@ pub fn decode(text: &str, max_bytes: usize) -> Result<ClientFrame, FrameError> {
         event,
         payload,
     })
+}
+
+/// For a frame that is not valid JSON as a whole (typically a payload nested
+/// deeper than serde_json's recursion limit of 128): if it is a 5-element
+/// array whose header fields parse, keep them so that the push can get an
+/// error reply instead of a closed socket. The payload is skipped without
+/// building it (serde_json skips ignored values iteratively, so any depth is
+/// safe).
+fn salvage_header(text: &str, kind: FrameErrorKind) -> FrameError {
+    type Header = (Value, Value, Value, Value, serde::de::IgnoredAny);
+    let mut err = FrameError::bare(kind);
+    if let Ok((jr, rf, Value::String(topic), _, _)) = serde_json::from_str::<Header>(text) {
+        if let (Ok(join_ref), Ok(reference)) = (
+            opt_string(jr, FrameErrorKind::BadJoinRef),
+            opt_string(rf, FrameErrorKind::BadRef),
+        ) {
+            err.join_ref = join_ref;
+            err.reference = reference;
+            err.topic = Some(topic);
+        }
+    }
+    err
 }
 
 /// Decodes a binary push (PROTOCOL §2.2) of at most `max_bytes` bytes:
@@ -558,6 +582,79 @@ mod tests {
             (Some("4"), Some("9"), Some("lv:x"))
         );
         assert!(e.to_string().contains("object"));
+    }
+
+    /// `n` nested arrays: `[[[…]]]`.
+    fn nested(n: usize) -> String {
+        let mut s = "[".repeat(n);
+        s.push_str(&"]".repeat(n));
+        s
+    }
+
+    #[test]
+    fn deeply_nested_frames_are_refused_without_overflowing_the_stack() {
+        // 100 000 levels: far beyond serde_json's recursion limit (128). Built
+        // naively this would overflow the stack; it must be a clear error.
+        let e = decode(&nested(100_000), MAX).unwrap_err();
+        assert!(
+            matches!(&e.kind, FrameErrorKind::Json(m) if m.contains("recursion limit")),
+            "{e}"
+        );
+        assert_eq!((e.join_ref, e.reference, e.topic), (None, None, None));
+        // Unbalanced (truncated) deep nesting as well.
+        let e = decode(&"{\"a\":".repeat(100_000), MAX).unwrap_err();
+        assert!(matches!(e.kind, FrameErrorKind::Json(_)), "{e}");
+    }
+
+    #[test]
+    fn deeply_nested_payloads_keep_the_header_for_an_error_reply() {
+        for payload in [
+            format!("{{\"a\":{}}}", nested(100_000)),
+            format!(
+                r#"{{"type":"hook","event":"h","value":{}}}"#,
+                nested(100_000)
+            ),
+            format!(
+                r#"{{"type":"click","event":"inc","value":{{"v":{}}}}}"#,
+                nested(200)
+            ),
+        ] {
+            let text = format!(r#"["4","9","lv:phx-F1","event",{payload}]"#);
+            let e = decode(&text, MAX).unwrap_err();
+            assert!(
+                matches!(&e.kind, FrameErrorKind::Json(m) if m.contains("recursion limit")),
+                "{e}"
+            );
+            assert_eq!(
+                (
+                    e.join_ref.as_deref(),
+                    e.reference.as_deref(),
+                    e.topic.as_deref()
+                ),
+                (Some("4"), Some("9"), Some("lv:phx-F1"))
+            );
+            assert!(e.to_string().contains("recursion limit"), "{e}");
+        }
+        // Just under the limit still decodes: the frame array and the payload
+        // object take two levels, the value the rest.
+        let ok = format!(r#"["4","9","lv:x","event",{{"value":{}}}]"#, nested(125));
+        assert!(decode(&ok, MAX).is_ok());
+        // A header that cannot be read is not salvaged.
+        let e = decode(&format!(r#"[4,"9","lv:x","event",{}]"#, nested(1000)), MAX).unwrap_err();
+        assert_eq!((e.join_ref, e.reference, e.topic), (None, None, None));
+    }
+
+    #[test]
+    fn numbers_decode_correctly_rounded_and_round_trip() {
+        // Found by the frame_decode fuzz target: without correctly rounded
+        // parsing, a long integer literal decodes one ulp off, and re-encoding
+        // the frame then decodes to another number.
+        let text = r#"["2","9","l","",{"n":288888888888888888888888888888888888888888888888888888888888888888,"f":1.2345678901234567e89}]"#;
+        let f = decode(text, MAX).unwrap();
+        assert_eq!(f.payload["n"].as_f64(), Some(2.888888888888889e65));
+        assert_eq!(f.payload["f"].as_f64(), Some(1.2345678901234567e89));
+        let again = encode_value(None, None, "l", "", &Value::Object(f.payload.clone()));
+        assert_eq!(decode(&again, MAX).unwrap().payload, f.payload);
     }
 
     fn binary(jr: &str, rf: &str, topic: &str, event: &str, payload: &[u8]) -> Vec<u8> {

@@ -764,7 +764,12 @@ impl<V: LiveView> ViewDriver<V> {
     /// Renders and diffs against the tree the client has, with the pending extras.
     fn render_diff(&mut self) -> Option<String> {
         let state = self.state.as_ref()?;
-        let next = state.render();
+        // Lists share their unchanged entries with the last render, which
+        // the diff then skips without comparing them.
+        let next = match &self.last {
+            Some(prev) => crate::template::render_reusing(prev, || state.render()),
+            None => state.render(),
+        };
         let extras = std::mem::take(&mut self.extras);
         let title = if extras.title {
             self.title.as_deref()

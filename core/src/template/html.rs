@@ -9,6 +9,41 @@ use super::escape::{escape_into, replacement};
 /// (every 64-bit integer, most labels and class names).
 const INLINE: usize = 30;
 
+/// `00` … `99`, two bytes each.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The index of the first byte at or after `from` that escaping replaces
+/// (`& < > " '`), or `bytes.len()`. Eight bytes are tested at a time.
+#[inline]
+fn next_special(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    /// Whether some byte of `w` is `c`.
+    #[inline]
+    fn has(w: u64, c: u8) -> bool {
+        let x = w ^ (ONES * u64::from(c));
+        x.wrapping_sub(ONES) & !x & HIGH != 0
+    }
+    let mut i = from;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_ne_bytes(w);
+        if has(w, b'&') || has(w, b'<') || has(w, b'>') || has(w, b'"') || has(w, b'\'') {
+            break;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && EXTRA[usize::from(bytes[i])] == 0 {
+        i += 1;
+    }
+    i
+}
+
 /// How many bytes escaping adds for each byte value.
 const EXTRA: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -33,7 +68,8 @@ pub struct Html(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// `buf[..len]` is valid UTF-8.
+    /// `buf[..len]` is valid UTF-8 and `buf[len..]` is all zeros (so that two
+    /// inline fragments are equal exactly when their `len` and `buf` are).
     Inline {
         len: u8,
         buf: [u8; INLINE],
@@ -94,6 +130,62 @@ impl Html {
         })
     }
 
+    /// Whether this fragment is `text` escaped (`Html::escape(text) == self`),
+    /// found without building the escaped text.
+    pub(crate) fn is_escape_of(&self, text: &str) -> bool {
+        let out = self.as_str().as_bytes();
+        let src = text.as_bytes();
+        // Runs of bytes that escape to themselves are compared whole.
+        let (mut at, mut start) = (0, 0);
+        loop {
+            let i = next_special(src, start);
+            let run = &src[start..i];
+            match out.get(at..at + run.len()) {
+                Some(o) if o == run => at += run.len(),
+                _ => return false,
+            }
+            let Some(&b) = src.get(i) else {
+                return at == out.len();
+            };
+            let r = replacement(b).unwrap_or_default().as_bytes();
+            match out.get(at..at + r.len()) {
+                Some(o) if o == r => at += r.len(),
+                _ => return false,
+            }
+            start = i + 1;
+        }
+    }
+
+    /// Whether this fragment is the decimal text of an integer
+    /// (`Html::from_u64(negative, magnitude) == self`), found without writing it.
+    #[inline]
+    pub(crate) fn is_decimal(&self, negative: bool, magnitude: u64) -> bool {
+        let mut digits = self.as_str().as_bytes();
+        if negative {
+            match digits.split_first() {
+                Some((b'-', rest)) => digits = rest,
+                _ => return false,
+            }
+        }
+        // Compares the digits from the last one, each against the next lowest
+        // digit of the magnitude; all digits and no more must be used up.
+        let mut m = magnitude;
+        let mut at = digits.len();
+        loop {
+            let Some(i) = at.checked_sub(1) else {
+                return false;
+            };
+            at = i;
+            if digits[at] != b'0' + (m % 10) as u8 {
+                return false;
+            }
+            m /= 10;
+            if m == 0 {
+                return at == 0;
+            }
+        }
+    }
+
     /// Trusted HTML, inserted verbatim. Never pass user input here.
     pub fn raw(html: impl Into<String>) -> Html {
         Html(Repr::Heap(html.into()))
@@ -141,13 +233,50 @@ impl Html {
         }
     }
 
+    /// The decimal digits of a 64-bit integer, written straight into the
+    /// inline buffer (the common case of `{number}` in a template).
+    #[inline]
+    pub(crate) fn from_u64(negative: bool, magnitude: u64) -> Html {
+        // Small numbers (indexes, counts) are the common case: compare first.
+        let digits = match magnitude {
+            0..=9 => 1,
+            10..=99 => 2,
+            100..=999 => 3,
+            1_000..=9_999 => 4,
+            m => m.ilog10() as usize + 1,
+        };
+        let len = digits + usize::from(negative);
+        // At most 20 digits and a sign: always inline. Bytes past `len` stay 0.
+        let mut buf = [0u8; INLINE];
+        let mut at = len;
+        let mut m = magnitude;
+        while m >= 100 {
+            let pair = (m % 100) as usize * 2;
+            m /= 100;
+            at -= 2;
+            buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if m >= 10 {
+            let pair = m as usize * 2;
+            buf[at - 2..at].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
+            buf[at - 1] = b'0' + m as u8;
+        }
+        if negative {
+            buf[0] = b'-';
+        }
+        // ASCII digits and sign: valid UTF-8.
+        Html(Repr::Inline {
+            len: len as u8,
+            buf,
+        })
+    }
+
     /// The decimal digits of an integer, without any allocation for 64-bit values.
     pub(crate) fn from_int(negative: bool, magnitude: u128) -> Html {
-        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
+        if let Ok(m) = u64::try_from(magnitude) {
+            return Html::from_u64(negative, m);
+        }
         // Digits are written backwards into the end of a scratch buffer, two at a time.
         let mut digits = [0u8; 40];
         let mut at = digits.len();
@@ -244,8 +373,34 @@ impl Default for Html {
 }
 
 impl PartialEq for Html {
+    /// Compares the text. Two inline fragments (numbers, short labels: most
+    /// dynamics) are compared as fixed-size arrays, without a call to `memcmp`.
+    #[inline]
     fn eq(&self, other: &Html) -> bool {
-        self.as_str() == other.as_str()
+        match (&self.0, &other.0) {
+            (Repr::Inline { len: a, buf: x }, Repr::Inline { len: b, buf: y }) => {
+                // Four overlapping 8-byte words cover the 30 bytes.
+                let word = |buf: &[u8; INLINE], at: usize| {
+                    u64::from_ne_bytes([
+                        buf[at],
+                        buf[at + 1],
+                        buf[at + 2],
+                        buf[at + 3],
+                        buf[at + 4],
+                        buf[at + 5],
+                        buf[at + 6],
+                        buf[at + 7],
+                    ])
+                };
+                a == b
+                    && word(x, 0) == word(y, 0)
+                    && (*a <= 8
+                        || (word(x, 8) == word(y, 8)
+                            && word(x, 16) == word(y, 16)
+                            && word(x, INLINE - 8) == word(y, INLINE - 8)))
+            }
+            _ => self.as_str() == other.as_str(),
+        }
     }
 }
 impl Eq for Html {}
@@ -288,6 +443,26 @@ mod tests {
         assert!(!is_inline(&Html::escape(&"<".repeat(8))));
         assert_eq!(Html::escape(&"<".repeat(8)).as_str(), "&lt;".repeat(8));
         assert!(is_inline(&Html::from_int(true, u64::MAX as u128)));
+    }
+
+    #[test]
+    fn inline_padding_is_zero() {
+        // Equality of inline fragments relies on it.
+        for h in [
+            Html::from_u64(true, 12345),
+            Html::escape("a<b"),
+            Html::from_escaped_str("xyz"),
+            Html::from_display_unescaped(&2.5f32),
+            Html::empty(),
+        ] {
+            let Repr::Inline { len, buf } = &h.0 else {
+                panic!("{h:?} is not inline")
+            };
+            assert!(buf[usize::from(*len)..].iter().all(|&b| b == 0), "{h:?}");
+        }
+        assert_eq!(Html::from_u64(false, 7), Html::escape("7"));
+        assert_ne!(Html::from_u64(false, 7), Html::escape("70"));
+        assert_eq!(Html::from_u64(false, 7), Html::raw("7"));
     }
 
     #[test]
@@ -348,10 +523,52 @@ mod tests {
         }
 
         #[test]
+        fn equality_is_text_equality(a in "[ab]{0,31}", b in "[ab]{0,31}") {
+            let (x, y) = (Html::escape(&a), Html::escape(&b));
+            prop_assert_eq!(x == y, a == b);
+            prop_assert_eq!(x == Html::raw(b.clone()), a == b);
+        }
+
+        #[test]
+        fn escape_comparison_matches_escaping(a in "[a<&\"'é]{0,12}", b in "[a<&\"'é]{0,12}") {
+            let h = Html::escape(&a);
+            prop_assert!(h.is_escape_of(&a));
+            prop_assert_eq!(h.is_escape_of(&b), h == Html::escape(&b));
+            prop_assert_eq!(Html::raw(a.clone()).is_escape_of(&b), Html::raw(a.clone()) == Html::escape(&b));
+        }
+
+        #[test]
+        fn next_special_finds_the_first_special_byte(s in "[ab<&é\"']{0,40}", from in 0usize..41) {
+            let from = from.min(s.len());
+            let want = s.as_bytes()[from..]
+                .iter()
+                .position(|&b| replacement(b).is_some())
+                .map_or(s.len(), |p| from + p);
+            prop_assert_eq!(next_special(s.as_bytes(), from), want);
+        }
+
+        #[test]
+        fn decimal_comparison_matches_writing(
+            v in any::<i64>(),
+            w in prop_oneof![any::<i64>(), -1000i64..1000],
+            text in "-?[0-9]{0,21}",
+        ) {
+            let h = Html::from_u64(v < 0, v.unsigned_abs());
+            prop_assert!(h.is_decimal(v < 0, v.unsigned_abs()));
+            prop_assert_eq!(h.is_decimal(w < 0, w.unsigned_abs()), v == w);
+            let t = Html::escape(&text);
+            prop_assert_eq!(t.is_decimal(w < 0, w.unsigned_abs()), t == Html::from_u64(w < 0, w.unsigned_abs()));
+            prop_assert_eq!(t.is_decimal(false, u64::MAX), text == u64::MAX.to_string());
+        }
+
+        #[test]
         fn integers_match_display(v in any::<i64>(), w in any::<u128>()) {
             let (a, b) = (Html::from_int(v < 0, i128::from(v).unsigned_abs()), Html::from_int(false, w));
             prop_assert_eq!(a.as_str(), v.to_string());
             prop_assert_eq!(b.as_str(), w.to_string());
+            let c = Html::from_u64(v < 0, v.unsigned_abs());
+            prop_assert_eq!(c.as_str(), v.to_string());
+            prop_assert_eq!(&c, &Html::escape(&v.to_string()));
         }
     }
 }

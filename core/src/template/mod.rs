@@ -12,10 +12,14 @@
 
 mod escape;
 mod html;
+mod list;
+mod reuse;
 mod to_dynamic;
 
 pub use escape::{escape_html, escape_into};
 pub use html::Html;
+pub use list::Comprehension;
+pub use reuse::render_reusing;
 pub use to_dynamic::{Raw, ToDynamic};
 
 /// The static parts of one template: `parts.len() == holes + 1`.
@@ -217,150 +221,6 @@ impl EntryRef<'_> {
         Entry {
             key: self.key.cloned(),
             dynamics: self.dynamics.to_vec(),
-        }
-    }
-}
-
-/// A list: every entry is rendered with the same statics.
-///
-/// Entries are stored flat — one vector of keys and one vector holding the
-/// dynamics of every entry back to back — so a list of `n` entries costs two
-/// allocations, not `n`.
-///
-/// ```
-/// use liveview_core::{Comprehension, Statics, ToDynamic};
-/// static ROW: Statics = Statics::new(&["<li>", "</li>"], 1);
-/// let mut list = Comprehension::with_capacity(&ROW, 2);
-/// list.push_entry(Some(7.into()), [ "a".to_dynamic() ]);
-/// list.push_entry(Some(9.into()), [ "b".to_dynamic() ]);
-/// assert_eq!(list.len(), 2);
-/// assert_eq!(list.entry(1).dynamics, &[ "b".to_dynamic() ]);
-/// let mut html = String::new();
-/// list.write_html(&mut html);
-/// assert_eq!(html, "<li>a</li><li>b</li>");
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Comprehension {
-    statics: &'static Statics,
-    /// Boxed so that a list costs one pointer inside a [`Dynamic`]: keeping
-    /// `Dynamic` small makes every template's dynamics vector smaller.
-    store: Box<ListStore>,
-}
-
-#[derive(Clone, Debug, PartialEq, Default)]
-struct ListStore {
-    keys: Vec<Option<EntryKey>>,
-    dynamics: Vec<Dynamic>,
-}
-
-impl Comprehension {
-    /// An empty list of entries rendered with `statics`.
-    pub fn new(statics: &'static Statics) -> Comprehension {
-        Comprehension {
-            statics,
-            store: Box::default(),
-        }
-    }
-
-    /// An empty list with room for `n` entries.
-    pub fn with_capacity(statics: &'static Statics, n: usize) -> Comprehension {
-        Comprehension {
-            statics,
-            store: Box::new(ListStore {
-                keys: Vec::with_capacity(n),
-                dynamics: Vec::with_capacity(n.saturating_mul(statics.holes())),
-            }),
-        }
-    }
-
-    /// Appends an entry.
-    ///
-    /// # Panics
-    /// If the number of dynamics does not match the statics.
-    pub fn push(&mut self, key: Option<EntryKey>, dynamics: Vec<Dynamic>) {
-        assert_eq!(
-            dynamics.len(),
-            self.statics.holes(),
-            "list entry with the wrong number of dynamics"
-        );
-        self.store.keys.push(key);
-        self.store.dynamics.extend(dynamics);
-    }
-
-    /// Appends an entry from an array of dynamics (no allocation of its own;
-    /// this is what `html!` uses).
-    ///
-    /// # Panics
-    /// If `N` does not match the statics.
-    #[inline]
-    pub fn push_entry<const N: usize>(&mut self, key: Option<EntryKey>, dynamics: [Dynamic; N]) {
-        assert_eq!(
-            N,
-            self.statics.holes(),
-            "list entry with the wrong number of dynamics"
-        );
-        self.store.keys.push(key);
-        self.store.dynamics.extend(dynamics);
-    }
-
-    /// The statics every entry is rendered with.
-    pub fn statics(&self) -> &'static Statics {
-        self.statics
-    }
-
-    /// The number of entries.
-    pub fn len(&self) -> usize {
-        self.store.keys.len()
-    }
-
-    /// Whether the list has no entries.
-    pub fn is_empty(&self) -> bool {
-        self.store.keys.is_empty()
-    }
-
-    /// The key of entry `i`.
-    ///
-    /// # Panics
-    /// If `i >= len()`.
-    #[inline]
-    pub fn key(&self, i: usize) -> Option<&EntryKey> {
-        self.store.keys[i].as_ref()
-    }
-
-    /// Entry `i`.
-    ///
-    /// # Panics
-    /// If `i >= len()`.
-    #[inline]
-    pub fn entry(&self, i: usize) -> EntryRef<'_> {
-        let h = self.statics.holes();
-        EntryRef {
-            key: self.store.keys[i].as_ref(),
-            dynamics: &self.store.dynamics[i * h..(i + 1) * h],
-        }
-    }
-
-    /// The entries, in order.
-    pub fn entries(&self) -> impl ExactSizeIterator<Item = EntryRef<'_>> + Clone + '_ {
-        (0..self.len()).map(move |i| self.entry(i))
-    }
-
-    /// Whether entries carry keys.
-    pub fn is_keyed(&self) -> bool {
-        self.store.keys.first().is_some_and(Option::is_some)
-    }
-
-    /// Appends the HTML of every entry to `out`.
-    pub fn write_html(&self, out: &mut String) {
-        let parts = self.statics.parts();
-        for e in self.entries() {
-            for (i, d) in e.dynamics.iter().enumerate() {
-                out.push_str(parts[i]);
-                d.write_html(out);
-            }
-            if let Some(last) = parts.last() {
-                out.push_str(last);
-            }
         }
     }
 }

@@ -29,6 +29,28 @@ pub trait ToDynamic {
     {
         self.to_dynamic()
     }
+
+    /// Whether this value renders as `prev`, i.e. `self.to_dynamic() == *prev`.
+    ///
+    /// `html!` asks this of each hole of a list entry when the view is
+    /// rendered again ([`render_reusing`](crate::template::render_reusing)), to
+    /// reuse the previous entry when nothing in it changed. The default builds
+    /// the dynamic and compares; strings, numbers and the other built-in
+    /// impls compare without building it. An override must give exactly the
+    /// answer of the default.
+    #[inline]
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        self.to_dynamic() == *prev
+    }
+}
+
+/// The text of a text dynamic.
+#[inline]
+fn text_of(d: &Dynamic) -> Option<&Html> {
+    match d {
+        Dynamic::Text(h) => Some(h),
+        _ => None,
+    }
 }
 
 /// Trusted HTML inserted without escaping: `{Raw("<b>ok</b>")}`.
@@ -41,6 +63,10 @@ impl<T: AsRef<str>> ToDynamic for Raw<T> {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::Text(Html::from_escaped_str(self.0.as_ref()))
     }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        text_of(prev).is_some_and(|h| h.as_str() == self.0.as_ref())
+    }
 }
 
 impl ToDynamic for Html {
@@ -51,17 +77,31 @@ impl ToDynamic for Html {
     fn into_dynamic(self) -> Dynamic {
         Dynamic::Text(self)
     }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        text_of(prev).is_some_and(|h| h == self)
+    }
 }
 
 impl ToDynamic for str {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::Text(Html::escape(self))
     }
+
+    #[inline]
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        text_of(prev).is_some_and(|h| h.is_escape_of(self))
+    }
 }
 
 impl ToDynamic for String {
     fn to_dynamic(&self) -> Dynamic {
         self.as_str().to_dynamic()
+    }
+
+    #[inline]
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        self.as_str().same_as(prev)
     }
 
     /// Reuses the string's buffer when it has nothing to escape.
@@ -78,6 +118,10 @@ impl ToDynamic for std::borrow::Cow<'_, str> {
     fn to_dynamic(&self) -> Dynamic {
         self.as_ref().to_dynamic()
     }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        self.as_ref().same_as(prev)
+    }
 }
 
 impl ToDynamic for char {
@@ -85,11 +129,20 @@ impl ToDynamic for char {
         let mut buf = [0u8; 4];
         (*self.encode_utf8(&mut buf)).to_dynamic()
     }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        let mut buf = [0u8; 4];
+        (*self.encode_utf8(&mut buf)).same_as(prev)
+    }
 }
 
 impl ToDynamic for bool {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::Text(Html::from_escaped_str(if *self { "true" } else { "false" }))
+    }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        text_of(prev).is_some_and(|h| h.as_str() == if *self { "true" } else { "false" })
     }
 }
 
@@ -105,7 +158,24 @@ macro_rules! signed_to_dynamic {
         }
     )*};
 }
-signed_to_dynamic!(i8, i16, i32, i64, i128, isize);
+signed_to_dynamic!(i128);
+
+macro_rules! small_signed_to_dynamic {
+    ($($t:ty),*) => {$(
+        impl ToDynamic for $t {
+            #[inline]
+            fn to_dynamic(&self) -> Dynamic {
+                Dynamic::Text(Html::from_u64(*self < 0, (*self as i64).unsigned_abs()))
+            }
+
+            #[inline]
+            fn same_as(&self, prev: &Dynamic) -> bool {
+                text_of(prev).is_some_and(|h| h.is_decimal(*self < 0, (*self as i64).unsigned_abs()))
+            }
+        }
+    )*};
+}
+small_signed_to_dynamic!(i8, i16, i32, i64, isize);
 
 macro_rules! unsigned_to_dynamic {
     ($($t:ty),*) => {$(
@@ -117,7 +187,24 @@ macro_rules! unsigned_to_dynamic {
         }
     )*};
 }
-unsigned_to_dynamic!(u8, u16, u32, u64, u128, usize);
+unsigned_to_dynamic!(u128);
+
+macro_rules! small_unsigned_to_dynamic {
+    ($($t:ty),*) => {$(
+        impl ToDynamic for $t {
+            #[inline]
+            fn to_dynamic(&self) -> Dynamic {
+                Dynamic::Text(Html::from_u64(false, *self as u64))
+            }
+
+            #[inline]
+            fn same_as(&self, prev: &Dynamic) -> bool {
+                text_of(prev).is_some_and(|h| h.is_decimal(false, *self as u64))
+            }
+        }
+    )*};
+}
+small_unsigned_to_dynamic!(u8, u16, u32, u64, usize);
 
 macro_rules! float_to_dynamic {
     ($($t:ty),*) => {$(
@@ -138,6 +225,10 @@ impl ToDynamic for Rendered {
     fn into_dynamic(self) -> Dynamic {
         Dynamic::Nested(self)
     }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        matches!(prev, Dynamic::Nested(r) if r == self)
+    }
 }
 
 impl ToDynamic for Comprehension {
@@ -148,6 +239,10 @@ impl ToDynamic for Comprehension {
     fn into_dynamic(self) -> Dynamic {
         Dynamic::List(self)
     }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        matches!(prev, Dynamic::List(c) if c == self)
+    }
 }
 
 impl ToDynamic for Dynamic {
@@ -157,6 +252,10 @@ impl ToDynamic for Dynamic {
 
     fn into_dynamic(self) -> Dynamic {
         self
+    }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        self == prev
     }
 }
 
@@ -175,11 +274,23 @@ impl<T: ToDynamic> ToDynamic for Option<T> {
             None => Dynamic::empty(),
         }
     }
+
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        match self {
+            Some(v) => v.same_as(prev),
+            None => text_of(prev).is_some_and(|h| h.as_str().is_empty()),
+        }
+    }
 }
 
 impl<T: ToDynamic + ?Sized> ToDynamic for &T {
     fn to_dynamic(&self) -> Dynamic {
         (**self).to_dynamic()
+    }
+
+    #[inline]
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        (**self).same_as(prev)
     }
 }
 
@@ -187,17 +298,32 @@ impl<T: ToDynamic + ?Sized> ToDynamic for Box<T> {
     fn to_dynamic(&self) -> Dynamic {
         (**self).to_dynamic()
     }
+
+    #[inline]
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        (**self).same_as(prev)
+    }
 }
 
 impl<T: ToDynamic + ?Sized> ToDynamic for std::sync::Arc<T> {
     fn to_dynamic(&self) -> Dynamic {
         (**self).to_dynamic()
     }
+
+    #[inline]
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        (**self).same_as(prev)
+    }
 }
 
 impl<T: ToDynamic + ?Sized> ToDynamic for std::rc::Rc<T> {
     fn to_dynamic(&self) -> Dynamic {
         (**self).to_dynamic()
+    }
+
+    #[inline]
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        (**self).same_as(prev)
     }
 }
 
@@ -240,6 +366,11 @@ mod tests {
             "-170141183460469231731687303715884105728"
         );
         assert_eq!(text(7usize.to_dynamic()), "7");
+        assert_eq!(text(i64::MIN.to_dynamic()), i64::MIN.to_string());
+        assert_eq!(text(i8::MIN.to_dynamic()), "-128");
+        assert_eq!(text(isize::MAX.to_dynamic()), isize::MAX.to_string());
+        assert_eq!(text(0u8.to_dynamic()), "0");
+        assert_eq!(text(u32::MAX.to_dynamic()), u32::MAX.to_string());
         assert_eq!(text(1.5f64.to_dynamic()), "1.5");
         assert_eq!(text(0.25f32.to_dynamic()), "0.25");
         assert_eq!(text(true.to_dynamic()), "true");
@@ -265,5 +396,60 @@ mod tests {
         assert_eq!(Dynamic::empty().into_dynamic(), Dynamic::empty());
         // Types without an override of `into_dynamic` go through `to_dynamic`.
         assert_eq!(text(42u8.into_dynamic()), "42");
+    }
+
+    fn check<T: ToDynamic + ?Sized>(v: &T, prevs: &[Dynamic]) {
+        for p in prevs {
+            assert_eq!(v.same_as(p), v.to_dynamic() == *p, "{p:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn same_as_agrees_with_to_dynamic(
+            a in proptest::prelude::any::<i64>(),
+            small in -300i64..300,
+            s in "[a0<&é]{0,5}",
+            t in "[a0<&é]{0,5}",
+            flag in proptest::prelude::any::<bool>(),
+            c in proptest::prelude::any::<char>(),
+        ) {
+            let prevs = vec![
+                a.to_dynamic(),
+                small.to_dynamic(),
+                s.to_dynamic(),
+                t.to_dynamic(),
+                flag.to_dynamic(),
+                Dynamic::empty(),
+                (small as u8).to_dynamic(),
+                c.to_dynamic(),
+                Raw(s.clone()).to_dynamic(),
+                html!("<p>{s}</p>").into_dynamic(),
+                1.5f64.to_dynamic(),
+            ];
+            check(&a, &prevs);
+            check(&small, &prevs);
+            check(&(small as i8), &prevs);
+            check(&(small as u8), &prevs);
+            check(&(a as u64), &prevs);
+            check(&(small as usize), &prevs);
+            check(&(small as i128), &prevs);
+            check(s.as_str(), &prevs);
+            check(&t, &prevs);
+            check(&Cow::Borrowed(t.as_str()), &prevs);
+            check(&Some(&s), &prevs);
+            check(&None::<String>, &prevs);
+            check(&flag, &prevs);
+            check(&c, &prevs);
+            check(&Raw(&t), &prevs);
+            check(&Html::escape(&t), &prevs);
+            check(&html!("<p>{t}</p>"), &prevs);
+            check(&&small, &prevs);
+            check(&Box::new(a), &prevs);
+            check(&std::sync::Arc::new(s.clone()), &prevs);
+            check(&1.5f64, &prevs);
+            check(&prevs[2], &prevs);
+        }
     }
 }
