@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
 /// Default of [`Options::max_input_queue`](crate::Options): how many pub/sub
@@ -29,6 +29,9 @@ pub const MAILBOX_CAPACITY: usize = 1024;
 
 /// Close code sent when the adapter itself fails (a panic in the machine).
 const INTERNAL_ERROR: u16 = 1011;
+
+/// Close code of a frame over the size limit.
+const MESSAGE_TOO_BIG: u16 = 1009;
 
 /// Close code of a socket that exceeded one of its limits (policy violation).
 pub const LIMIT_EXCEEDED: u16 = 1008;
@@ -287,6 +290,8 @@ enum End {
     Limit(&'static str),
     /// The machine panicked: close with 1011.
     Internal,
+    /// A frame over the limit: close with 1009.
+    TooBig,
 }
 
 /// The pub/sub side of a socket, created at its first subscription.
@@ -448,7 +453,8 @@ impl Socket {
                 Event::Io(Io::Ended) => Some(Some(End::Gone)),
                 Event::Io(Io::Failed(e)) => {
                     crate::log::info(format_args!("websocket error: {e}"));
-                    Some(Some(End::Gone))
+                    let too_big = matches!(e.downcast_ref::<WsError>(), Some(WsError::Capacity(_)));
+                    Some(Some(if too_big { End::TooBig } else { End::Gone }))
                 }
                 // `waiting` + this one filled the queue: the socket is not keeping up.
                 Event::Delivery(_, waiting) if waiting + 1 >= this.limits.max_input_queue => {
@@ -502,6 +508,15 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
             out.queue.clear();
             out.queued = 0;
             out.push(close_message(LIMIT_EXCEEDED, reason));
+            Some(CLOSE_GRACE)
+        }
+        End::TooBig => {
+            out.queue.clear();
+            out.queued = 0;
+            out.push(close_message(
+                MESSAGE_TOO_BIG,
+                "frame exceeds the maximum size",
+            ));
             Some(CLOSE_GRACE)
         }
         End::Internal => {
