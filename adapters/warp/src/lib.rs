@@ -20,12 +20,31 @@
 //! ## Per socket
 //!
 //! One task owns the socket's machine. It waits for whichever comes first: a
-//! frame from the browser, a pub/sub delivery, or the machine's next deadline
-//! (`poll_timeout`: heartbeat timeout, view timers). After every input it
-//! drains `poll_output` and writes the frames; a `Close` output closes the
-//! WebSocket with that code. When the WebSocket ends, `close(now)` stops the
-//! socket's views. A panic inside the machine closes that socket (code 1011)
-//! and nothing else.
+//! due deadline (`poll_timeout`: heartbeat timeout, view timers), a pub/sub
+//! delivery, or a frame from the browser. After every input it queues what
+//! `poll_output` produced; queued frames are written while the task goes on
+//! handling input, so a slow reader never blocks its own timers or anyone
+//! else. A `Close` output closes the WebSocket with that code. When the
+//! WebSocket ends, `close(now)` stops the socket's views. A panic inside the
+//! machine closes that socket (code 1011) and nothing else.
+//!
+//! ## Limits (see [`Options`])
+//!
+//! | what | default | beyond it |
+//! | --- | --- | --- |
+//! | frame size ([`Config::max_frame_bytes`]) | 1 MiB | close 1009 |
+//! | output waiting for a slow reader ([`Options::max_output_bytes`]) | 4 MiB | close 1008 `output buffer limit exceeded` |
+//! | pub/sub messages waiting ([`Options::max_input_queue`]) | 1024 | close 1008 `input queue limit exceeded` |
+//! | a client taking no frame (`SEND_TIMEOUT`) | 30 s | connection dropped |
+//! | WebSocket `Origin` ([`Options::allowed_origins`]) | same host | `403` at upgrade |
+//!
+//! A socket handles at most 32 inputs in a row before yielding to the
+//! scheduler, so one flooding client cannot hold a worker thread.
+//!
+//! [`serve`] / [`serve_listener`] upgrade WebSockets themselves with small
+//! buffers (an idle socket costs a few KiB). When [`routes`] is mounted in
+//! your own warp server, warp's `ws()` upgrades them with its default
+//! configuration (a 128 KiB read buffer per socket); everything else is the same.
 #![warn(missing_docs)]
 
 pub mod assets;
