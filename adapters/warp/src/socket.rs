@@ -218,6 +218,11 @@ impl Outbox {
     fn poll_write(&mut self, ws: &mut Transport, cx: &mut Context<'_>) -> Result<(), BoxError> {
         loop {
             if self.queue.is_empty() {
+                // An idle socket keeps no queue storage (it would otherwise
+                // hold the largest burst's capacity for its whole life).
+                if self.queue.capacity() > 0 {
+                    self.queue = VecDeque::new();
+                }
                 if self.dirty {
                     if let Poll::Ready(r) = Pin::new(&mut *ws).poll_flush(cx) {
                         r?;
