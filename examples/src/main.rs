@@ -53,7 +53,13 @@ async fn main() -> ExitCode {
         }
     }
     let app = Arc::new(App::new(liveview_examples::router(), config));
-    let mut opts = liveview_warp::Options::default();
+    let mut opts = match options(|k| std::env::var(k).ok()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("liveview-examples: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if std::env::var_os("LIVEVIEW_METRICS").is_some_and(|v| v == "1") {
         // Live sockets, views, timers and subscriptions as JSON (leak tests, monitoring).
         opts.metrics_path = Some("/_lv/metrics".into());
@@ -65,4 +71,39 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The adapter's options, with the per-socket limits from
+/// `LIVEVIEW_MAX_OUTPUT_BYTES` and `LIVEVIEW_MAX_INPUT_QUEUE` when set, and
+/// extra allowed WebSocket origins from `LIVEVIEW_ALLOWED_ORIGINS`
+/// (comma-separated, `*` for any).
+fn options(var: impl Fn(&str) -> Option<String>) -> Result<liveview_warp::Options, String> {
+    let mut opts = liveview_warp::Options::default();
+    let number = |name: &str| -> Result<Option<usize>, String> {
+        var(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|e| format!("{name}={v:?} is not a number: {e}"))
+            })
+            .transpose()
+    };
+    if let Some(n) = number("LIVEVIEW_MAX_OUTPUT_BYTES")? {
+        opts.max_output_bytes = n;
+    }
+    if let Some(n) = number("LIVEVIEW_MAX_INPUT_QUEUE")? {
+        opts.max_input_queue = n;
+    }
+    if let Some(list) = var("LIVEVIEW_ALLOWED_ORIGINS") {
+        opts.allowed_origins = if list.trim() == "*" {
+            liveview_warp::AllowedOrigins::Any
+        } else {
+            liveview_warp::AllowedOrigins::List(
+                list.split(',')
+                    .map(|o| o.trim().to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            )
+        };
+    }
+    Ok(opts)
 }

@@ -21,12 +21,31 @@
 //! ## Per socket
 //!
 //! One task owns the socket's machine. It waits for whichever comes first: a
-//! frame from the browser, a pub/sub delivery, or the machine's next deadline
-//! (`poll_timeout`: heartbeat timeout, view timers). After every input it
-//! drains `poll_output` and writes the frames; a `Close` output closes the
-//! WebSocket with that code. When the WebSocket ends, `close(now)` stops the
-//! socket's views. A panic inside the machine closes that socket (code 1011)
-//! and nothing else.
+//! due deadline (`poll_timeout`: heartbeat timeout, view timers), a pub/sub
+//! delivery, or a frame from the browser. After every input it queues what
+//! `poll_output` produced; queued frames are written while the task goes on
+//! handling input, so a slow reader never blocks its own timers or anyone
+//! else. A `Close` output closes the WebSocket with that code. When the
+//! WebSocket ends, `close(now)` stops the socket's views. A panic inside the
+//! machine closes that socket (code 1011) and nothing else.
+//!
+//! ## Limits (see [`Options`])
+//!
+//! | what | default | beyond it |
+//! | --- | --- | --- |
+//! | frame size ([`Config::max_frame_bytes`]) | 1 MiB | close 1009 |
+//! | output waiting for a slow reader ([`Options::max_output_bytes`]) | 4 MiB | close 1008 `output buffer limit exceeded` |
+//! | pub/sub messages waiting ([`Options::max_input_queue`]) | 1024 | close 1008 `input queue limit exceeded` |
+//! | a client taking no frame (`SEND_TIMEOUT`) | 30 s | connection dropped |
+//! | WebSocket `Origin` ([`Options::allowed_origins`]) | same host | `403` at upgrade |
+//!
+//! A socket handles at most 32 inputs in a row before yielding to the
+//! scheduler, so one flooding client cannot hold a worker thread.
+//!
+//! [`serve`] / [`serve_listener`] upgrade WebSockets themselves with small
+//! buffers (an idle socket costs a few KiB). When [`routes`] is mounted in
+//! your own warp server, warp's `ws()` upgrades them with its default
+//! configuration (a 128 KiB read buffer per socket); everything else is the same.
 #![warn(missing_docs)]
 
 pub mod assets;
@@ -42,22 +61,50 @@ pub use clock::Clock;
 pub use pubsub::{InProcess, PubSub};
 pub use server::{entropy, serve, serve_listener, ServerConfig};
 
+use liveview_core::protocol::Config;
+
 use liveview_core::protocol::{App, ConnectInfo, HttpResponse};
 use std::sync::Arc;
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-/// Options of [`routes`].
+/// Options of [`routes`] and [`serve`].
+///
+/// ```
+/// use liveview_warp::{AllowedOrigins, Options};
+/// let opts = Options {
+///     allowed_origins: AllowedOrigins::List(vec!["https://example.com".into()]),
+///     max_output_bytes: 1 << 20,
+///     ..Options::default()
+/// };
+/// assert_eq!(opts.max_input_queue, 1024);
+/// ```
 #[derive(Clone)]
 pub struct Options {
     /// The pub/sub backend shared by every socket ([`InProcess`] by default).
     pub pubsub: Arc<dyn PubSub>,
     /// The clock.
     pub clock: Clock,
-    /// Refuse WebSocket upgrades whose `Origin` host differs from the `Host`
-    /// header (default `true`; requests without `Origin` are allowed).
-    pub check_origin: bool,
+    /// Which `Origin`s may open the WebSocket (default
+    /// [`AllowedOrigins::SameHost`]). A refused upgrade gets `403` and never
+    /// reaches a view.
+    pub allowed_origins: AllowedOrigins,
+    /// Per socket: the most bytes of frames waiting to be written to a client
+    /// that does not read fast enough (default 4 MiB). Beyond it the socket
+    /// is closed with code 1008, reason `"output buffer limit exceeded"`.
+    pub max_output_bytes: usize,
+    /// Per socket: the most pub/sub messages waiting to be handled (default
+    /// 1024). A socket whose queue fills up is not keeping up with what it
+    /// subscribed to; it is closed with code 1008, reason `"input queue limit
+    /// exceeded"` (its client rejoins with fresh state) rather than silently
+    /// missing messages. Frames from the client itself are read only as fast
+    /// as they are handled, so TCP holds back a client that sends too fast.
+    ///
+    /// The largest accepted frame is the app's
+    /// [`Config::max_frame_bytes`](liveview_core::protocol::Config) (1 MiB by
+    /// default); bigger frames close the socket (1009).
+    pub max_input_queue: usize,
     /// Gauges of the sockets served by these routes (open sockets, views,
     /// timers, subscriptions, pub/sub subscribers); read them with
     /// `opts.metrics.snapshot()`. Share one `Arc` between several [`routes`]
@@ -74,9 +121,51 @@ impl Default for Options {
         Options {
             pubsub: Arc::new(InProcess::new()),
             clock: Clock::new(),
-            check_origin: true,
+            allowed_origins: AllowedOrigins::SameHost,
+            max_output_bytes: 4 << 20,
+            max_input_queue: socket::MAILBOX_CAPACITY,
             metrics: Arc::new(metrics::Metrics::new()),
             metrics_path: None,
+        }
+    }
+}
+
+/// Which `Origin` header values may open a WebSocket.
+///
+/// Requests without an `Origin` header (not sent by browsers for WebSockets,
+/// so not a cross-site request) are always allowed.
+///
+/// ```
+/// use liveview_warp::AllowedOrigins;
+/// let list = AllowedOrigins::List(vec!["https://app.example.com".into()]);
+/// assert!(list.allows("https://APP.example.com/", "internal:8080"));
+/// assert!(!list.allows("https://evil.test", "internal:8080"));
+/// assert!(AllowedOrigins::SameHost.allows("http://127.0.0.1:3000", "127.0.0.1:3000"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// The origin's host\[:port\] must equal the request's `Host` header (default).
+    #[default]
+    SameHost,
+    /// Only these origins (`scheme://host[:port]`, compared without case and
+    /// without a trailing `/`).
+    List(Vec<String>),
+    /// Any origin (no check; only for APIs that do not rely on cookies).
+    Any,
+}
+
+impl AllowedOrigins {
+    /// Whether a WebSocket upgrade with this `Origin` value, sent to this
+    /// `Host`, is allowed.
+    pub fn allows(&self, origin: &str, host: &str) -> bool {
+        match self {
+            AllowedOrigins::SameHost => origin_matches(origin, host),
+            AllowedOrigins::List(list) => {
+                let origin = origin.trim_end_matches('/');
+                list.iter()
+                    .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+            }
+            AllowedOrigins::Any => true,
         }
     }
 }
@@ -105,13 +194,25 @@ pub fn routes(
     app: Arc<App>,
     opts: Options,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    let live = app.config.live_path.trim_end_matches('/').to_string();
-    opts.metrics.count_pubsub(opts.pubsub.clone());
-    let shared = Arc::new(Shared {
-        app,
-        opts,
-        ws_path: format!("{live}/websocket"),
-    });
+    routes_of(Shared::new(app, opts))
+}
+
+impl Shared {
+    fn new(app: Arc<App>, opts: Options) -> Arc<Shared> {
+        let live = app.config.live_path.trim_end_matches('/').to_string();
+        opts.metrics.count_pubsub(opts.pubsub.clone());
+        Arc::new(Shared {
+            app,
+            opts,
+            ws_path: format!("{live}/websocket"),
+        })
+    }
+}
+
+/// [`routes`] over an already built [`Shared`] (the server shares it with its own upgrade path).
+fn routes_of(
+    shared: Arc<Shared>,
+) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let with = {
         let shared = shared.clone();
         warp::any().map(move || shared.clone())
@@ -207,35 +308,70 @@ fn upgrade(
     origin: Option<String>,
     host: Option<String>,
 ) -> Response {
-    if let Err(why) = check_vsn(&query) {
-        return text_reply(StatusCode::BAD_REQUEST, why);
+    let connect = match check_upgrade(&shared, query, cookie, origin, host.as_deref()) {
+        Ok(c) => c,
+        Err(refused) => return refused.into_response(),
+    };
+    let max = frame_limit(&shared.app.config);
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |ws| {
+            socket::run(
+                socket::Transport::Warp(ws),
+                shared.app.clone(),
+                connect,
+                socket::Limits::of(&shared.opts),
+                shared.opts.pubsub.clone(),
+                shared.opts.clock,
+                shared.opts.metrics.clone(),
+            )
+        })
+        .into_response()
+}
+
+/// The largest message the WebSocket layer accepts: the app's frame limit
+/// (the machine then answers with its own close code for frames above it).
+fn frame_limit(config: &Config) -> usize {
+    config.max_frame_bytes.max(1024)
+}
+
+/// A refused WebSocket upgrade: the status and the text to answer with.
+#[derive(Debug)]
+struct Refusal(StatusCode, String);
+
+impl Refusal {
+    fn into_response(self) -> Response {
+        text_reply(self.0, self.1)
     }
-    if shared.opts.check_origin {
-        if let (Some(origin), Some(host)) = (&origin, &host) {
-            if !origin_matches(origin, host) {
-                log::info(format_args!(
-                    "refused websocket from origin {origin:?} (host {host:?})"
-                ));
-                return text_reply(StatusCode::FORBIDDEN, "origin not allowed".into());
-            }
+}
+
+/// The checks every WebSocket upgrade passes, whichever path serves it: a
+/// `vsn` ~> 2.0 and an allowed `Origin`. `Err` is the refusal to send.
+/// (CSRF and session tokens are checked by the machine at join.)
+fn check_upgrade(
+    shared: &Shared,
+    query: String,
+    cookie: Option<String>,
+    origin: Option<String>,
+    host: Option<&str>,
+) -> Result<ConnectInfo, Refusal> {
+    if let Err(why) = check_vsn(&query) {
+        return Err(Refusal(StatusCode::BAD_REQUEST, why));
+    }
+    if let Some(origin) = &origin {
+        let host = host.unwrap_or("");
+        if !shared.opts.allowed_origins.allows(origin, host) {
+            log::info(format_args!(
+                "refused websocket from origin {origin:?} (host {host:?})"
+            ));
+            return Err(Refusal(StatusCode::FORBIDDEN, "origin not allowed".into()));
         }
     }
-    let connect = ConnectInfo {
+    Ok(ConnectInfo {
         query,
         cookie,
         origin,
-    };
-    let max = shared.app.config.max_frame_bytes.max(1024);
-    ws.max_message_size(max)
-        .max_frame_size(max)
-        .on_upgrade(move |socket| {
-            let app = shared.app.clone();
-            let pubsub = shared.opts.pubsub.clone();
-            let clock = shared.opts.clock;
-            let metrics = shared.opts.metrics.clone();
-            socket::run(socket, app, connect, pubsub, clock, metrics)
-        })
-        .into_response()
+    })
 }
 
 /// Accepts `vsn` ~> 2.0 (2.x.y), the V2 JSON serializer the client speaks.
@@ -353,5 +489,70 @@ mod tests {
         assert!(origin_matches("https://Example.com/", "example.com"));
         assert!(!origin_matches("http://evil.test", "127.0.0.1:3000"));
         assert!(!origin_matches("http://127.0.0.1:3001", "127.0.0.1:3000"));
+    }
+
+    #[test]
+    fn allowed_origins() {
+        let same = AllowedOrigins::SameHost;
+        assert!(same.allows("http://127.0.0.1:3000", "127.0.0.1:3000"));
+        assert!(!same.allows("http://evil.test", "127.0.0.1:3000"));
+        assert!(
+            !same.allows("http://127.0.0.1:3000", ""),
+            "no Host, no match"
+        );
+
+        let list = AllowedOrigins::List(vec![
+            "https://app.example.com".into(),
+            "http://localhost:4000/".into(),
+        ]);
+        assert!(list.allows("https://app.example.com", "10.0.0.1:8080"));
+        assert!(list.allows("HTTPS://App.Example.com/", "10.0.0.1:8080"));
+        assert!(list.allows("http://localhost:4000", "whatever"));
+        assert!(
+            !list.allows("http://app.example.com", "10.0.0.1:8080"),
+            "scheme counts"
+        );
+        assert!(
+            !list.allows("https://app.example.com:444", "x"),
+            "port counts"
+        );
+        assert!(!list.allows("https://evil.example.com", "app.example.com"));
+        assert!(
+            !list.allows("http://127.0.0.1:3000", "127.0.0.1:3000"),
+            "a list does not include the same host implicitly"
+        );
+        assert!(!AllowedOrigins::List(vec![]).allows("http://a", "a"));
+
+        assert!(AllowedOrigins::Any.allows("http://evil.test", "127.0.0.1:3000"));
+        assert_eq!(AllowedOrigins::default(), AllowedOrigins::SameHost);
+    }
+
+    fn shared(allowed_origins: AllowedOrigins) -> Arc<Shared> {
+        let app = App::new(
+            liveview_core::protocol::Router::new(),
+            Config::new(vec![7; 32]),
+        );
+        Shared::new(
+            Arc::new(app),
+            Options {
+                allowed_origins,
+                ..Options::default()
+            },
+        )
+    }
+
+    #[test]
+    fn upgrade_checks_vsn_then_origin() {
+        let s = shared(AllowedOrigins::List(vec!["https://ok.test".into()]));
+        let q = || "vsn=2.0.0&_csrf_token=x".to_string();
+        let ok = check_upgrade(&s, q(), None, Some("https://ok.test".into()), Some("h")).unwrap();
+        assert_eq!(ok.origin.as_deref(), Some("https://ok.test"));
+        assert_eq!(ok.query, q());
+        let bad = check_upgrade(&s, q(), None, Some("https://no.test".into()), Some("h"));
+        assert_eq!(bad.unwrap_err().0, StatusCode::FORBIDDEN);
+        let no_origin = check_upgrade(&s, q(), Some("c=1".into()), None, Some("h")).unwrap();
+        assert_eq!(no_origin.cookie.as_deref(), Some("c=1"));
+        let vsn = check_upgrade(&s, "vsn=1.0.0".into(), None, None, Some("h"));
+        assert_eq!(vsn.unwrap_err().0, StatusCode::BAD_REQUEST);
     }
 }

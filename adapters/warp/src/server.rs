@@ -1,10 +1,24 @@
 //! Running an app on its own: configuration from the environment, entropy, the dead render call.
 
-use crate::Options;
+use crate::{Options, Shared};
+use futures_util::future::Either;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::service::TowerToHyperService;
 use liveview_core::protocol::{App, HttpResponse, PageRequest};
 use liveview_core::Time;
+use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::WebSocketStream;
+use warp::http::header::{
+    HeaderName, CONNECTION, COOKIE, HOST, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
+    SEC_WEBSOCKET_VERSION, UPGRADE,
+};
+use warp::http::{HeaderValue, Method, Request, StatusCode};
+use warp::reply::Response;
 
 /// Server settings read from the environment.
 #[derive(Clone)]
@@ -107,8 +121,14 @@ pub async fn serve(app: Arc<App>, addr: SocketAddr, opts: Options) -> std::io::R
 }
 
 /// Serves `app` on an already bound listener, forever (see [`serve`]).
+///
+/// WebSocket upgrades at `<live_path>/websocket` are handled here rather than
+/// by warp's filter (same checks, see [`crate::Options`]), so that each
+/// socket gets small buffers: an idle socket then costs a few KiB instead
+/// of the 128 KiB read buffer warp's default configuration allocates.
 pub async fn serve_listener(listener: tokio::net::TcpListener, app: Arc<App>, opts: Options) {
-    let service = warp::service(crate::routes(app, opts));
+    let shared = Shared::new(app, opts);
+    let warp_service = TowerToHyperService::new(warp::service(crate::routes_of(shared.clone())));
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _peer)) => stream,
@@ -120,16 +140,127 @@ pub async fn serve_listener(listener: tokio::net::TcpListener, app: Arc<App>, op
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(service.clone());
+        let shared = shared.clone();
+        let warp_service = warp_service.clone();
+        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            if is_websocket_upgrade(&req, &shared.ws_path) {
+                Either::Left(std::future::ready(Ok::<_, Infallible>(upgrade(
+                    &shared, req,
+                ))))
+            } else {
+                Either::Right(hyper::service::Service::call(&warp_service, req))
+            }
+        });
         tokio::spawn(async move {
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let io = TokioIo::new(stream);
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             if let Err(e) = builder.serve_connection_with_upgrades(io, service).await {
                 crate::log::info(format_args!("connection ended with an error: {e}"));
             }
         });
     }
+}
+
+/// Whether `req` asks for the app's WebSocket (`GET <ws_path>` with `Upgrade: websocket`).
+fn is_websocket_upgrade<B>(req: &Request<B>, ws_path: &str) -> bool {
+    req.method() == Method::GET
+        && req.uri().path() == ws_path
+        && req
+            .headers()
+            .get(UPGRADE)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
+}
+
+/// The read buffer of a socket upgraded here: enough for a typical event
+/// frame; larger frames grow it as needed (up to the frame limit).
+const READ_BUFFER_BYTES: usize = 512;
+
+/// Answers a WebSocket upgrade (RFC 6455 handshake) and spawns its socket task.
+fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
+    let headers = req.headers();
+    let text = |name: HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let connection_upgrade = headers.get_all(CONNECTION).iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+        })
+    });
+    if !connection_upgrade {
+        return crate::text_reply(
+            StatusCode::BAD_REQUEST,
+            "a websocket upgrade needs `Connection: upgrade`".into(),
+        );
+    }
+    if headers.get(SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+        return crate::text_reply(
+            StatusCode::BAD_REQUEST,
+            "unsupported websocket version (this server speaks 13)".into(),
+        );
+    }
+    let Some(key) = headers.get(SEC_WEBSOCKET_KEY) else {
+        return crate::text_reply(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key".into());
+    };
+    let accept = derive_accept_key(key.as_bytes());
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let connect = match crate::check_upgrade(
+        shared,
+        query,
+        text(COOKIE),
+        text(ORIGIN),
+        text(HOST).as_deref(),
+    ) {
+        Ok(c) => c,
+        Err(refused) => return refused.into_response(),
+    };
+    let Ok(accept) = HeaderValue::from_str(&accept) else {
+        return crate::text_reply(StatusCode::BAD_REQUEST, "bad Sec-WebSocket-Key".into());
+    };
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                crate::log::info(format_args!("websocket upgrade failed: {e}"));
+                return;
+            }
+        };
+        let max = crate::frame_limit(&shared.app.config);
+        let config = WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER_BYTES)
+            .write_buffer_size(0)
+            .max_message_size(Some(max))
+            .max_frame_size(Some(max));
+        // Boxed so that this one-off step does not size the socket's task.
+        let ws = Box::pin(WebSocketStream::from_raw_socket(
+            TokioIo::new(upgraded),
+            Role::Server,
+            Some(config),
+        ))
+        .await;
+        crate::socket::run(
+            crate::socket::Transport::Own(ws),
+            shared.app.clone(),
+            connect,
+            crate::socket::Limits::of(&shared.opts),
+            shared.opts.pubsub.clone(),
+            shared.opts.clock,
+            shared.opts.metrics.clone(),
+        )
+        .await;
+    });
+    let mut resp = Response::new(Vec::new().into());
+    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = resp.headers_mut();
+    h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(SEC_WEBSOCKET_ACCEPT, accept);
+    resp
 }
 
 #[cfg(test)]

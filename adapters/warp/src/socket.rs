@@ -1,204 +1,630 @@
 //! One WebSocket: a tokio task that owns a [`SocketMachine`].
+//!
+//! Both ways a socket can arrive, the server's own upgrade path
+//! ([`Transport::Own`], small buffers) and warp's `ws()` filter when
+//! [`routes`](crate::routes) is mounted in another server
+//! ([`Transport::Warp`]), run the same loop.
 
 use crate::clock::Clock;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, SocketGauge};
 use crate::pubsub::{Delivery, PubSub, SubscriberId};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream};
+use hyper_util::rt::TokioIo;
 use liveview_core::protocol::{App, ConnectInfo, SocketMachine, SocketOutput};
-use std::collections::HashSet;
+use std::collections::VecDeque;
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use tokio::sync::mpsc;
-use warp::ws::{Message, WebSocket};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::WebSocketStream;
 
-/// How many pub/sub messages may wait for one socket before new ones are dropped.
+/// Default of [`Options::max_input_queue`](crate::Options): how many pub/sub
+/// messages may wait for one socket.
 pub const MAILBOX_CAPACITY: usize = 1024;
 
 /// Close code sent when the adapter itself fails (a panic in the machine).
 const INTERNAL_ERROR: u16 = 1011;
 
+/// Close code of a frame over the size limit.
+const MESSAGE_TOO_BIG: u16 = 1009;
+
+/// Close code of a socket that exceeded one of its limits (policy violation).
+pub const LIMIT_EXCEEDED: u16 = 1008;
+
+/// Close reason: more than `max_output_bytes` waited for a slow reader.
+pub const OUTPUT_LIMIT_REASON: &str = "output buffer limit exceeded";
+
+/// Close reason: more than `max_input_queue` pub/sub messages waited.
+pub const INPUT_LIMIT_REASON: &str = "input queue limit exceeded";
+
 /// A client that does not take a frame within this time is dropped (it would
 /// otherwise hold its socket task, and its views, forever).
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Runs a sink operation with [`SEND_TIMEOUT`]; `false` if it failed or timed out.
-async fn within<F: std::future::Future<Output = Result<(), warp::Error>>>(op: F) -> bool {
-    matches!(tokio::time::timeout(SEND_TIMEOUT, op).await, Ok(Ok(())))
+/// How long a socket closed for exceeding a limit waits for its close frame
+/// to go out before the connection is dropped.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Inputs handled in a row before the task yields to the scheduler, so one
+/// flooding socket cannot hold a worker thread while others wait.
+const INPUT_BUDGET: u32 = 32;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The WebSocket under one socket task.
+pub(crate) enum Transport {
+    /// Upgraded by the server's own accept loop, configured by us.
+    Own(WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>),
+    /// Upgraded by warp's `ws()` filter.
+    Warp(warp::ws::WebSocket),
 }
 
-/// What the run loop should do after applying outputs.
-enum Flow {
-    Continue,
-    Stop,
+impl Stream for Transport {
+    type Item = Result<Message, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.get_mut() {
+            Transport::Own(ws) => Pin::new(ws)
+                .poll_next(cx)
+                .map(|m| m.map(|r| r.map_err(BoxError::from))),
+            Transport::Warp(ws) => Pin::new(ws)
+                .poll_next(cx)
+                .map(|m| m.map(|r| r.map(from_warp).map_err(BoxError::from))),
+        }
+    }
+}
+
+impl Sink<Message> for Transport {
+    type Error = BoxError;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        match self.get_mut() {
+            Transport::Own(ws) => Pin::new(ws).poll_ready(cx).map_err(BoxError::from),
+            Transport::Warp(ws) => Pin::new(ws).poll_ready(cx).map_err(BoxError::from),
+        }
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), BoxError> {
+        match self.get_mut() {
+            Transport::Own(ws) => Pin::new(ws).start_send(item).map_err(BoxError::from),
+            Transport::Warp(ws) => match to_warp(item) {
+                Some(m) => Pin::new(ws).start_send(m).map_err(BoxError::from),
+                None => Ok(()),
+            },
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        match self.get_mut() {
+            Transport::Own(ws) => Pin::new(ws).poll_flush(cx).map_err(BoxError::from),
+            Transport::Warp(ws) => Pin::new(ws).poll_flush(cx).map_err(BoxError::from),
+        }
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        match self.get_mut() {
+            Transport::Own(ws) => Pin::new(ws).poll_close(cx).map_err(BoxError::from),
+            Transport::Warp(ws) => Pin::new(ws).poll_close(cx).map_err(BoxError::from),
+        }
+    }
+}
+
+fn from_warp(m: warp::ws::Message) -> Message {
+    if let Ok(text) = m.to_str() {
+        Message::text(text)
+    } else if m.is_close() {
+        Message::Close(m.close_frame().map(|(code, reason)| CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.to_owned().into(),
+        }))
+    } else if m.is_ping() {
+        Message::Ping(m.into_bytes())
+    } else if m.is_pong() {
+        Message::Pong(m.into_bytes())
+    } else {
+        Message::Binary(m.into_bytes())
+    }
+}
+
+/// `None` for a raw frame, which this module never sends.
+fn to_warp(m: Message) -> Option<warp::ws::Message> {
+    Some(match m {
+        Message::Text(t) => warp::ws::Message::text(t.as_str()),
+        Message::Binary(b) => warp::ws::Message::binary(b),
+        Message::Ping(b) => warp::ws::Message::ping(b),
+        Message::Pong(b) => warp::ws::Message::pong(b),
+        Message::Close(Some(f)) => {
+            warp::ws::Message::close_with(u16::from(f.code), f.reason.as_str().to_owned())
+        }
+        Message::Close(None) => warp::ws::Message::close(),
+        Message::Frame(_) => return None,
+    })
+}
+
+fn close_message(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.to_owned().into(),
+    }))
+}
+
+/// The per-socket limits, from [`crate::Options`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub max_output_bytes: usize,
+    pub max_input_queue: usize,
+}
+
+impl Limits {
+    pub(crate) fn of(opts: &crate::Options) -> Limits {
+        Limits {
+            max_output_bytes: opts.max_output_bytes,
+            max_input_queue: opts.max_input_queue.max(1),
+        }
+    }
+}
+
+/// Frames the machine produced that the client has not taken yet.
+///
+/// The loop keeps handling input while these are written, so a slow reader
+/// holds only its own bytes; [`Outbox::bytes`] is what the output limit
+/// bounds.
+#[derive(Default)]
+struct Outbox {
+    queue: VecDeque<Message>,
+    /// Bytes in `queue`.
+    queued: usize,
+    /// Bytes handed to the WebSocket since its last completed flush.
+    unflushed: usize,
+    /// Whether something was handed to the WebSocket since its last flush.
+    dirty: bool,
+    /// When the last frame went out (or the outbox was last empty).
+    progress: Option<Instant>,
+}
+
+impl Outbox {
+    fn push(&mut self, m: Message) {
+        if self.queue.is_empty() && !self.dirty {
+            self.progress = Some(Instant::now());
+        }
+        self.queued += m.len();
+        self.queue.push_back(m);
+    }
+
+    /// Bytes waiting for the client.
+    fn bytes(&self) -> usize {
+        self.queued + self.unflushed
+    }
+
+    fn pending(&self) -> bool {
+        !self.queue.is_empty() || self.dirty
+    }
+
+    /// When the client will have failed to take a frame for [`SEND_TIMEOUT`].
+    fn deadline(&self) -> Option<Instant> {
+        if self.pending() {
+            self.progress.map(|t| t + SEND_TIMEOUT)
+        } else {
+            None
+        }
+    }
+
+    /// Writes as much as the WebSocket takes now; `Err` when it failed.
+    fn poll_write(&mut self, ws: &mut Transport, cx: &mut Context<'_>) -> Result<(), BoxError> {
+        loop {
+            if self.queue.is_empty() {
+                // An idle socket keeps no queue storage (it would otherwise
+                // hold the largest burst's capacity for its whole life).
+                if self.queue.capacity() > 0 {
+                    self.queue = VecDeque::new();
+                }
+                if self.dirty {
+                    if let Poll::Ready(r) = Pin::new(&mut *ws).poll_flush(cx) {
+                        r?;
+                        self.dirty = false;
+                        self.unflushed = 0;
+                        self.progress = Some(Instant::now());
+                    }
+                }
+                return Ok(());
+            }
+            match Pin::new(&mut *ws).poll_ready(cx) {
+                Poll::Ready(r) => r?,
+                Poll::Pending => return Ok(()),
+            }
+            let Some(m) = self.queue.pop_front() else {
+                return Ok(());
+            };
+            let len = m.len();
+            self.queued -= len;
+            Pin::new(&mut *ws).start_send(m)?;
+            self.unflushed += len;
+            self.dirty = true;
+            self.progress = Some(Instant::now());
+        }
+    }
+
+    /// Writes everything (for the end of a socket), within `limit`.
+    async fn finish(&mut self, ws: &mut Transport, limit: std::time::Duration) -> bool {
+        let all = async {
+            while let Some(m) = self.queue.pop_front() {
+                self.queued -= m.len();
+                ws.feed(m).await?;
+            }
+            ws.flush().await?;
+            self.dirty = false;
+            self.unflushed = 0;
+            Ok::<(), BoxError>(())
+        };
+        matches!(tokio::time::timeout(limit, all).await, Ok(Ok(())))
+    }
+}
+
+/// What the socket's I/O produced.
+enum Io {
+    Frame(Message),
+    Ended,
+    Failed(BoxError),
+}
+
+/// Drives writes and reads the next frame.
+fn poll_io(ws: &mut Transport, out: &mut Outbox, cx: &mut Context<'_>) -> Poll<Io> {
+    if let Err(e) = out.poll_write(ws, cx) {
+        return Poll::Ready(Io::Failed(e));
+    }
+    match Pin::new(ws).poll_next(cx) {
+        Poll::Ready(Some(Ok(m))) => Poll::Ready(Io::Frame(m)),
+        Poll::Ready(Some(Err(e))) => Poll::Ready(Io::Failed(e)),
+        Poll::Ready(None) => Poll::Ready(Io::Ended),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+/// How a socket ends.
+enum End {
+    /// The client left or the connection broke: nothing more to send.
+    Gone,
+    /// The machine closed it; its close frame is queued.
+    Closed,
+    /// A limit was exceeded: close with 1008 and this reason.
+    Limit(&'static str),
+    /// The machine panicked: close with 1011.
+    Internal,
+    /// A frame over the limit: close with 1009.
+    TooBig,
+}
+
+/// The pub/sub side of a socket, created at its first subscription.
+struct Subscriptions {
+    id: SubscriberId,
+    mailbox: mpsc::Sender<Delivery>,
+    deliveries: mpsc::Receiver<Delivery>,
+    topics: Vec<String>,
 }
 
 /// Runs one socket until either side closes it.
 ///
-/// The loop: `select!` over the next frame, the next pub/sub delivery and the
-/// machine's next deadline; feed the input to the machine; drain
-/// `poll_output` (frames are written, subscriptions and broadcasts go to
-/// `pubsub`, `Close` ends the socket). When the socket ends for any reason the
-/// machine's `close(now)` runs so that every view stops and unsubscribes.
-pub(crate) async fn run(
-    ws: WebSocket,
+/// The loop ([`Socket::poll_run`]): wait for the next input, whichever comes
+/// first of a due deadline (the machine's, or the client's
+/// [`SEND_TIMEOUT`]), a pub/sub delivery, or a frame from the client (queued
+/// frames are written meanwhile); feed it to the machine; queue what
+/// `poll_output` produced (frames to write, subscriptions and broadcasts to
+/// `pubsub`, `Close` ends the socket). After [`INPUT_BUDGET`] inputs in a
+/// row the task yields. When the socket ends for any reason the machine's
+/// `close(now)` runs so that every view stops and unsubscribes.
+///
+/// The state lives in one [`Socket`] moved into a small future: an idle
+/// socket costs its state, not a compiler-laid-out copy of every await point.
+pub(crate) fn run(
+    ws: Transport,
     app: Arc<App>,
     connect: ConnectInfo,
+    limits: Limits,
     pubsub: Arc<dyn PubSub>,
     clock: Clock,
     metrics: Arc<Metrics>,
-) {
-    // Counts the socket until this task ends; the views it still holds are subtracted then.
-    let mut gauge = metrics.track_socket();
-    let id = SubscriberId::fresh();
-    let (mailbox, mut deliveries) = mpsc::channel::<Delivery>(MAILBOX_CAPACITY);
-    let mut subscribed: HashSet<String> = HashSet::new();
-    let (mut sink, mut stream) = ws.split();
-
+) -> impl Future<Output = ()> + Send {
     let machine = guard(|| SocketMachine::new(app, clock.now(), connect));
-    let Some(mut machine) = machine else {
-        let _ = within(sink.send(Message::close_with(INTERNAL_ERROR, "internal error"))).await;
-        return;
+    drive(Box::pin(Socket {
+        ws,
+        out: Outbox::default(),
+        subs: None,
+        machine,
+        sleep: tokio::time::sleep_until(Instant::now()),
+        wake_at: None,
+        send_at: None,
+        produced: true,
+        handled: 0,
+        limits,
+        pubsub,
+        clock,
+        gauge: metrics.track_socket(),
+    }))
+}
+
+/// Boxed: an `async fn` keeps a by-value argument twice in its state.
+async fn drive(mut s: Pin<Box<Socket>>) {
+    let end = if s.machine.is_none() {
+        End::Internal
+    } else {
+        loop {
+            match std::future::poll_fn(|cx| s.as_mut().poll_run(cx)).await {
+                Step::Yield => tokio::task::yield_now().await,
+                Step::End(end) => break end,
+            }
+        }
     };
+    // Rarely reached, so kept out of the task's (per socket, always allocated) state.
+    Box::pin(shutdown(end, s)).await;
+}
 
-    let mut healthy = true;
-    loop {
-        // Drain everything the last input produced.
-        match drain(
-            &mut machine,
-            &mut sink,
-            &*pubsub,
-            id,
-            &mailbox,
-            &mut subscribed,
-        )
-        .await
-        {
-            Ok(Flow::Continue) => {}
-            Ok(Flow::Stop) => break,
-            Err(()) => {
-                healthy = false;
-                break;
-            }
-        }
-        gauge.update(machine.stats());
-        let deadline = guard(|| machine.poll_timeout());
-        let Some(deadline) = deadline else {
-            healthy = false;
-            break;
+/// What [`Socket::poll_run`] stopped for.
+enum Step {
+    /// [`INPUT_BUDGET`] inputs were handled in a row: let other tasks run.
+    Yield,
+    /// The socket ends.
+    End(End),
+}
+
+/// Everything one socket holds while it runs.
+struct Socket {
+    ws: Transport,
+    out: Outbox,
+    subs: Option<Box<Subscriptions>>,
+    /// `None` if creating it panicked.
+    machine: Option<SocketMachine>,
+    /// One timer for the socket's life, re-armed at each deadline.
+    sleep: tokio::time::Sleep,
+    /// When to wake up (the earlier of the machine's deadline and `send_at`).
+    wake_at: Option<Instant>,
+    /// When the client will have taken no frame for [`SEND_TIMEOUT`].
+    send_at: Option<Instant>,
+    /// The machine may have output to drain.
+    produced: bool,
+    /// Inputs handled since the last yield.
+    handled: u32,
+    limits: Limits,
+    pubsub: Arc<dyn PubSub>,
+    clock: Clock,
+    /// This socket's share of the metrics; dropped (given back) with the socket.
+    gauge: SocketGauge,
+}
+
+impl Socket {
+    fn poll_run(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Step> {
+        // SAFETY: only `sleep` is structurally pinned; it is never moved out.
+        let this = unsafe { self.get_unchecked_mut() };
+        let mut sleep = unsafe { Pin::new_unchecked(&mut this.sleep) };
+        let Some(machine) = this.machine.as_mut() else {
+            return Poll::Ready(Step::End(End::Internal));
         };
-        let sleep_until = deadline.map(|t| tokio::time::Instant::from_std(clock.instant_of(t)));
-        let step = tokio::select! {
-            frame = stream.next() => match frame {
-                Some(Ok(msg)) => on_frame(&mut machine, &clock, msg),
-                Some(Err(e)) => {
-                    crate::log::info(format_args!("websocket read error: {e}"));
-                    Some(Flow::Stop)
+        let clock = this.clock;
+        loop {
+            if this.produced {
+                this.produced = false;
+                // Queue everything the last input produced.
+                match drain(
+                    machine,
+                    &mut this.out,
+                    &*this.pubsub,
+                    &mut this.subs,
+                    this.limits,
+                ) {
+                    Ok(None) => {}
+                    Ok(Some(end)) => return Poll::Ready(Step::End(end)),
+                    Err(()) => return Poll::Ready(Step::End(End::Internal)),
                 }
-                None => Some(Flow::Stop),
-            },
-            Some((topic, payload)) = deliveries.recv() => {
-                guard(|| machine.handle_pubsub(clock.now(), &topic, &payload)).map(|_| Flow::Continue)
+                this.gauge.update(machine.stats());
+                if this.out.bytes() > this.limits.max_output_bytes {
+                    return Poll::Ready(Step::End(End::Limit(OUTPUT_LIMIT_REASON)));
+                }
+                let Some(deadline) = guard(|| machine.poll_timeout()) else {
+                    return Poll::Ready(Step::End(End::Internal));
+                };
+                let machine_at = deadline.map(|t| Instant::from_std(clock.instant_of(t)));
+                this.send_at = this.out.deadline();
+                this.wake_at = match (machine_at, this.send_at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if let Some(t) = this.wake_at {
+                    if sleep.deadline() != t {
+                        sleep.as_mut().reset(t);
+                    }
+                }
             }
-            _ = sleep_opt(sleep_until) => {
-                guard(|| machine.handle_timeout(clock.now())).map(|_| Flow::Continue)
+            if this.handled >= INPUT_BUDGET {
+                this.handled = 0;
+                return Poll::Ready(Step::Yield);
             }
-        };
-        match step {
-            Some(Flow::Continue) => {}
-            Some(Flow::Stop) => break,
-            None => {
-                healthy = false;
-                break;
+            // The next input: a due deadline, a pub/sub delivery, or a frame.
+            let event = if this.wake_at.is_some() && sleep.as_mut().poll(cx).is_ready() {
+                Event::Deadline
+            } else if let Some(Poll::Ready(Some(d))) =
+                this.subs.as_mut().map(|s| s.deliveries.poll_recv(cx))
+            {
+                let waiting = this.subs.as_ref().map_or(0, |s| s.deliveries.len());
+                Event::Delivery(d, waiting)
+            } else {
+                match poll_io(&mut this.ws, &mut this.out, cx) {
+                    Poll::Ready(io) => Event::Io(io),
+                    Poll::Pending => return Poll::Pending,
+                }
+            };
+            this.handled += 1;
+            this.produced = true;
+            let step = match event {
+                Event::Io(Io::Frame(msg)) => on_frame(machine, &clock, msg),
+                Event::Io(Io::Ended) => Some(Some(End::Gone)),
+                Event::Io(Io::Failed(e)) => {
+                    crate::log::info(format_args!("websocket error: {e}"));
+                    let too_big = matches!(e.downcast_ref::<WsError>(), Some(WsError::Capacity(_)));
+                    Some(Some(if too_big { End::TooBig } else { End::Gone }))
+                }
+                // `waiting` + this one filled the queue: the socket is not keeping up.
+                Event::Delivery(_, waiting) if waiting + 1 >= this.limits.max_input_queue => {
+                    Some(Some(End::Limit(INPUT_LIMIT_REASON)))
+                }
+                Event::Delivery((topic, payload), _) => {
+                    guard(|| machine.handle_pubsub(clock.now(), &topic, &payload)).map(|_| None)
+                }
+                Event::Deadline => {
+                    this.wake_at = None;
+                    if this.send_at.is_some_and(|t| t <= Instant::now()) {
+                        crate::log::info(format_args!(
+                            "dropping a socket whose client took no frame for {SEND_TIMEOUT:?}"
+                        ));
+                        Some(Some(End::Gone))
+                    } else {
+                        guard(|| machine.handle_timeout(clock.now())).map(|_| None)
+                    }
+                }
+            };
+            match step {
+                Some(None) => {}
+                Some(Some(end)) => return Poll::Ready(Step::End(end)),
+                None => return Poll::Ready(Step::End(End::Internal)),
             }
         }
     }
+}
 
-    if healthy {
-        // The socket went away (or the machine closed it): stop every view.
+/// Ends a socket: stops its views, drops its subscriptions, sends its close frame.
+async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
+    // SAFETY: only `sleep` is structurally pinned, and it is not touched here.
+    let s = unsafe { s.as_mut().get_unchecked_mut() };
+    let Socket {
+        ws,
+        out,
+        subs,
+        machine,
+        pubsub,
+        clock,
+        ..
+    } = s;
+    let close_timeout = match end {
+        End::Gone => None,
+        End::Closed => Some(SEND_TIMEOUT),
+        End::Limit(reason) => {
+            crate::log::warn(format_args!(
+                "closing a socket (code {LIMIT_EXCEEDED}): {reason} ({} bytes waiting for the client)",
+                out.bytes()
+            ));
+            out.queue.clear();
+            out.queued = 0;
+            out.push(close_message(LIMIT_EXCEEDED, reason));
+            Some(CLOSE_GRACE)
+        }
+        End::TooBig => {
+            out.queue.clear();
+            out.queued = 0;
+            out.push(close_message(
+                MESSAGE_TOO_BIG,
+                "frame exceeds the maximum size",
+            ));
+            Some(CLOSE_GRACE)
+        }
+        End::Internal => {
+            out.queue.clear();
+            out.queued = 0;
+            out.push(close_message(INTERNAL_ERROR, "internal error"));
+            Some(SEND_TIMEOUT)
+        }
+    };
+    if let (Some(machine), false) = (machine.as_mut(), matches!(end, End::Internal)) {
+        // Stop every view (they unsubscribe and may broadcast a last time).
         if guard(|| machine.close(clock.now())).is_some() {
-            while let Some(Some(out)) = guard(|| machine.poll_output()) {
-                match out {
-                    SocketOutput::Broadcast { topic, payload } => pubsub.publish(&topic, &payload),
-                    SocketOutput::Send(_) | SocketOutput::Close { .. } => {}
-                    SocketOutput::Subscribe(_) | SocketOutput::Unsubscribe(_) => {}
+            while let Some(Some(o)) = guard(|| machine.poll_output()) {
+                if let SocketOutput::Broadcast { topic, payload } = o {
+                    pubsub.publish(&topic, &payload);
                 }
             }
         }
-    } else {
-        let _ = within(sink.send(Message::close_with(INTERNAL_ERROR, "internal error"))).await;
     }
-    for topic in subscribed {
-        pubsub.unsubscribe(&topic, id);
+    if let Some(s) = subs.take() {
+        for topic in &s.topics {
+            pubsub.unsubscribe(topic, s.id);
+        }
     }
-    let _ = within(sink.close()).await;
+    *machine = None;
+    if let Some(limit) = close_timeout {
+        if out.finish(ws, limit).await {
+            let _ = tokio::time::timeout(limit, ws.close()).await;
+        }
+    }
 }
 
-/// Feeds one frame to the machine. `None` = the machine panicked.
-fn on_frame(machine: &mut SocketMachine, clock: &Clock, msg: Message) -> Option<Flow> {
-    if msg.is_text() {
-        let text = msg.to_str().unwrap_or_default();
-        guard(|| machine.handle_text(clock.now(), text)).map(|_| Flow::Continue)
-    } else if msg.is_binary() {
-        guard(|| machine.handle_binary(clock.now(), msg.as_bytes())).map(|_| Flow::Continue)
-    } else if msg.is_close() {
-        Some(Flow::Stop)
-    } else {
+/// One input of the socket.
+enum Event {
+    Io(Io),
+    Delivery(Delivery, usize),
+    Deadline,
+}
+
+/// Feeds one frame to the machine: `Some(None)` = go on, `Some(Some(end))` =
+/// the socket ends, `None` = the machine panicked.
+fn on_frame(machine: &mut SocketMachine, clock: &Clock, msg: Message) -> Option<Option<End>> {
+    match msg {
+        Message::Text(text) => {
+            guard(|| machine.handle_text(clock.now(), text.as_str())).map(|_| None)
+        }
+        Message::Binary(bytes) => {
+            guard(|| machine.handle_binary(clock.now(), &bytes)).map(|_| None)
+        }
+        Message::Close(_) => Some(Some(End::Gone)),
         // ping/pong: tungstenite answers pings itself.
-        Some(Flow::Continue)
+        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Some(None),
     }
 }
 
-/// Writes out what the machine produced. `Err` = the machine panicked.
-async fn drain<S>(
+/// Queues what the machine produced. `Ok(Some(_))` = the socket ends,
+/// `Err` = the machine panicked.
+fn drain(
     machine: &mut SocketMachine,
-    sink: &mut S,
+    out: &mut Outbox,
     pubsub: &dyn PubSub,
-    id: SubscriberId,
-    mailbox: &mpsc::Sender<Delivery>,
-    subscribed: &mut HashSet<String>,
-) -> Result<Flow, ()>
-where
-    S: futures_util::Sink<Message, Error = warp::Error> + Unpin,
-{
-    let mut wrote = false;
-    let mut flow = Flow::Continue;
+    subs: &mut Option<Box<Subscriptions>>,
+    limits: Limits,
+) -> Result<Option<End>, ()> {
     loop {
-        let out = guard(|| machine.poll_output()).ok_or(())?;
-        let Some(out) = out else { break };
-        match out {
-            SocketOutput::Send(text) => {
-                if !within(sink.feed(Message::text(text))).await {
-                    flow = Flow::Stop;
-                    break;
-                }
-                wrote = true;
-            }
+        let Some(o) = guard(|| machine.poll_output()).ok_or(())? else {
+            return Ok(None);
+        };
+        match o {
+            SocketOutput::Send(text) => out.push(Message::text(text)),
             SocketOutput::Subscribe(topic) => {
-                pubsub.subscribe(&topic, id, mailbox.clone());
-                subscribed.insert(topic);
+                let s = subs.get_or_insert_with(|| {
+                    let (mailbox, deliveries) = mpsc::channel(limits.max_input_queue);
+                    Box::new(Subscriptions {
+                        id: SubscriberId::fresh(),
+                        mailbox,
+                        deliveries,
+                        topics: Vec::new(),
+                    })
+                });
+                pubsub.subscribe(&topic, s.id, s.mailbox.clone());
+                if !s.topics.contains(&topic) {
+                    s.topics.push(topic);
+                }
             }
             SocketOutput::Unsubscribe(topic) => {
-                pubsub.unsubscribe(&topic, id);
-                subscribed.remove(&topic);
+                if let Some(s) = subs.as_mut() {
+                    pubsub.unsubscribe(&topic, s.id);
+                    s.topics.retain(|t| *t != topic);
+                }
             }
             SocketOutput::Broadcast { topic, payload } => pubsub.publish(&topic, &payload),
             SocketOutput::Close { code, reason } => {
-                let _ = within(sink.feed(Message::close_with(code, reason))).await;
-                let _ = within(sink.flush()).await;
-                return Ok(Flow::Stop);
+                out.push(close_message(code, &reason));
+                return Ok(Some(End::Closed));
             }
         }
-    }
-    if wrote && !within(sink.flush()).await {
-        flow = Flow::Stop;
-    }
-    Ok(flow)
-}
-
-async fn sleep_opt(until: Option<tokio::time::Instant>) {
-    match until {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
     }
 }
 

@@ -533,3 +533,52 @@ async fn metrics_count_live_sockets_and_are_served_as_json_when_asked() {
         .await;
     assert!(r.is_err(), "no metrics route unless configured");
 }
+
+#[tokio::test]
+async fn a_socket_whose_pubsub_queue_fills_up_is_closed() {
+    let ps = Arc::new(InProcess::new());
+    let f = routes(
+        app(),
+        Options {
+            pubsub: ps.clone(),
+            max_input_queue: 8,
+            ..Options::default()
+        },
+    );
+    let p = page(&f, "/room").await;
+    let mut ws = socket(f, &p).await;
+    assert_eq!(join(&mut ws, &p, "/room").await[4]["status"], "ok");
+    // Below the limit: delivered.
+    for i in 0..4 {
+        ps.publish("room", &json!({"text": format!("below{i}")}));
+    }
+    let mut seen = String::new();
+    while !seen.contains("below3") {
+        seen.push_str(&next_json(&mut ws).await.to_string());
+    }
+    // On this single-threaded runtime the socket's task cannot run while
+    // these are published: its queue of 8 fills up (the rest is dropped),
+    // so the socket is closed (1008 "input queue limit exceeded"; warp's
+    // test client reports the end of the socket, not the close frame).
+    for i in 0..100 {
+        ps.publish("room", &json!({"text": format!("m{i}")}));
+    }
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.recv().await {
+                Ok(m) if m.is_close() => return m.close_frame().map(|(c, _)| c),
+                Ok(_) => continue,
+                Err(_) => return Some(1008),
+            }
+        }
+    })
+    .await;
+    assert_eq!(ended, Ok(Some(1008)), "the socket is closed");
+    for _ in 0..100 {
+        if ps.subscriber_count("room") == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the closed socket is still subscribed");
+}

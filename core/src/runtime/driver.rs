@@ -95,11 +95,15 @@ pub const MAX_PATCH_HOPS: usize = 8;
 /// from the scheduled time, not from when the tick was handled, so ticks do
 /// not drift. [`handle_timeout`](Self::handle_timeout) fires every timer due
 /// at `now`, in due order (ties in creation order), each as its own input.
-/// A repeat fires **at most once per `handle_timeout` call**: if the adapter
-/// was late by several periods, the missed ticks are skipped and the next
-/// deadline is the first point of the original grid after `now` (like tokio's
-/// `MissedTickBehavior::Skip`), so catch-up ticks never pile up. Timers created
-/// while `handle_timeout` runs (even if already due) wait for the next call.
+/// A repeat fires **at most once per `handle_timeout` call**. If the adapter
+/// was late by a few periods, the missed ticks are not lost: the next deadline
+/// stays on the grid (already due), so each following call delivers one more
+/// until the repeat has caught up, interleaved with other inputs — as an
+/// Erlang interval timer's messages would wait in a mailbox. Only a tick more
+/// than [`REPEAT_CATCH_UP`] late skips the missed ticks (the next deadline is
+/// the first grid point after `now`, like tokio's `MissedTickBehavior::Skip`),
+/// so a stalled process never replays a backlog. Timers created while
+/// `handle_timeout` runs (even if already due) wait for the next call.
 ///
 /// # Invariants (DESIGN.md)
 ///
@@ -804,13 +808,20 @@ fn merge_params(url: &Url, path_params: &Params) -> Params {
     params
 }
 
+/// How late a repeat may fall behind its grid and still deliver every missed
+/// tick (one per [`ViewDriver::handle_timeout`] call); beyond this the missed
+/// ticks are skipped.
+pub const REPEAT_CATCH_UP: Duration = Duration::from_secs(1);
+
 /// The next deadline of a repeat scheduled at `scheduled`: one period later,
-/// or, when that has already passed at `now`, the first point of the same grid
-/// after `now` (missed ticks are skipped).
+/// even if that has already passed at `now` (the tick is caught up on the next
+/// call), unless it lies more than [`REPEAT_CATCH_UP`] before `now`: then it
+/// is the first point of the same grid after `now` (missed ticks are skipped).
 fn next_deadline(scheduled: Time, every: Duration, now: Time) -> Time {
     let period = u64::try_from(every.as_micros()).unwrap_or(u64::MAX).max(1);
     let next = scheduled + every;
-    if next > now {
+    let window = u64::try_from(REPEAT_CATCH_UP.as_micros()).unwrap_or(u64::MAX);
+    if next.as_micros().saturating_add(window) >= now.as_micros() {
         return next;
     }
     let behind = now.as_micros().saturating_sub(scheduled.as_micros());

@@ -6,7 +6,7 @@
 
 mod driver;
 
-pub use driver::{ViewDriver, INFO_BUDGET, MAX_PATCH_HOPS, MIN_PERIOD};
+pub use driver::{ViewDriver, INFO_BUDGET, MAX_PATCH_HOPS, MIN_PERIOD, REPEAT_CATCH_UP};
 
 use crate::event::{ClientEvent, DecodeError};
 use crate::time::Time;

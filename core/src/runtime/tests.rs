@@ -747,7 +747,7 @@ fn repeat_first_tick_one_period_later_and_no_drift() {
 }
 
 #[test]
-fn late_repeats_skip_missed_ticks() {
+fn late_repeats_catch_up_one_tick_per_call() {
     let mut d = join(vec![]);
     d.handle_typed_event(
         ms(0),
@@ -756,12 +756,47 @@ fn late_repeats_skip_missed_ticks() {
     .unwrap();
     take_seen();
     d.handle_timeout(ms(55));
-    assert_eq!(handled_infos(&take_seen()), vec![1], "one tick, not five");
+    assert_eq!(handled_infos(&take_seen()), vec![1], "one tick per call");
     assert_eq!(drain(&mut d).len(), 1);
-    assert_eq!(d.poll_timeout(), Some(ms(60)), "the grid stays aligned");
+    assert_eq!(
+        d.poll_timeout(),
+        Some(ms(20)),
+        "the missed tick is still due"
+    );
+    for due in [20, 30, 40, 50] {
+        assert_eq!(d.poll_timeout(), Some(ms(due)));
+        d.handle_timeout(ms(55));
+        assert_eq!(handled_infos(&take_seen()), vec![1], "tick {due} delivered");
+        assert_eq!(drain(&mut d).len(), 1);
+    }
+    assert_eq!(d.poll_timeout(), Some(ms(60)), "caught up, grid aligned");
     d.handle_timeout(ms(60));
     assert_eq!(handled_infos(&take_seen()), vec![1]);
     assert_eq!(d.poll_timeout(), Some(ms(70)));
+}
+
+#[test]
+fn repeats_later_than_the_catch_up_window_skip_missed_ticks() {
+    let mut d = join(vec![]);
+    d.handle_typed_event(
+        ms(0),
+        run(1, vec![Command::repeat("r", dur(10), Info::tick("r", 1))]),
+    )
+    .unwrap();
+    take_seen();
+    let late = 10 + REPEAT_CATCH_UP.as_millis() as u64 + 35;
+    d.handle_timeout(ms(late));
+    assert_eq!(
+        handled_infos(&take_seen()),
+        vec![1],
+        "one tick, not a backlog"
+    );
+    assert_eq!(drain(&mut d).len(), 1);
+    assert_eq!(
+        d.poll_timeout(),
+        Some(ms(late - late % 10 + 10)),
+        "the next grid point after now"
+    );
 }
 
 #[test]
@@ -833,12 +868,15 @@ fn timers_fire_in_due_order_each_with_its_own_render() {
     assert_eq!(
         handled_infos(&seen),
         vec![2, 3, 1],
-        "5 ms, 10 ms, 25 ms (fast skips 20)"
+        "5 ms, 10 ms, 25 ms (fast's 20 ms tick waits for the next call)"
     );
     assert_eq!(renders(&seen), 3);
     let out = drain(&mut d);
     let markers: Vec<Value> = out.iter().map(|o| push_json(o)["0"].clone()).collect();
     assert_eq!(markers, vec![json!("[h2]"), json!("[h3]"), json!("[h4]")]);
+    assert_eq!(d.poll_timeout(), Some(ms(20)), "fast's missed tick");
+    d.handle_timeout(ms(25));
+    assert_eq!(handled_infos(&take_seen()), vec![3]);
     assert_eq!(d.poll_timeout(), Some(ms(30)));
 }
 
