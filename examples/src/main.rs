@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 /// jemalloc instead of the system allocator. With glibc's malloc, the memory
 /// of 2 000 sockets that have left stays resident (freed chunks stay in the
-/// malloc arenas: 10 MiB before, 281 MiB after, see tests/tests/leaks.rs);
-/// jemalloc returns freed pages to the OS (9 MiB before and after).
+/// malloc arenas: 10 MiB before, 25 MiB after, see tests/tests/leaks.rs);
+/// jemalloc returns freed pages to the OS (8.4 MiB before and after).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
