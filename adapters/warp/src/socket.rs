@@ -597,7 +597,12 @@ fn drain(
             return Ok(None);
         };
         match o {
-            SocketOutput::Send(text) => out.push(Message::text(text)),
+            SocketOutput::Send(text) => {
+                if let Some(what) = refusal(&text) {
+                    crate::log::warn(format_args!("{what}: {}", clip(&text, 300)));
+                }
+                out.push(Message::text(text))
+            }
             SocketOutput::Subscribe(topic) => {
                 let s = subs.get_or_insert_with(|| {
                     let (mailbox, deliveries) = mpsc::channel(limits.max_input_queue);
@@ -621,11 +626,38 @@ fn drain(
             }
             SocketOutput::Broadcast { topic, payload } => pubsub.publish(&topic, &payload),
             SocketOutput::Close { code, reason } => {
+                crate::log::warn(format_args!("closing socket: {code} {reason}"));
                 out.push(close_message(code, &reason));
                 return Ok(Some(End::Closed));
             }
         }
     }
+}
+
+/// Whether an outgoing frame tells the client its input was refused or its
+/// view failed: an error reply, `phx_error` or `phx_close`. Only the frame's
+/// head is searched (the machine writes the event and status first).
+fn refusal(frame: &str) -> Option<&'static str> {
+    let head = clip(frame, 1024);
+    if head.contains("\"phx_reply\",{\"status\":\"error\"") {
+        Some("error reply")
+    } else if head.contains("\"phx_error\",") {
+        Some("view error")
+    } else {
+        None
+    }
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// Runs `f`, turning a panic into `None` (logged). The core already turns a
@@ -645,5 +677,41 @@ fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
             ));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clip, refusal};
+    use liveview_core::protocol::frame::{encode_reply, Status};
+
+    #[test]
+    fn refusals_are_recognised_for_the_log() {
+        let err = encode_reply(
+            Some("1"),
+            Some("2"),
+            "lv:phx-a",
+            Status::Error,
+            r#"{"reason":"unknown event"}"#,
+        );
+        assert_eq!(refusal(&err), Some("error reply"));
+        let ok = encode_reply(Some("1"), Some("2"), "lv:phx-a", Status::Ok, "{}");
+        assert_eq!(refusal(&ok), None);
+        assert_eq!(
+            refusal(r#"["1","1","lv:phx-a","phx_error",{}]"#),
+            Some("view error")
+        );
+        assert_eq!(
+            refusal(r#"[null,null,"lv:phx-a","diff",{"0":"phx_error"}]"#),
+            None,
+            "a view's own text is not a refusal"
+        );
+    }
+
+    #[test]
+    fn clip_cuts_at_a_character_boundary() {
+        assert_eq!(clip("héllo", 2), "h");
+        assert_eq!(clip("héllo", 3), "hé");
+        assert_eq!(clip("abc", 10), "abc");
     }
 }
