@@ -7,6 +7,7 @@
 //! server's memory, so they must not disturb each other).
 
 use futures_util::{SinkExt, StreamExt};
+use liveview_tests::{attr, kill_with_parent, urlencode};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -49,6 +50,20 @@ impl Server {
 
     fn logged(&self, needle: &str) -> bool {
         self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+
+    /// Whether `needle` appears in the log within `limit`: the server writes
+    /// the line before it answers, but the thread copying its stderr into
+    /// the log may not have read it yet.
+    async fn logged_within(&self, needle: &str, limit: Duration) -> bool {
+        let started = Instant::now();
+        while !self.logged(needle) {
+            if started.elapsed() >= limit {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        true
     }
 }
 
@@ -120,23 +135,6 @@ fn start_server() -> Server {
     }
 }
 
-#[cfg(target_os = "linux")]
-fn kill_with_parent(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn kill_with_parent(_: &mut Command) {}
-
 /// `(status, set-cookie values, body)`.
 fn http_get(addr: &str, path: &str) -> Option<(u16, Vec<String>, String)> {
     http_get_with(addr, path, "")
@@ -180,15 +178,6 @@ struct Page {
     cookie: String,
 }
 
-fn attr(html: &str, marker: &str, name: &str) -> Option<String> {
-    let at = html.find(marker)?;
-    let tag_start = html[..at].rfind('<')?;
-    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
-    let key = format!(" {name}=\"");
-    let i = tag.find(&key)? + key.len();
-    Some(tag[i..i + tag[i..].find('"')?].to_string())
-}
-
 fn load(path: &str) -> Page {
     load_with(path, "")
 }
@@ -215,17 +204,6 @@ fn load_with(path: &str, cookie: &str) -> Page {
 }
 
 type Ws = WebSocketStream<tokio::net::TcpStream>;
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// Opens the page's WebSocket with `origin`; `recv_buffer` shrinks the
 /// client's kernel receive buffer (a slow reader that buffers little).
@@ -395,7 +373,11 @@ async fn flood_once(srv: &Server, samples: &Arc<Mutex<Vec<(Instant, u64)>>>) -> 
             Ok(Some(Ok(Message::Close(Some(f))))) => {
                 assert_eq!(f.code, CloseCode::Policy, "{f:?}");
                 assert_eq!(f.reason.as_str(), OUTPUT_REASON);
-                assert!(srv.logged(OUTPUT_REASON), "the close is logged");
+                assert!(
+                    srv.logged_within(OUTPUT_REASON, Duration::from_secs(5))
+                        .await,
+                    "the close is logged"
+                );
                 break "closed".to_string();
             }
             Ok(Some(Ok(Message::Text(_)))) => {
@@ -501,13 +483,11 @@ async fn a_client_that_never_reads_is_closed_at_the_output_limit() {
         send(&mut ws, join_frame(page, &join_ref)).await;
     }
     let started = Instant::now();
-    while !srv.logged(OUTPUT_REASON) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no '{OUTPUT_REASON}' close within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert!(
+        srv.logged_within(OUTPUT_REASON, Duration::from_secs(30))
+            .await,
+        "no '{OUTPUT_REASON}' close within 30 s"
+    );
     let closed_after = started.elapsed();
     let rss_at_close = srv.rss_kib();
     // Now read: frames that were already on their way, then the close frame.
@@ -556,7 +536,11 @@ async fn only_listed_origins_may_open_the_socket() {
             .await
             .err()
             .unwrap_or_else(|| panic!("{origin} was let in"));
-        assert!(srv.logged(&format!("refused websocket from origin {origin:?}")));
+        let line = format!("refused websocket from origin {origin:?}");
+        assert!(
+            srv.logged_within(&line, Duration::from_secs(5)).await,
+            "not logged: {line}"
+        );
         assert!(err.contains("403"), "{origin}: {err}");
     }
 }

@@ -17,6 +17,7 @@
 //! before starting the server (which inherits it) and checks there is room.
 
 use futures_util::{SinkExt, StreamExt};
+use liveview_tests::kill_with_parent;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -114,23 +115,6 @@ impl Server {
     }
 }
 
-#[cfg(target_os = "linux")]
-fn kill_with_parent(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn kill_with_parent(_: &mut Command) {}
-
 /// Raises the soft open-files limit to the hard one; returns the soft limit now.
 fn raise_nofile_limit() -> u64 {
     // SAFETY: getrlimit/setrlimit only read/write the struct passed.
@@ -187,14 +171,8 @@ struct Page {
 }
 
 fn attr(html: &str, marker: &str, name: &str) -> String {
-    let at = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} in page"));
-    let start = html[..at].rfind('<').unwrap();
-    let tag = &html[start..start + html[start..].find('>').unwrap()];
-    let key = format!(" {name}=\"");
-    let i = tag.find(&key).unwrap_or_else(|| panic!("{name} in {tag}")) + key.len();
-    tag[i..i + tag[i..].find('"').unwrap()].to_string()
+    liveview_tests::attr(html, marker, name)
+        .unwrap_or_else(|| panic!("no {name} on the tag with {marker} in the page"))
 }
 
 /// Loads `path` (with the browser's `cookie`, if any); the page and the cookie to send.

@@ -5,6 +5,7 @@
 //! One server per test binary, built once and started on a free loopback port.
 
 use futures_util::{SinkExt, StreamExt};
+use liveview_tests::{attr, kill_with_parent, urlencode};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -74,23 +75,6 @@ fn server() -> &'static str {
     })
 }
 
-#[cfg(target_os = "linux")]
-fn kill_with_parent(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn kill_with_parent(_: &mut Command) {}
-
 // ---------------------------------------------------------------- HTTP
 
 struct HttpResponse {
@@ -143,15 +127,6 @@ struct Page {
     static_token: String,
     csrf: String,
     cookie: String,
-}
-
-fn attr(html: &str, marker: &str, name: &str) -> Option<String> {
-    let at = html.find(marker)?;
-    let tag_start = html[..at].rfind('<')?;
-    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
-    let key = format!(" {name}=\"");
-    let i = tag.find(&key)? + key.len();
-    Some(tag[i..i + tag[i..].find('"')?].to_string())
 }
 
 fn load(path: &str) -> Page {
@@ -215,17 +190,6 @@ async fn connect(page: &Page) -> Ws {
     )
     .await
     .expect("websocket connect")
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn send(ws: &mut Ws, frame: Value) {
