@@ -24,6 +24,7 @@ pub mod diff;
 pub mod event;
 pub mod protocol;
 pub mod runtime;
+mod small_map;
 pub mod template;
 pub mod time;
 pub mod trace;

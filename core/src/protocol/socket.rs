@@ -97,10 +97,11 @@ use super::token::TokenError;
 use super::App;
 use crate::event::{ClientEvent, EventValue};
 use crate::runtime::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
+use crate::small_map::{SmallMap, SmallSet};
 use crate::time::Time;
 use crate::view::{Flash, Url};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -173,7 +174,7 @@ struct Channel {
     view_name: &'static str,
     view: Box<dyn AnyView>,
     /// The pub/sub topics this view is subscribed to.
-    subs: BTreeSet<String>,
+    subs: SmallSet<String>,
 }
 
 /// How a channel ends.
@@ -199,7 +200,7 @@ enum Fate {
 #[derive(Default)]
 struct Outbox {
     out: VecDeque<SocketOutput>,
-    subscriptions: BTreeMap<String, usize>,
+    subscriptions: SmallMap<String, usize>,
 }
 
 impl Outbox {
@@ -241,7 +242,7 @@ impl Outbox {
 
     fn subscribe(&mut self, ch: &mut Channel, topic: String) {
         if ch.subs.insert(topic.clone()) {
-            let n = self.subscriptions.entry(topic.clone()).or_insert(0);
+            let n = self.subscriptions.get_or_insert_with(topic.clone(), || 0);
             *n += 1;
             if *n == 1 {
                 self.out.push_back(SocketOutput::Subscribe(topic));
@@ -401,7 +402,7 @@ pub struct SocketMachine {
     csrf: Result<(), TokenError>,
     csrf_cookie: Option<String>,
     last_seen: Time,
-    channels: BTreeMap<String, Channel>,
+    channels: SmallMap<String, Channel>,
     outbox: Outbox,
     closed: bool,
 }
@@ -426,7 +427,7 @@ impl SocketMachine {
             csrf,
             csrf_cookie,
             last_seen: now,
-            channels: BTreeMap::new(),
+            channels: SmallMap::new(),
             outbox: Outbox::default(),
             closed: false,
         };
@@ -563,7 +564,12 @@ impl SocketMachine {
 
     /// The next output, if any. Drain after every input.
     pub fn poll_output(&mut self) -> Option<SocketOutput> {
-        self.outbox.out.pop_front()
+        let next = self.outbox.out.pop_front();
+        if next.is_none() && self.outbox.out.capacity() > 0 {
+            // Drained: an idle socket keeps no queue storage.
+            self.outbox.out = VecDeque::new();
+        }
+        next
     }
 
     /// The socket went away: every view is stopped and `Unsubscribe` is
@@ -806,7 +812,7 @@ impl SocketMachine {
                     join_ref: r.join_ref.map(str::to_owned),
                     view_name,
                     view,
-                    subs: BTreeSet::new(),
+                    subs: SmallSet::new(),
                 };
                 self.channels.insert(r.topic.to_owned(), ch);
                 self.drain(now, r.topic);
@@ -2157,7 +2163,7 @@ mod tests {
                 .collect();
             let mut m = connect(&app, &first);
             let mut current: Vec<Option<String>> = vec![None; 3];
-            let mut balance: BTreeMap<String, i32> = BTreeMap::new();
+            let mut balance: std::collections::BTreeMap<String, i32> = std::collections::BTreeMap::new();
             let mut now = T0;
             for (n, (kind, pi, arg)) in ops.into_iter().enumerate() {
                 let rf = (n + 10).to_string();

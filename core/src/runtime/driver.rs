@@ -3,11 +3,12 @@
 use super::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
 use crate::diff::{self, Extras};
 use crate::event::{self, ClientEvent, DecodeError, EventValue};
+use crate::small_map::{SmallMap, SmallSet};
 use crate::template::Rendered;
 use crate::time::Time;
 use crate::view::{Command, Flash, LiveView, Mount, Msg, Params, PathPattern, Url};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// The shortest period of a [`Command::Repeat`]; shorter periods are raised to it.
@@ -213,11 +214,11 @@ pub struct ViewDriver<V: LiveView> {
     last: Option<Rendered>,
     infos: VecDeque<V::Info>,
     outputs: VecDeque<Output>,
-    timers: HashMap<String, Timer<V::Info>>,
+    timers: SmallMap<String, Timer<V::Info>>,
     /// (due, creation sequence) → key: the timers in firing order.
-    queue: BTreeMap<(Time, u64), String>,
+    queue: SmallMap<(Time, u64), String>,
     next_seq: u64,
-    subscriptions: BTreeSet<String>,
+    subscriptions: SmallSet<String>,
     /// Infos `poll_output` may still handle in this round.
     budget: usize,
 }
@@ -305,10 +306,10 @@ impl<V: LiveView> ViewDriver<V> {
             last: None,
             infos: VecDeque::new(),
             outputs: VecDeque::new(),
-            timers: HashMap::new(),
-            queue: BTreeMap::new(),
+            timers: SmallMap::new(),
+            queue: SmallMap::new(),
             next_seq: 0,
-            subscriptions: BTreeSet::new(),
+            subscriptions: SmallSet::new(),
             budget: INFO_BUDGET,
         };
         let mut fx = Effects::default();
@@ -429,8 +430,9 @@ impl<V: LiveView> ViewDriver<V> {
         }
         let due: Vec<(Time, u64)> = self
             .queue
-            .range(..=(now, u64::MAX))
-            .map(|(k, _)| *k)
+            .keys()
+            .take_while(|slot| **slot <= (now, u64::MAX))
+            .copied()
             .collect();
         for slot in due {
             if self.ended {
