@@ -11,7 +11,9 @@ use std::sync::Arc;
 /// of 2 000 sockets that have left stays resident (freed chunks stay in the
 /// malloc arenas: 10 MiB before, 25 MiB after, see tests/tests/leaks.rs);
 /// jemalloc returns freed pages to the OS (8.4 MiB before and after).
-#[cfg(not(target_env = "msvc"))]
+/// (Built without the default `jemalloc` feature, the server uses the system
+/// allocator, which heap profilers such as heaptrack can follow.)
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -25,7 +27,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// `idle -u 1000`, RSS 8 s after everyone left was +39–47 % over the fresh
 /// server with the caches and +2 % without, at the same 5.8–6.1 KiB per view;
 /// `counter -u 10` ran at the same rate, `counter -u 1` about 12 % slower.
-#[cfg(not(target_env = "msvc"))]
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[export_name = "_rjem_malloc_conf"]
 pub static MALLOC_CONF: ConfString = ConfString(
     c"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,tcache:false".as_ptr(),

@@ -56,6 +56,7 @@ pub mod pubsub;
 mod server;
 mod socket;
 pub mod trace;
+mod websocket;
 
 pub use clock::Clock;
 pub use pubsub::{InProcess, PubSub};
@@ -317,7 +318,7 @@ fn upgrade(
         .max_frame_size(max)
         .on_upgrade(move |ws| {
             socket::run(
-                socket::Transport::Warp(ws),
+                socket::Transport::Warp(Box::new(ws)),
                 shared.app.clone(),
                 connect,
                 socket::Limits::of(&shared.opts),

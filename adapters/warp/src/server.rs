@@ -3,16 +3,15 @@
 use crate::{Options, Shared};
 use futures_util::future::Either;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use liveview_core::protocol::{App, HttpResponse, PageRequest};
 use liveview_core::Time;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::WebSocketStream;
+use tokio::net::TcpStream;
+use tungstenite::handshake::derive_accept_key;
 use warp::http::header::{
     HeaderName, CONNECTION, COOKIE, HOST, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
     SEC_WEBSOCKET_VERSION, UPGRADE,
@@ -153,8 +152,13 @@ pub async fn serve_listener(listener: tokio::net::TcpListener, app: Arc<App>, op
         });
         tokio::spawn(async move {
             let io = TokioIo::new(stream);
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            if let Err(e) = builder.serve_connection_with_upgrades(io, service).await {
+            // HTTP/1.1 only (browsers speak HTTP/2 only over TLS), so that
+            // an upgraded connection gives its TCP stream back (see `upgrade`).
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(io, service)
+                .with_upgrades();
+            if let Err(e) = connection.await {
                 crate::log::info(format_args!("connection ended with an error: {e}"));
             }
         });
@@ -170,10 +174,6 @@ fn is_websocket_upgrade<B>(req: &Request<B>, ws_path: &str) -> bool {
             .get(UPGRADE)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
 }
-
-/// The read buffer of a socket upgraded here: enough for a typical event
-/// frame; larger frames grow it as needed (up to the frame limit).
-const READ_BUFFER_BYTES: usize = 512;
 
 /// Answers a WebSocket upgrade (RFC 6455 handshake) and spawns its socket task.
 fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
@@ -230,19 +230,19 @@ fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
                 return;
             }
         };
+        // Our own codec on the TCP stream itself (see `crate::websocket`).
+        let parts = match upgraded.downcast::<TokioIo<TcpStream>>() {
+            Ok(parts) => parts,
+            Err(_) => {
+                crate::log::warn(format_args!(
+                    "websocket upgrade: the connection is not a TCP stream"
+                ));
+                return;
+            }
+        };
         let max = crate::frame_limit(&shared.app.config);
-        let config = WebSocketConfig::default()
-            .read_buffer_size(READ_BUFFER_BYTES)
-            .write_buffer_size(0)
-            .max_message_size(Some(max))
-            .max_frame_size(Some(max));
-        // Boxed so that this one-off step does not size the socket's task.
-        let ws = Box::pin(WebSocketStream::from_raw_socket(
-            TokioIo::new(upgraded),
-            Role::Server,
-            Some(config),
-        ))
-        .await;
+        let ws = crate::websocket::WebSocket::new(parts.io.into_inner(), &parts.read_buf, max);
+        drop(parts.read_buf);
         crate::socket::run(
             crate::socket::Transport::Own(ws),
             shared.app.clone(),

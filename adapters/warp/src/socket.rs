@@ -8,8 +8,8 @@
 use crate::clock::Clock;
 use crate::metrics::{Metrics, SocketGauge};
 use crate::pubsub::{Delivery, PubSub, SubscriberId};
+use crate::websocket::{Incoming, Outgoing, WebSocket, WsError};
 use futures_util::{Sink, SinkExt, Stream};
-use hyper_util::rt::TokioIo;
 use liveview_core::protocol::{App, ConnectInfo, SocketMachine, SocketOutput};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -19,10 +19,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::WebSocketStream;
 
 /// Default of [`Options::max_input_queue`](crate::Options): how many pub/sub
 /// messages may wait for one socket.
@@ -30,9 +26,6 @@ pub const MAILBOX_CAPACITY: usize = 1024;
 
 /// Close code sent when the adapter itself fails (a panic in the machine).
 const INTERNAL_ERROR: u16 = 1011;
-
-/// Close code of a frame over the size limit.
-const MESSAGE_TOO_BIG: u16 = 1009;
 
 /// Close code of a socket that exceeded one of its limits (policy violation).
 pub const LIMIT_EXCEEDED: u16 = 1008;
@@ -55,103 +48,60 @@ const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// flooding socket cannot hold a worker thread while others wait.
 const INPUT_BUDGET: u32 = 32;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
 /// The WebSocket under one socket task.
 pub(crate) enum Transport {
-    /// Upgraded by the server's own accept loop, configured by us.
-    Own(WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>),
-    /// Upgraded by warp's `ws()` filter.
-    Warp(warp::ws::WebSocket),
+    /// Upgraded by the server's own accept loop: our codec on the TCP stream.
+    Own(WebSocket),
+    /// Upgraded by warp's `ws()` filter (boxed: it is much larger).
+    Warp(Box<warp::ws::WebSocket>),
 }
 
-impl Stream for Transport {
-    type Item = Result<Message, BoxError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match self.get_mut() {
-            Transport::Own(ws) => Pin::new(ws)
-                .poll_next(cx)
-                .map(|m| m.map(|r| r.map_err(BoxError::from))),
-            Transport::Warp(ws) => Pin::new(ws)
-                .poll_next(cx)
-                .map(|m| m.map(|r| r.map(from_warp).map_err(BoxError::from))),
-        }
-    }
-}
-
-impl Sink<Message> for Transport {
-    type Error = BoxError;
-
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        match self.get_mut() {
-            Transport::Own(ws) => Pin::new(ws).poll_ready(cx).map_err(BoxError::from),
-            Transport::Warp(ws) => Pin::new(ws).poll_ready(cx).map_err(BoxError::from),
-        }
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), BoxError> {
-        match self.get_mut() {
-            Transport::Own(ws) => Pin::new(ws).start_send(item).map_err(BoxError::from),
-            Transport::Warp(ws) => match to_warp(item) {
-                Some(m) => Pin::new(ws).start_send(m).map_err(BoxError::from),
-                None => Ok(()),
+impl Transport {
+    /// The next message from the client; `None` when the connection ended.
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, WsError>>> {
+        match self {
+            Transport::Own(ws) => ws.poll_next(cx),
+            Transport::Warp(ws) => loop {
+                let m = match Pin::new(&mut **ws).poll_next(cx) {
+                    Poll::Ready(Some(Ok(m))) => m,
+                    Poll::Ready(Some(Err(e))) => {
+                        return Poll::Ready(Some(Err(WsError::Io(std::io::Error::other(e)))))
+                    }
+                    Poll::Ready(None) => return Poll::Ready(None),
+                    Poll::Pending => return Poll::Pending,
+                };
+                // warp answers pings itself.
+                if let Some(m) = from_warp(m) {
+                    return Poll::Ready(Some(Ok(m)));
+                }
             },
         }
     }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        match self.get_mut() {
-            Transport::Own(ws) => Pin::new(ws).poll_flush(cx).map_err(BoxError::from),
-            Transport::Warp(ws) => Pin::new(ws).poll_flush(cx).map_err(BoxError::from),
-        }
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        match self.get_mut() {
-            Transport::Own(ws) => Pin::new(ws).poll_close(cx).map_err(BoxError::from),
-            Transport::Warp(ws) => Pin::new(ws).poll_close(cx).map_err(BoxError::from),
-        }
-    }
 }
 
-fn from_warp(m: warp::ws::Message) -> Message {
-    if let Ok(text) = m.to_str() {
-        Message::text(text)
+/// `None` for a ping or pong.
+fn from_warp(m: warp::ws::Message) -> Option<Incoming> {
+    if m.is_text() {
+        let text = m.to_str().unwrap_or_default().to_owned();
+        Some(Incoming::Text(text))
     } else if m.is_close() {
-        Message::Close(m.close_frame().map(|(code, reason)| CloseFrame {
-            code: CloseCode::from(code),
-            reason: reason.to_owned().into(),
-        }))
-    } else if m.is_ping() {
-        Message::Ping(m.into_bytes())
-    } else if m.is_pong() {
-        Message::Pong(m.into_bytes())
+        Some(Incoming::Close(m.close_frame().map(|(code, _)| code)))
+    } else if m.is_binary() {
+        Some(Incoming::Binary(m.into_bytes().to_vec()))
     } else {
-        Message::Binary(m.into_bytes())
+        None
     }
 }
 
-/// `None` for a raw frame, which this module never sends.
-fn to_warp(m: Message) -> Option<warp::ws::Message> {
-    Some(match m {
-        Message::Text(t) => warp::ws::Message::text(t.as_str()),
-        Message::Binary(b) => warp::ws::Message::binary(b),
-        Message::Ping(b) => warp::ws::Message::ping(b),
-        Message::Pong(b) => warp::ws::Message::pong(b),
-        Message::Close(Some(f)) => {
-            warp::ws::Message::close_with(u16::from(f.code), f.reason.as_str().to_owned())
-        }
-        Message::Close(None) => warp::ws::Message::close(),
-        Message::Frame(_) => return None,
-    })
-}
-
-fn close_message(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code: CloseCode::from(code),
-        reason: reason.to_owned().into(),
-    }))
+fn to_warp(m: &Outgoing) -> warp::ws::Message {
+    match m {
+        Outgoing::Text(t) => warp::ws::Message::text(t.as_str()),
+        Outgoing::Pong(p) => warp::ws::Message::pong(p.clone()),
+        Outgoing::Close(_) => match m.close_parts() {
+            Some((code, reason)) => warp::ws::Message::close_with(code, reason.to_owned()),
+            None => warp::ws::Message::close(),
+        },
+    }
 }
 
 /// The per-socket limits, from [`crate::Options`].
@@ -177,24 +127,38 @@ impl Limits {
 /// bounds.
 #[derive(Default)]
 struct Outbox {
-    queue: VecDeque<Message>,
-    /// Bytes in `queue`.
+    queue: VecDeque<Outgoing>,
+    /// Bytes in `queue` not written yet (headers included).
     queued: usize,
-    /// Bytes handed to the WebSocket since its last completed flush.
+    /// Bytes handed to warp's WebSocket since its last completed flush.
     unflushed: usize,
-    /// Whether something was handed to the WebSocket since its last flush.
+    /// Whether something was handed to warp's WebSocket since its last flush.
     dirty: bool,
     /// When the last frame went out (or the outbox was last empty).
     progress: Option<Instant>,
 }
 
 impl Outbox {
-    fn push(&mut self, m: Message) {
+    fn push(&mut self, m: Outgoing) {
         if self.queue.is_empty() && !self.dirty {
             self.progress = Some(Instant::now());
         }
-        self.queued += m.len();
+        self.queued += m.wire_len();
         self.queue.push_back(m);
+    }
+
+    /// Drops every frame not started yet (a frame partly written stays, so
+    /// the stream stays well-formed): the socket is about to close.
+    fn discard(&mut self, ws: &Transport) {
+        let keep = match ws {
+            Transport::Own(w) if w.written() > 0 => 1,
+            _ => 0,
+        };
+        while self.queue.len() > keep {
+            if let Some(m) = self.queue.pop_back() {
+                self.queued -= m.wire_len();
+            }
+        }
     }
 
     /// Bytes waiting for the client.
@@ -216,14 +180,41 @@ impl Outbox {
     }
 
     /// Writes as much as the WebSocket takes now; `Err` when it failed.
-    fn poll_write(&mut self, ws: &mut Transport, cx: &mut Context<'_>) -> Result<(), BoxError> {
+    fn poll_write(&mut self, ws: &mut Transport, cx: &mut Context<'_>) -> std::io::Result<()> {
+        match ws {
+            Transport::Own(w) => {
+                if !self.queue.is_empty() {
+                    if let Poll::Ready(wrote) = w.poll_write(cx, &mut self.queue) {
+                        let wrote = wrote?;
+                        self.queued -= wrote;
+                        if wrote > 0 {
+                            self.progress = Some(Instant::now());
+                        }
+                    }
+                }
+                self.release();
+                Ok(())
+            }
+            Transport::Warp(w) => self.poll_write_warp(w, cx).map_err(std::io::Error::other),
+        }
+    }
+
+    /// An idle socket keeps no queue storage (it would otherwise hold the
+    /// largest burst's capacity for its whole life).
+    fn release(&mut self) {
+        if self.queue.is_empty() && self.queue.capacity() > 0 {
+            self.queue = VecDeque::new();
+        }
+    }
+
+    fn poll_write_warp(
+        &mut self,
+        ws: &mut warp::ws::WebSocket,
+        cx: &mut Context<'_>,
+    ) -> Result<(), warp::Error> {
         loop {
             if self.queue.is_empty() {
-                // An idle socket keeps no queue storage (it would otherwise
-                // hold the largest burst's capacity for its whole life).
-                if self.queue.capacity() > 0 {
-                    self.queue = VecDeque::new();
-                }
+                self.release();
                 if self.dirty {
                     if let Poll::Ready(r) = Pin::new(&mut *ws).poll_flush(cx) {
                         r?;
@@ -241,44 +232,58 @@ impl Outbox {
             let Some(m) = self.queue.pop_front() else {
                 return Ok(());
             };
-            let len = m.len();
+            let len = m.wire_len();
             self.queued -= len;
-            Pin::new(&mut *ws).start_send(m)?;
+            Pin::new(&mut *ws).start_send(to_warp(&m))?;
             self.unflushed += len;
             self.dirty = true;
             self.progress = Some(Instant::now());
         }
     }
 
-    /// Writes everything (for the end of a socket), within `limit`.
-    async fn finish(&mut self, ws: &mut Transport, limit: std::time::Duration) -> bool {
+    /// Writes everything (for the end of a socket), then ends the stream,
+    /// within `limit`.
+    async fn finish(&mut self, ws: &mut Transport, limit: std::time::Duration) {
         let all = async {
-            while let Some(m) = self.queue.pop_front() {
-                self.queued -= m.len();
-                ws.feed(m).await?;
+            match ws {
+                Transport::Own(w) => {
+                    while !self.queue.is_empty() {
+                        let wrote =
+                            std::future::poll_fn(|cx| w.poll_write(cx, &mut self.queue)).await?;
+                        self.queued -= wrote;
+                    }
+                    w.shutdown().await;
+                }
+                Transport::Warp(w) => {
+                    while let Some(m) = self.queue.pop_front() {
+                        self.queued -= m.wire_len();
+                        w.feed(to_warp(&m)).await.map_err(std::io::Error::other)?;
+                    }
+                    w.flush().await.map_err(std::io::Error::other)?;
+                    self.dirty = false;
+                    self.unflushed = 0;
+                    w.close().await.map_err(std::io::Error::other)?;
+                }
             }
-            ws.flush().await?;
-            self.dirty = false;
-            self.unflushed = 0;
-            Ok::<(), BoxError>(())
+            Ok::<(), std::io::Error>(())
         };
-        matches!(tokio::time::timeout(limit, all).await, Ok(Ok(())))
+        let _ = tokio::time::timeout(limit, all).await;
     }
 }
 
 /// What the socket's I/O produced.
 enum Io {
-    Frame(Message),
+    Frame(Incoming),
     Ended,
-    Failed(BoxError),
+    Failed(WsError),
 }
 
 /// Drives writes and reads the next frame.
 fn poll_io(ws: &mut Transport, out: &mut Outbox, cx: &mut Context<'_>) -> Poll<Io> {
     if let Err(e) = out.poll_write(ws, cx) {
-        return Poll::Ready(Io::Failed(e));
+        return Poll::Ready(Io::Failed(WsError::Io(e)));
     }
-    match Pin::new(ws).poll_next(cx) {
+    match ws.poll_next(cx) {
         Poll::Ready(Some(Ok(m))) => Poll::Ready(Io::Frame(m)),
         Poll::Ready(Some(Err(e))) => Poll::Ready(Io::Failed(e)),
         Poll::Ready(None) => Poll::Ready(Io::Ended),
@@ -288,16 +293,20 @@ fn poll_io(ws: &mut Transport, out: &mut Outbox, cx: &mut Context<'_>) -> Poll<I
 
 /// How a socket ends.
 enum End {
-    /// The client left or the connection broke: nothing more to send.
+    /// The connection ended or broke: nothing more to send.
     Gone,
+    /// The client sent a close frame (with this code): answer it.
+    ClientClosed(Option<u16>),
     /// The machine closed it; its close frame is queued.
     Closed,
     /// A limit was exceeded: close with 1008 and this reason.
     Limit(&'static str),
     /// The machine panicked: close with 1011.
     Internal,
-    /// A frame over the limit: close with 1009.
-    TooBig,
+    /// The client broke the WebSocket protocol (1002), sent text that is
+    /// not UTF-8 (1007) or a frame over the limit (1009): close with this
+    /// code and reason.
+    Refused(u16, &'static str),
 }
 
 /// The pub/sub side of a socket, created at its first subscription.
@@ -460,12 +469,14 @@ impl Socket {
             this.handled += 1;
             this.produced = true;
             let step = match event {
-                Event::Io(Io::Frame(msg)) => on_frame(machine, &clock, msg),
+                Event::Io(Io::Frame(msg)) => on_frame(machine, &mut this.out, &clock, msg),
                 Event::Io(Io::Ended) => Some(Some(End::Gone)),
                 Event::Io(Io::Failed(e)) => {
                     crate::log::info(format_args!("websocket error: {e}"));
-                    let too_big = matches!(e.downcast_ref::<WsError>(), Some(WsError::Capacity(_)));
-                    Some(Some(if too_big { End::TooBig } else { End::Gone }))
+                    Some(Some(match e.close() {
+                        Some((code, reason)) => End::Refused(code, reason),
+                        None => End::Gone,
+                    }))
                 }
                 // `waiting` + this one filled the queue: the socket is not keeping up.
                 Event::Delivery(_, waiting) if waiting + 1 >= this.limits.max_input_queue => {
@@ -510,30 +521,36 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
     } = s;
     let close_timeout = match end {
         End::Gone => None,
+        // Answer the close frame, echoing its code (RFC 6455 §5.5.1); warp's
+        // WebSocket answers it itself.
+        End::ClientClosed(code) if matches!(ws, Transport::Own(_)) => {
+            out.discard(ws);
+            out.push(match code {
+                Some(code) => Outgoing::close(code, ""),
+                None => Outgoing::Close(Vec::new()),
+            });
+            Some(CLOSE_GRACE)
+        }
+        End::ClientClosed(_) => None,
         End::Closed => Some(SEND_TIMEOUT),
         End::Limit(reason) => {
             crate::log::warn(format_args!(
                 "closing a socket (code {LIMIT_EXCEEDED}): {reason} ({} bytes waiting for the client)",
                 out.bytes()
             ));
-            out.queue.clear();
-            out.queued = 0;
-            out.push(close_message(LIMIT_EXCEEDED, reason));
+            out.discard(ws);
+            out.push(Outgoing::close(LIMIT_EXCEEDED, reason));
             Some(CLOSE_GRACE)
         }
-        End::TooBig => {
-            out.queue.clear();
-            out.queued = 0;
-            out.push(close_message(
-                MESSAGE_TOO_BIG,
-                "frame exceeds the maximum size",
-            ));
+        End::Refused(code, reason) => {
+            crate::log::warn(format_args!("closing a socket (code {code}): {reason}"));
+            out.discard(ws);
+            out.push(Outgoing::close(code, reason));
             Some(CLOSE_GRACE)
         }
         End::Internal => {
-            out.queue.clear();
-            out.queued = 0;
-            out.push(close_message(INTERNAL_ERROR, "internal error"));
+            out.discard(ws);
+            out.push(Outgoing::close(INTERNAL_ERROR, "internal error"));
             Some(SEND_TIMEOUT)
         }
     };
@@ -554,9 +571,7 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
     }
     *machine = None;
     if let Some(limit) = close_timeout {
-        if out.finish(ws, limit).await {
-            let _ = tokio::time::timeout(limit, ws.close()).await;
-        }
+        out.finish(ws, limit).await;
     }
 }
 
@@ -569,17 +584,22 @@ enum Event {
 
 /// Feeds one frame to the machine: `Some(None)` = go on, `Some(Some(end))` =
 /// the socket ends, `None` = the machine panicked.
-fn on_frame(machine: &mut SocketMachine, clock: &Clock, msg: Message) -> Option<Option<End>> {
+fn on_frame(
+    machine: &mut SocketMachine,
+    out: &mut Outbox,
+    clock: &Clock,
+    msg: Incoming,
+) -> Option<Option<End>> {
     match msg {
-        Message::Text(text) => {
-            guard(|| machine.handle_text(clock.now(), text.as_str())).map(|_| None)
-        }
-        Message::Binary(bytes) => {
+        Incoming::Text(text) => guard(|| machine.handle_text(clock.now(), &text)).map(|_| None),
+        Incoming::Binary(bytes) => {
             guard(|| machine.handle_binary(clock.now(), &bytes)).map(|_| None)
         }
-        Message::Close(_) => Some(Some(End::Gone)),
-        // ping/pong: tungstenite answers pings itself.
-        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Some(None),
+        Incoming::Ping(payload) => {
+            out.push(Outgoing::pong(payload));
+            Some(None)
+        }
+        Incoming::Close(code) => Some(Some(End::ClientClosed(code))),
     }
 }
 
@@ -601,7 +621,7 @@ fn drain(
                 if let Some(what) = refusal(&text) {
                     crate::log::warn(format_args!("{what}: {}", clip(&text, 300)));
                 }
-                out.push(Message::text(text))
+                out.push(Outgoing::Text(text))
             }
             SocketOutput::Subscribe(topic) => {
                 let s = subs.get_or_insert_with(|| {
@@ -627,7 +647,7 @@ fn drain(
             SocketOutput::Broadcast { topic, payload } => pubsub.publish(&topic, &payload),
             SocketOutput::Close { code, reason } => {
                 crate::log::warn(format_args!("closing socket: {code} {reason}"));
-                out.push(close_message(code, &reason));
+                out.push(Outgoing::close(code, &reason));
                 return Ok(Some(End::Closed));
             }
         }
