@@ -6,20 +6,13 @@
 //! The tests of this file run one at a time (they measure latency and the
 //! server's memory, so they must not disturb each other).
 
-use futures_util::{SinkExt, StreamExt};
-use liveview_tests::{attr, kill_with_parent, urlencode};
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use liveview_tests::{click, Client, Page, Server};
+use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
 
 /// The per-socket output limit the server is started with.
 const MAX_OUTPUT: usize = 256 * 1024;
@@ -29,264 +22,31 @@ const OUTPUT_REASON: &str = "output buffer limit exceeded";
 /// One test at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-struct Server {
-    addr: String,
-    pid: u32,
-    /// Every line the server wrote to stderr.
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            })
-            .expect("the server's VmRSS")
-    }
-
-    fn logged(&self, needle: &str) -> bool {
-        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
-    }
-
-    /// Whether `needle` appears in the log within `limit`: the server writes
-    /// the line before it answers, but the thread copying its stderr into
-    /// the log may not have read it yet.
-    async fn logged_within(&self, needle: &str, limit: Duration) -> bool {
-        let started = Instant::now();
-        while !self.logged(needle) {
-            if started.elapsed() >= limit {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        true
-    }
-}
-
-/// The shared server, started by a helper thread that then parks for the
-/// rest of the process: the child gets `PR_SET_PDEATHSIG(SIGKILL)`, which
-/// fires when the thread that started it ends, so that must not be a test's
-/// thread.
+/// The shared server, with its log captured.
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            tx.send(start_server()).expect("report the server");
-            loop {
-                std::thread::park();
-            }
-        });
-        rx.recv()
-            .expect("the server helper thread failed (see its panic above)")
+        let launch = Server::launch();
+        let origins = format!("http://allowed.test,http://{}", launch.addr());
+        launch
+            .env("LIVEVIEW_MAX_OUTPUT_BYTES", MAX_OUTPUT.to_string())
+            .env("LIVEVIEW_ALLOWED_ORIGINS", origins)
+            .capture_log()
+            .start_for_process()
     })
 }
 
-fn start_server() -> Server {
-    let bin = liveview_tests::build_example_server();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut cmd = Command::new(&bin);
-    cmd.env("PORT", port.to_string())
-        .env("HOST", "127.0.0.1")
-        .env("LIVEVIEW_MAX_OUTPUT_BYTES", MAX_OUTPUT.to_string())
-        .env(
-            "LIVEVIEW_ALLOWED_ORIGINS",
-            format!("http://allowed.test,http://{addr}"),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    kill_with_parent(&mut cmd);
-    #[allow(clippy::zombie_processes)] // dies with this process (see above)
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let stderr = child.stderr.take().expect("piped stderr");
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            sink.lock().unwrap().push(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while http_get(&addr, "/counter").map(|r| r.0) != Some(200) {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the example server exited early: {status}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the example server did not answer within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Server {
-        addr,
-        pid: child.id(),
-        log,
-    }
-}
-
-/// `(status, set-cookie values, body)`.
-fn http_get(addr: &str, path: &str) -> Option<(u16, Vec<String>, String)> {
-    http_get_with(addr, path, "")
-}
-
-/// [`http_get`] sending `cookie` (if not empty).
-fn http_get_with(addr: &str, path: &str, cookie: &str) -> Option<(u16, Vec<String>, String)> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let cookie = if cookie.is_empty() {
-        String::new()
-    } else {
-        format!("Cookie: {cookie}\r\n")
-    };
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{cookie}\r\n"
-    )
-    .ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n")?;
-    let mut lines = head.lines();
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let cookies = lines
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, v)| v.trim().split(';').next().map(str::to_string))
-        .collect();
-    Some((status, cookies, body.to_string()))
-}
-
-/// A dead-rendered page: what a client needs to join it.
-struct Page {
-    path: String,
-    topic: String,
-    session: String,
-    static_token: Option<String>,
-    csrf: String,
-    cookie: String,
-}
-
-fn load(path: &str) -> Page {
-    load_with(path, "")
-}
-
-/// [`load`] in the browser session of `cookie` (pages that can share one socket).
-fn load_with(path: &str, cookie: &str) -> Page {
-    let (status, cookies, body) = http_get_with(&server().addr, path, cookie).expect("GET");
-    assert_eq!(status, 200, "GET {path}");
-    Page {
-        path: path.to_string(),
-        topic: format!(
-            "lv:{}",
-            attr(&body, "data-phx-main", "id").expect("container id")
-        ),
-        session: attr(&body, "data-phx-main", "data-phx-session").expect("session"),
-        static_token: attr(&body, "data-phx-main", "data-phx-static"),
-        csrf: attr(&body, "name=\"csrf-token\"", "content").expect("csrf meta"),
-        cookie: if cookies.is_empty() {
-            cookie.to_string()
-        } else {
-            cookies.join("; ")
-        },
-    }
-}
-
-type Ws = WebSocketStream<tokio::net::TcpStream>;
-
-/// Opens the page's WebSocket with `origin`; `recv_buffer` shrinks the
-/// client's kernel receive buffer (a slow reader that buffers little).
-async fn connect(page: &Page, origin: &str, recv_buffer: Option<u32>) -> Result<Ws, String> {
-    let addr = &server().addr;
-    let url = format!(
-        "ws://{addr}/live/websocket?_csrf_token={}&vsn=2.0.0",
-        urlencode(&page.csrf)
-    );
-    let mut req = url.into_client_request().map_err(|e| e.to_string())?;
-    req.headers_mut()
-        .insert("cookie", HeaderValue::from_str(&page.cookie).unwrap());
-    req.headers_mut()
-        .insert("origin", HeaderValue::from_str(origin).unwrap());
-    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
-    if let Some(n) = recv_buffer {
-        socket.set_recv_buffer_size(n).map_err(|e| e.to_string())?;
-    }
-    let tcp = socket
-        .connect(addr.parse().unwrap())
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio_tungstenite::client_async(req, tcp),
-    )
-    .await
-    .map_err(|_| "connect timed out".to_string())?
-    .map(|(ws, _)| ws)
-    .map_err(|e| e.to_string())
-}
-
-async fn send(ws: &mut Ws, frame: Value) {
-    ws.send(Message::text(frame.to_string()))
-        .await
-        .expect("send");
-}
-
-/// Reads until the reply with this ref.
-async fn reply(ws: &mut Ws, reference: &str) -> Value {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .unwrap_or_else(|_| panic!("no reply to ref {reference} within 10 s"))
-            .unwrap_or_else(|| panic!("socket ended before the reply to {reference}"))
-            .expect("read");
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(t.as_str()).expect("JSON frame");
-            if v[3] == "phx_reply" && v[1] == reference {
-                return v;
-            }
-        }
-    }
-}
-
-fn join_frame(page: &Page, join_ref: &str) -> Value {
-    json!([
-        join_ref,
-        join_ref,
-        page.topic,
-        "phx_join",
-        {
-            "url": format!("http://{}{}", server().addr, page.path),
-            "params": {"_csrf_token": page.csrf, "_mounts": 0},
-            "session": page.session,
-            "static": page.static_token,
-        }
-    ])
-}
-
 /// Loads `path` and joins it on a fresh socket.
-async fn joined(path: &str) -> (Ws, Page) {
-    let page = load(path);
-    let origin = format!("http://{}", server().addr);
-    let mut ws = connect(&page, &origin, None).await.expect("connect");
-    send(&mut ws, join_frame(&page, "1")).await;
-    let r = reply(&mut ws, "1").await;
+async fn joined(path: &str) -> (Client, Page) {
+    let page = server().load(path);
+    let mut ws = page.connect().await;
+    let r = ws.join(&page, "1").await;
     assert_eq!(r[4]["status"], "ok", "join {path}: {r}");
     (ws, page)
 }
 
-fn inc(topic: &str, reference: u64) -> Value {
-    json!(["1", reference.to_string(), topic, "event", {"type": "click", "event": "inc", "value": {}}])
+fn inc(topic: &str, reference: u64) -> serde_json::Value {
+    click(topic, &reference.to_string(), "inc", json!({}))
 }
 
 fn percentile(samples: &mut [u64], p: f64) -> u64 {
@@ -298,7 +58,7 @@ fn percentile(samples: &mut [u64], p: f64) -> u64 {
 /// Closed-loop clicks on one socket until `stop`, recording `(sent_at,
 /// latency µs)` per click into `samples`; returns how many it made.
 async fn clicker(
-    mut ws: Ws,
+    mut ws: Client,
     page: Page,
     stop: Arc<AtomicBool>,
     samples: Arc<Mutex<Vec<(Instant, u64)>>>,
@@ -307,8 +67,8 @@ async fn clicker(
     while !stop.load(Ordering::Relaxed) {
         reference += 1;
         let at = Instant::now();
-        send(&mut ws, inc(&page.topic, reference)).await;
-        let r = reply(&mut ws, &reference.to_string()).await;
+        ws.push(inc(&page.topic(), reference)).await;
+        let r = ws.reply_to(&reference.to_string()).await;
         assert_eq!(r[4]["status"], "ok");
         let us = at.elapsed().as_micros() as u64;
         samples.lock().unwrap().push((at, us));
@@ -332,8 +92,9 @@ async fn flood_once(srv: &Server, samples: &Arc<Mutex<Vec<(Instant, u64)>>>) -> 
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (mut flooder, page) = joined("/counter").await;
     let flood_from = Instant::now();
+    let topic = page.topic();
     for r in 0..FLOOD {
-        let frame = inc(&page.topic, 1000 + r).to_string();
+        let frame = inc(&topic, 1000 + r).to_string();
         if flooder.feed(Message::text(frame)).await.is_err() {
             break; // the server closed it
         }
@@ -365,7 +126,7 @@ async fn flood_once(srv: &Server, samples: &Arc<Mutex<Vec<(Instant, u64)>>>) -> 
     // closed for exceeding its output limit.
     let mut replies = 0u64;
     let outcome = loop {
-        match tokio::time::timeout(Duration::from_secs(15), flooder.next()).await {
+        match flooder.next_message(Duration::from_secs(15)).await {
             Err(_) => break format!("stalled after {replies} replies"),
             Ok(None) | Ok(Some(Err(_))) => {
                 break format!("ended without a close frame after {replies} replies")
@@ -467,20 +228,22 @@ async fn a_client_that_never_reads_is_closed_at_the_output_limit() {
     let _serial = SERIAL.lock().await;
     let srv = server();
     let rss_before = srv.rss_kib();
-    let origin = format!("http://{}", srv.addr);
     // Eight dashboards ticking every millisecond on one socket whose client
     // never reads (and keeps a small kernel receive buffer).
-    let first = load("/dashboard?ms=1");
+    let first = srv.load("/dashboard?ms=1");
     let mut pages: Vec<Page> = (1..8)
-        .map(|_| load_with("/dashboard?ms=1", &first.cookie))
+        .map(|_| srv.load_in("/dashboard?ms=1", &first.cookie))
         .collect();
     pages.insert(0, first);
-    let mut ws = connect(&pages[0], &origin, Some(4096))
+    let mut ws = pages[0]
+        .socket()
+        .recv_buffer(4096)
+        .open()
         .await
         .expect("connect");
     for (i, page) in pages.iter().enumerate() {
         let join_ref = (i + 1).to_string();
-        send(&mut ws, join_frame(page, &join_ref)).await;
+        ws.push(page.join_frame(&join_ref)).await;
     }
     let started = Instant::now();
     assert!(
@@ -492,7 +255,7 @@ async fn a_client_that_never_reads_is_closed_at_the_output_limit() {
     let rss_at_close = srv.rss_kib();
     // Now read: frames that were already on their way, then the close frame.
     let close = loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        match ws.next_message(Duration::from_secs(10)).await {
             Ok(Some(Ok(Message::Close(f)))) => break f,
             Ok(Some(Ok(_))) => {}
             other => panic!("expected a close frame, got {other:?}"),
@@ -514,25 +277,25 @@ async fn a_client_that_never_reads_is_closed_at_the_output_limit() {
 async fn only_listed_origins_may_open_the_socket() {
     let _serial = SERIAL.lock().await;
     let srv = server();
-    let page = load("/counter");
+    let page = srv.load("/counter");
     // Listed: upgraded, and the view mounts.
-    let mut ws = connect(&page, "http://allowed.test", None)
+    let mut ws = page
+        .socket()
+        .origin(Some("http://allowed.test"))
+        .open()
         .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "a listed origin is refused: {e}; log: {:?}",
-                srv.log.lock().unwrap()
-            )
-        });
-    send(&mut ws, join_frame(&page, "1")).await;
-    assert_eq!(reply(&mut ws, "1").await[4]["status"], "ok");
+        .unwrap_or_else(|e| panic!("a listed origin is refused: {e}; log: {:?}", srv.log()));
+    assert_eq!(ws.join(&page, "1").await[4]["status"], "ok");
     // Not listed (even one that differs only in scheme or port): 403, no socket.
     for origin in [
         "http://evil.test",
         "https://allowed.test",
         "http://allowed.test:81",
     ] {
-        let err = connect(&page, origin, None)
+        let err = page
+            .socket()
+            .origin(Some(origin))
+            .open()
             .await
             .err()
             .unwrap_or_else(|| panic!("{origin} was let in"));

@@ -4,19 +4,11 @@
 //!
 //! One server per test binary, built once and started on a free loopback port.
 
-use futures_util::{SinkExt, StreamExt};
-use liveview_tests::{attr, kill_with_parent, urlencode};
+use liveview_tests::{click, heartbeat, urlencode, Client, Page, Server};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream as TokioTcp;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 // ---------------------------------------------------------------- the server
 
@@ -24,246 +16,42 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// tokens the way an attacker who knew it could (expired, of the wrong kind).
 const SECRET: &str = "ws-protocol-test-secret-ws-protocol-test-secret";
 
-/// The address of the shared server (`127.0.0.1:PORT`).
-///
-/// The server is started by a helper thread that then parks for the rest of
-/// the process; the child gets `PR_SET_PDEATHSIG(SIGKILL)`, so it dies with
-/// that thread, i.e. when the test binary exits.
-fn server() -> &'static str {
-    static ADDR: OnceLock<String> = OnceLock::new();
-    ADDR.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let bin = liveview_tests::build_example_server();
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
-            let addr = format!("127.0.0.1:{port}");
-            let mut cmd = Command::new(&bin);
-            cmd.env("PORT", port.to_string())
-                .env("HOST", "127.0.0.1")
-                .env("QUIET", "1")
-                .env("LIVEVIEW_SECRET", SECRET)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit());
-            kill_with_parent(&mut cmd);
-            // Never waited for: it lives as long as this process and dies with it (see above).
-            #[allow(clippy::zombie_processes)]
-            let mut child: Child = cmd
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while http_get(&addr, "/counter", &[]).map(|r| r.status) != Some(200) {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("the example server exited early: {status}");
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "the example server did not answer within 60 s"
-                );
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            tx.send(addr).expect("report the address");
-            loop {
-                std::thread::park();
-            }
-        });
-        rx.recv()
-            .expect("the server helper thread failed (see its panic above)")
+/// The shared server (started once per test binary).
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        Server::launch()
+            .env("LIVEVIEW_SECRET", SECRET)
+            .start_for_process()
     })
-}
-
-// ---------------------------------------------------------------- HTTP
-
-struct HttpResponse {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl HttpResponse {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn http_get(addr: &str, path: &str, extra: &[(&str, &str)]) -> Option<HttpResponse> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in extra {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n")?;
-    let mut lines = head.lines();
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Some(HttpResponse {
-        status,
-        headers,
-        body: body.to_string(),
-    })
-}
-
-/// What a client takes from a dead render.
-#[derive(Clone, Debug)]
-struct Page {
-    path: String,
-    id: String,
-    session: String,
-    static_token: String,
-    csrf: String,
-    cookie: String,
 }
 
 fn load(path: &str) -> Page {
-    let r = http_get(server(), path, &[]).expect("GET");
-    assert_eq!(r.status, 200, "GET {path}: {}", r.body);
-    let cookie = r
-        .headers
-        .iter()
-        .filter(|(k, _)| k == "set-cookie")
-        .filter_map(|(_, v)| v.split(';').next())
-        .collect::<Vec<_>>()
-        .join("; ");
-    Page {
-        path: path.to_string(),
-        id: attr(&r.body, "data-phx-main", "id").expect("main container id"),
-        session: attr(&r.body, "data-phx-main", "data-phx-session").expect("data-phx-session"),
-        static_token: attr(&r.body, "data-phx-main", "data-phx-static").unwrap_or_default(),
-        csrf: attr(&r.body, "name=\"csrf-token\"", "content").expect("csrf meta"),
-        cookie,
-    }
+    server().load(path)
 }
 
-// ---------------------------------------------------------------- WebSocket
-
-type Ws = WebSocketStream<MaybeTlsStream<TokioTcp>>;
-
+/// A WebSocket with this query, cookie and Origin.
 async fn connect_with(
     query: &str,
     cookie: Option<&str>,
     origin: Option<&str>,
-) -> Result<Ws, String> {
-    let url = format!("ws://{}/live/websocket?{query}", server());
-    let mut req = url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| e.to_string())?;
-    if let Some(c) = cookie.filter(|c| !c.is_empty()) {
-        req.headers_mut()
-            .insert("cookie", HeaderValue::from_str(c).unwrap());
-    }
-    if let Some(o) = origin {
-        req.headers_mut()
-            .insert("origin", HeaderValue::from_str(o).unwrap());
-    }
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio_tungstenite::connect_async(req),
-    )
-    .await
-    .map_err(|_| "connect timed out".to_string())?
-    .map(|(ws, _)| ws)
-    .map_err(|e| e.to_string())
-}
-
-async fn connect(page: &Page) -> Ws {
-    let query = format!("_csrf_token={}&vsn=2.0.0", urlencode(&page.csrf));
-    connect_with(
-        &query,
-        Some(&page.cookie),
-        Some(&format!("http://{}", server())),
-    )
-    .await
-    .expect("websocket connect")
-}
-
-async fn send(ws: &mut Ws, frame: Value) {
-    ws.send(Message::text(frame.to_string()))
+) -> Result<Client, String> {
+    server()
+        .socket(query)
+        .cookie(cookie.unwrap_or_default())
+        .origin(origin)
+        .open()
         .await
-        .expect("send");
-}
-
-/// The next text frame as JSON, `Err` with what came instead (close, timeout, non-JSON).
-async fn recv(ws: &mut Ws) -> Result<Value, String> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
-            Err(_) => return Err("timed out".into()),
-            Ok(None) => return Err("stream ended".into()),
-            Ok(Some(Err(e))) => return Err(format!("error: {e}")),
-            Ok(Some(Ok(Message::Text(t)))) => {
-                return serde_json::from_str(t.as_str())
-                    .map_err(|e| format!("non-JSON frame {t}: {e}"))
-            }
-            Ok(Some(Ok(Message::Close(c)))) => return Err(format!("closed: {c:?}")),
-            Ok(Some(Ok(_))) => continue,
-        }
-    }
-}
-
-/// Reads frames until the reply with this ref (pushes before it are returned too).
-async fn reply(ws: &mut Ws, reference: &str) -> (Value, Vec<Value>) {
-    let mut pushes = Vec::new();
-    loop {
-        let f = recv(ws)
-            .await
-            .unwrap_or_else(|e| panic!("waiting for the reply to ref {reference}: {e}"));
-        if f[3] == "phx_reply" && f[1] == reference {
-            return (f, pushes);
-        }
-        pushes.push(f);
-    }
-}
-
-fn join_payload(page: &Page) -> Value {
-    json!({
-        "url": format!("http://{}{}", server(), page.path),
-        "params": {"_csrf_token": page.csrf, "_mounts": 0, "_mount_attempts": 0},
-        "session": page.session,
-        "static": if page.static_token.is_empty() { Value::Null } else { json!(page.static_token) },
-        "sticky": false,
-    })
-}
-
-/// The `phx_join` frame (join ref and ref "1") for `page`'s container.
-fn join_frame(page: &Page) -> Value {
-    json!([
-        "1",
-        "1",
-        format!("lv:{}", page.id),
-        "phx_join",
-        join_payload(page)
-    ])
 }
 
 /// Loads `path`, connects and joins; returns the socket, the topic and the join reply.
-async fn joined(path: &str) -> (Ws, String, Value) {
+async fn joined(path: &str) -> (Client, String, Value) {
     let page = load(path);
-    let mut ws = connect(&page).await;
-    let topic = format!("lv:{}", page.id);
-    send(&mut ws, join_frame(&page)).await;
-    let (r, _) = reply(&mut ws, "1").await;
+    let mut ws = page.connect().await;
+    let r = ws.join(&page, "1").await;
     assert_eq!(r[0], "1", "join reply echoes join_ref");
     assert_eq!(r[4]["status"], "ok", "join of {path}: {r}");
-    (ws, topic, r)
-}
-
-fn click(topic: &str, reference: &str, event: &str, value: Value) -> Value {
-    json!(["1", reference, topic, "event", {"type": "click", "event": event, "value": value}])
+    (ws, page.topic(), r)
 }
 
 /// Every string in a JSON tree, concatenated (enough to find a rendered text).
@@ -279,9 +67,9 @@ fn strings(v: &Value) -> String {
 /// A second client still gets served (the server survived whatever came before).
 async fn server_still_serves() {
     let page = load("/counter");
-    let mut ws = connect(&page).await;
-    send(&mut ws, json!([null, "7", "phoenix", "heartbeat", {}])).await;
-    let (r, _) = reply(&mut ws, "7").await;
+    let mut ws = page.connect().await;
+    ws.push(heartbeat("7")).await;
+    let r = ws.reply_to("7").await;
     assert_eq!(r[4]["status"], "ok");
 }
 
@@ -290,9 +78,9 @@ async fn server_still_serves() {
 #[tokio::test]
 async fn heartbeat_is_answered() {
     let page = load("/counter");
-    let mut ws = connect(&page).await;
-    send(&mut ws, json!([null, "13", "phoenix", "heartbeat", {}])).await;
-    let f = recv(&mut ws).await.unwrap();
+    let mut ws = page.connect().await;
+    ws.push(heartbeat("13")).await;
+    let f = ws.next_frame().await.unwrap();
     assert_eq!(
         f,
         json!([null, "13", "phoenix", "phx_reply", {"status": "ok", "response": {}}])
@@ -308,8 +96,9 @@ async fn join_renders_and_events_reply_with_diffs() {
         strings(&resp["rendered"]).contains("id=\"count\""),
         "rendered: {resp}"
     );
-    send(&mut ws, click(&topic, "2", "inc", json!({"value": ""}))).await;
-    let (r, _) = reply(&mut ws, "2").await;
+    ws.push(click(&topic, "2", "inc", json!({"value": ""})))
+        .await;
+    let r = ws.reply_to("2").await;
     assert_eq!(r[0], "1");
     assert_eq!(r[2], topic);
     assert_eq!(r[4]["status"], "ok");
@@ -317,8 +106,8 @@ async fn join_renders_and_events_reply_with_diffs() {
         strings(&r[4]["response"]["diff"]).contains('1'),
         "diff: {r}"
     );
-    send(&mut ws, json!(["1", "3", topic, "phx_leave", {}])).await;
-    let (r, _) = reply(&mut ws, "3").await;
+    ws.push(json!(["1", "3", topic, "phx_leave", {}])).await;
+    let r = ws.reply_to("3").await;
     assert_eq!(r[4]["status"], "ok");
 }
 
@@ -332,9 +121,8 @@ async fn tampered_session_is_refused() {
         "A"
     };
     page.session.replace_range(mid..=mid, flipped);
-    let mut ws = connect(&page).await;
-    send(&mut ws, join_frame(&page)).await;
-    let (r, _) = reply(&mut ws, "1").await;
+    let mut ws = page.connect().await;
+    let r = ws.join(&page, "1").await;
     assert_eq!(r[4]["status"], "error", "{r}");
     let reason = r[4]["response"]["reason"].as_str().unwrap_or_default();
     assert!(
@@ -347,16 +135,13 @@ async fn tampered_session_is_refused() {
 async fn session_of_another_container_is_refused() {
     let a = load("/counter");
     let b = load("/counter");
-    let mut ws = connect(&a).await;
+    let mut ws = a.connect().await;
     // b's session presented on a's topic
-    let mut payload = join_payload(&a);
+    let mut payload = a.join_payload();
     payload["session"] = json!(b.session);
-    send(
-        &mut ws,
-        json!(["1", "1", format!("lv:{}", a.id), "phx_join", payload]),
-    )
-    .await;
-    let (r, _) = reply(&mut ws, "1").await;
+    ws.push(json!(["1", "1", a.topic(), "phx_join", payload]))
+        .await;
+    let r = ws.reply_to("1").await;
     assert_eq!(r[4]["status"], "error", "{r}");
 }
 
@@ -371,8 +156,8 @@ async fn wrong_csrf_never_mounts() {
     match connect_with(&query, Some(&bad.cookie), None).await {
         Err(_) => {} // refused at the upgrade: fine
         Ok(mut ws) => {
-            send(&mut ws, join_frame(&bad)).await;
-            match recv(&mut ws).await {
+            ws.push(bad.join_frame("1")).await;
+            match ws.next_frame().await {
                 Ok(r) => {
                     assert_eq!(r[3], "phx_reply", "{r}");
                     assert_eq!(
@@ -395,8 +180,8 @@ async fn wrong_csrf_never_mounts() {
     );
     let query = format!("_csrf_token={}&vsn=2.0.0", urlencode(&page.csrf));
     if let Ok(mut ws) = connect_with(&query, Some(&other.cookie), None).await {
-        send(&mut ws, join_frame(&page)).await;
-        match recv(&mut ws).await {
+        ws.push(page.join_frame("1")).await;
+        match ws.next_frame().await {
             Ok(r) => assert_eq!(
                 r[4]["status"], "error",
                 "a token bound to another cookie must fail: {r}"
@@ -444,13 +229,9 @@ async fn vsn_and_origin_are_checked_at_upgrade() {
 #[tokio::test]
 async fn event_before_join_is_an_unmatched_topic() {
     let page = load("/counter");
-    let mut ws = connect(&page).await;
-    send(
-        &mut ws,
-        click(&format!("lv:{}", page.id), "5", "inc", json!({})),
-    )
-    .await;
-    let (r, _) = reply(&mut ws, "5").await;
+    let mut ws = page.connect().await;
+    ws.push(click(&page.topic(), "5", "inc", json!({}))).await;
+    let r = ws.reply_to("5").await;
     assert_eq!(r[4]["status"], "error");
     assert_eq!(r[4]["response"]["reason"], "unmatched topic");
 }
@@ -458,16 +239,14 @@ async fn event_before_join_is_an_unmatched_topic() {
 #[tokio::test]
 async fn unknown_event_gets_an_error_reply() {
     let (mut ws, topic, _) = joined("/counter").await;
-    send(
-        &mut ws,
-        click(&topic, "2", "no_such_event", json!({"value": ""})),
-    )
-    .await;
-    let (r, _) = reply(&mut ws, "2").await;
+    ws.push(click(&topic, "2", "no_such_event", json!({"value": ""})))
+        .await;
+    let r = ws.reply_to("2").await;
     assert_eq!(r[4]["status"], "error", "{r}");
     // the view is still alive
-    send(&mut ws, click(&topic, "3", "inc", json!({"value": ""}))).await;
-    let (r, _) = reply(&mut ws, "3").await;
+    ws.push(click(&topic, "3", "inc", json!({"value": ""})))
+        .await;
+    let r = ws.reply_to("3").await;
     assert_eq!(r[4]["status"], "ok", "{r}");
 }
 
@@ -485,20 +264,20 @@ async fn malformed_frames_get_an_error_or_a_close_and_the_server_lives_on() {
     ];
     for frame in bad {
         let page = load("/counter");
-        let mut ws = connect(&page).await;
+        let mut ws = page.connect().await;
         ws.send(Message::text(frame)).await.expect("send");
-        match recv(&mut ws).await {
+        match ws.next_frame().await {
             Ok(f) => assert_eq!(f[4]["status"], "error", "reply to {frame:?}: {f}"),
             Err(e) => assert!(!e.contains("timed out"), "no answer to {frame:?}: {e}"),
         }
     }
     // a garbage binary frame
     let page = load("/counter");
-    let mut ws = connect(&page).await;
+    let mut ws = page.connect().await;
     ws.send(Message::binary(vec![0u8, 200, 1, 2]))
         .await
         .expect("send");
-    let _ = tokio::time::timeout(Duration::from_millis(500), ws.next()).await;
+    let _ = ws.next_message(Duration::from_millis(500)).await;
     server_still_serves().await;
 }
 
@@ -508,7 +287,7 @@ async fn dashboard_timer_pushes_diffs() {
     let start = Instant::now();
     let mut pushes = 0;
     while pushes < 5 {
-        let f = recv(&mut ws).await.expect("a diff push");
+        let f = ws.next_frame().await.expect("a diff push");
         if f[3] == "diff" {
             assert_eq!(f[2], topic);
             assert_eq!(f[1], Value::Null, "pushes carry no ref");
@@ -527,12 +306,12 @@ async fn chat_broadcast_reaches_another_socket() {
     let (mut a, ta, _) = joined("/chat").await;
     let (mut b, _tb, _) = joined("/chat").await;
     let body = format!("ws-test-{}", std::process::id());
-    send(&mut a, json!(["1", "2", ta, "event", {"type": "form", "event": "send", "value": format!("body={body}")}])).await;
-    let (r, _) = reply(&mut a, "2").await;
+    a.push(json!(["1", "2", ta, "event", {"type": "form", "event": "send", "value": format!("body={body}")}])).await;
+    let r = a.reply_to("2").await;
     assert_eq!(r[4]["status"], "ok", "{r}");
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let f = recv(&mut b).await.expect("b gets a push");
+        let f = b.next_frame().await.expect("b gets a push");
         if f[3] == "diff" && strings(&f[4]).contains(&body) {
             break;
         }
@@ -542,8 +321,8 @@ async fn chat_broadcast_reaches_another_socket() {
 
 #[tokio::test]
 async fn pages_and_assets_over_http() {
-    let addr = server();
-    let page = http_get(addr, "/counter", &[]).unwrap();
+    let srv = server();
+    let page = srv.get("/counter", &[]).unwrap();
     assert_eq!(page.status, 200);
     assert!(page
         .header("content-type")
@@ -553,9 +332,9 @@ async fn pages_and_assets_over_http() {
         page.header("set-cookie").is_some(),
         "the CSRF cookie is set"
     );
-    assert_eq!(http_get(addr, "/no-such-route", &[]).unwrap().status, 404);
+    assert_eq!(srv.get("/no-such-route", &[]).unwrap().status, 404);
 
-    let app = http_get(addr, "/assets/app.js", &[]).unwrap();
+    let app = srv.get("/assets/app.js", &[]).unwrap();
     assert_eq!(app.status, 200);
     assert_eq!(
         app.header("content-type"),
@@ -563,14 +342,18 @@ async fn pages_and_assets_over_http() {
     );
     assert!(app.body.contains("new LiveSocket(\"/live\""));
     let etag = app.header("etag").expect("etag").to_string();
-    let again = http_get(addr, "/assets/app.js", &[("If-None-Match", &etag)]).unwrap();
+    let again = srv
+        .get("/assets/app.js", &[("If-None-Match", &etag)])
+        .unwrap();
     assert_eq!(again.status, 304);
 
-    let lv = http_get(addr, "/assets/phoenix_live_view-1.2.12.esm.js", &[]).unwrap();
+    let lv = srv
+        .get("/assets/phoenix_live_view-1.2.12.esm.js", &[])
+        .unwrap();
     assert_eq!(lv.status, 200);
     assert!(lv.header("cache-control").unwrap().contains("immutable"));
     assert!(lv.body.contains("LiveSocket"));
-    let px = http_get(addr, "/assets/phoenix-1.8.16.mjs", &[]).unwrap();
+    let px = srv.get("/assets/phoenix-1.8.16.mjs", &[]).unwrap();
     assert_eq!(px.status, 200);
     assert!(px.body.contains("Socket"));
 }
@@ -588,9 +371,9 @@ enum Refusal {
     Dropped(String),
 }
 
-async fn refusal(ws: &mut Ws, what: &str) -> Refusal {
+async fn refusal(ws: &mut Client, what: &str) -> Refusal {
     loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        match ws.next_message(Duration::from_secs(10)).await {
             Err(_) => panic!("{what}: no answer within 10 s"),
             Ok(Some(Ok(Message::Text(t)))) => {
                 let f: Value = serde_json::from_str(t.as_str()).expect("JSON frame");
@@ -629,7 +412,7 @@ async fn deeply_nested_json_is_refused_clearly_and_the_server_lives_on() {
     // 100 000 nested arrays as the whole frame: nothing can be salvaged, so a
     // deliberate close that says why.
     let page = load("/counter");
-    let mut ws = connect(&page).await;
+    let mut ws = page.connect().await;
     ws.send(Message::text(nested(100_000))).await.expect("send");
     match refusal(&mut ws, "100 000 nested arrays").await {
         Refusal::Close(code, reason) => {
@@ -658,8 +441,9 @@ async fn deeply_nested_json_is_refused_clearly_and_the_server_lives_on() {
             other => panic!("expected an error reply to ref {reference}: {other:?}"),
         }
     }
-    send(&mut ws, click(&topic, "4", "inc", json!({"value": ""}))).await;
-    let (r, _) = reply(&mut ws, "4").await;
+    ws.push(click(&topic, "4", "inc", json!({"value": ""})))
+        .await;
+    let r = ws.reply_to("4").await;
     assert_eq!(r[4]["status"], "ok", "the view lives on: {r}");
     server_still_serves().await;
 }
@@ -809,7 +593,7 @@ async fn wrong_payload_types_get_clear_error_replies() {
     ];
     for (on_list, frame, want) in cases {
         let ws = if on_list { &mut list } else { &mut form };
-        send(ws, frame.clone()).await;
+        ws.push(frame.clone()).await;
         match refusal(ws, &frame.to_string()).await {
             Refusal::Reply(reason) => assert!(
                 reason.contains(want),
@@ -819,26 +603,20 @@ async fn wrong_payload_types_get_clear_error_replies() {
         }
     }
     // Both views still work.
-    send(
-        &mut list,
-        event(
-            &lt,
-            "20",
-            json!({"type": "click", "event": "bump", "value": {"i": "1"}}),
-        ),
-    )
+    list.push(event(
+        &lt,
+        "20",
+        json!({"type": "click", "event": "bump", "value": {"i": "1"}}),
+    ))
     .await;
-    assert_eq!(reply(&mut list, "20").await.0[4]["status"], "ok");
-    send(
-        &mut form,
-        event(
-            &ft,
-            "20",
-            json!({"type": "form", "event": "save", "value": "user%5Bname%5D=Grace"}),
-        ),
-    )
+    assert_eq!(list.reply_to("20").await[4]["status"], "ok");
+    form.push(event(
+        &ft,
+        "20",
+        json!({"type": "form", "event": "save", "value": "user%5Bname%5D=Grace"}),
+    ))
     .await;
-    let (r, _) = reply(&mut form, "20").await;
+    let r = form.reply_to("20").await;
     let saved = strings(&r[4]["response"]);
     assert!(saved.contains("Saved ") && saved.contains("Grace"), "{r}");
     server_still_serves().await;
@@ -859,22 +637,20 @@ async fn events_on_unknown_topics_get_unmatched_topic() {
     .enumerate()
     {
         let r = format!("{}", 10 + i);
-        send(&mut ws, click(t, &r, "inc", json!({"value": ""}))).await;
-        let (f, _) = reply(&mut ws, &r).await;
+        ws.push(click(t, &r, "inc", json!({"value": ""}))).await;
+        let f = ws.reply_to(&r).await;
         assert_eq!(f[4]["status"], "error", "{t}: {f}");
         assert_eq!(f[4]["response"]["reason"], "unmatched topic", "{t}");
     }
     // A join for a topic that is not `lv:<id>` is refused the same way.
-    send(
-        &mut ws,
-        json!(["9", "30", "lvu:0", "phx_join", {"token": "x"}]),
-    )
-    .await;
-    let (f, _) = reply(&mut ws, "30").await;
+    ws.push(json!(["9", "30", "lvu:0", "phx_join", {"token": "x"}]))
+        .await;
+    let f = ws.reply_to("30").await;
     assert_eq!(f[4]["response"]["reason"], "unmatched topic", "{f}");
     // The joined view is untouched.
-    send(&mut ws, click(&topic, "40", "inc", json!({"value": ""}))).await;
-    assert_eq!(reply(&mut ws, "40").await.0[4]["status"], "ok");
+    ws.push(click(&topic, "40", "inc", json!({"value": ""})))
+        .await;
+    assert_eq!(ws.reply_to("40").await[4]["status"], "ok");
     server_still_serves().await;
 }
 
@@ -888,12 +664,12 @@ async fn frames_over_one_mebibyte_are_never_processed() {
         format!("{head}{}{tail}", "x".repeat(len - head.len() - tail.len()))
     }
     let page = load("/counter");
-    let mut ws = connect(&page).await;
+    let mut ws = page.connect().await;
     // Exactly the default maximum: accepted.
     ws.send(Message::text(padded("1", MIB)))
         .await
         .expect("send");
-    let (r, _) = reply(&mut ws, "1").await;
+    let r = ws.reply_to("1").await;
     assert_eq!(r[4]["status"], "ok", "a frame of exactly 1 MiB is accepted");
     // One byte more: a deliberate close, 1009 (message too big).
     // <!-- merge: transport --> with the adapter's own upgrade path the close
@@ -912,10 +688,10 @@ async fn frames_over_one_mebibyte_are_never_processed() {
     let _ = ws.send(Message::text(padded("2", MIB + 1))).await;
     over_the_limit(refusal(&mut ws, "1 MiB + 1").await, "1 MiB + 1");
     // Far larger (8 MiB) as well, binary too.
-    let mut ws = connect(&page).await;
+    let mut ws = page.connect().await;
     let _ = ws.send(Message::text(padded("3", 8 * MIB))).await;
     over_the_limit(refusal(&mut ws, "8 MiB").await, "8 MiB");
-    let mut ws = connect(&page).await;
+    let mut ws = page.connect().await;
     let _ = ws.send(Message::binary(vec![0u8; MIB + 1])).await;
     over_the_limit(refusal(&mut ws, "binary").await, "binary 1 MiB + 1");
     server_still_serves().await;
@@ -946,7 +722,7 @@ async fn infos_cannot_be_forged_from_the_client() {
     ];
     for f in frames {
         let ws = if f[2] == st { &mut search } else { &mut chat };
-        send(ws, f.clone()).await;
+        ws.push(f.clone()).await;
         match refusal(ws, &f.to_string()).await {
             Refusal::Reply(reason) => assert!(
                 reason.contains("unknown event") || reason.contains("unmatched topic"),
@@ -957,22 +733,18 @@ async fn infos_cannot_be_forged_from_the_client() {
     }
     // Nothing ran: the search has no results, no chat got the message. A real
     // search and a real message still work (and arrive after the forged frames).
-    send(
-        &mut search,
-        json!(["1", "20", st, "event", {"type": "form", "event": "search", "value": "query=ap"}]),
-    )
-    .await;
-    let (r, pushes) = reply(&mut search, "20").await;
+    search.push(json!(["1", "20", st, "event", {"type": "form", "event": "search", "value": "query=ap"}])).await;
+    let (r, pushes) = search.reply_with_pushes("20").await;
     let mut seen = strings(&r[4]["response"]);
     for p in pushes {
         seen.push_str(&strings(&p));
     }
     assert!(!seen.contains(forged));
-    send(&mut chat, json!(["1", "21", ct, "event", {"type": "form", "event": "send", "value": "body=real-message"}])).await;
-    let _ = reply(&mut chat, "21").await;
+    chat.push(json!(["1", "21", ct, "event", {"type": "form", "event": "send", "value": "body=real-message"}])).await;
+    let _ = chat.reply_to("21").await;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let f = recv(&mut other).await.expect("a push");
+        let f = other.next_frame().await.expect("a push");
         let text = strings(&f[4]);
         assert!(!text.contains(forged), "a forged info reached a view: {f}");
         if text.contains("real-message") {
@@ -998,15 +770,12 @@ fn unix_now() -> liveview_core::Time {
 
 /// The join reply's status and reason when `page`'s join carries `session`.
 async fn join_with_session(page: &Page, session: &str) -> (String, String) {
-    let mut ws = connect(page).await;
-    let mut payload = join_payload(page);
+    let mut ws = page.connect().await;
+    let mut payload = page.join_payload();
     payload["session"] = json!(session);
-    send(
-        &mut ws,
-        json!(["1", "1", format!("lv:{}", page.id), "phx_join", payload]),
-    )
-    .await;
-    let (r, _) = reply(&mut ws, "1").await;
+    ws.push(json!(["1", "1", page.topic(), "phx_join", payload]))
+        .await;
+    let r = ws.reply_to("1").await;
     let reason = r[4]["response"]["reason"]
         .as_str()
         .unwrap_or_default()
@@ -1077,16 +846,8 @@ async fn expired_and_wrong_kind_tokens_never_mount() {
             csrf,
             ..page.clone()
         };
-        let query = format!("_csrf_token={}&vsn=2.0.0", urlencode(&bad.csrf));
-        let mut ws = connect_with(
-            &query,
-            Some(&bad.cookie),
-            Some(&format!("http://{}", server())),
-        )
-        .await
-        .expect("connect");
-        send(&mut ws, join_frame(&bad)).await;
-        let (r, _) = reply(&mut ws, "1").await;
+        let mut ws = bad.socket().open().await.expect("connect");
+        let r = ws.join(&bad, "1").await;
         assert_eq!(r[4]["status"], "error", "{what}: {r}");
         assert_eq!(r[4]["response"]["reason"], "unauthorized", "{what}");
     }
@@ -1095,7 +856,6 @@ async fn expired_and_wrong_kind_tokens_never_mount() {
         csrf: auth::sign_csrf(&config, now, cookie_value),
         ..page.clone()
     };
-    let mut ws = connect(&good).await;
-    send(&mut ws, join_frame(&good)).await;
-    assert_eq!(reply(&mut ws, "1").await.0[4]["status"], "ok");
+    let mut ws = good.connect().await;
+    assert_eq!(ws.join(&good, "1").await[4]["status"], "ok");
 }
