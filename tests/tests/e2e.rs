@@ -6,87 +6,7 @@
 //! A missing tool fails the test with an install hint; it is never skipped.
 //! `bash scripts/test` installs everything.
 
-mod server {
-    //! Builds the example server once (release) and runs it on a free loopback port.
-
-    use std::io::{Read, Write};
-    use std::net::{TcpListener, TcpStream};
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
-
-    pub use liveview_tests::{build_example_server as build, workspace};
-
-    /// A running server, killed on drop.
-    pub struct Server {
-        child: Child,
-        /// `http://127.0.0.1:PORT`
-        pub url: String,
-        /// `127.0.0.1:PORT`
-        pub addr: String,
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    /// Starts the binary on a free port, recording every joined view into
-    /// `trace_dir`, and waits until `/counter` answers 200.
-    pub fn start(bin: &PathBuf, trace_dir: &std::path::Path) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(bin)
-            .env("PORT", port.to_string())
-            .env("HOST", "127.0.0.1")
-            .env("QUIET", "1")
-            .env("LIVEVIEW_TRACE_DIR", trace_dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let mut server = Server {
-            child,
-            url: format!("http://{addr}"),
-            addr,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = server.child.try_wait().expect("poll the server") {
-                panic!("the example server exited early: {status}");
-            }
-            if http_status(&server.addr, "/counter") == Some(200) {
-                return server;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the example server did not answer GET /counter within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// The status code of a plain `GET path`, or `None` if the server is not answering.
-    pub fn http_status(addr: &str, path: &str) -> Option<u16> {
-        let mut s = TcpStream::connect(addr).ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut head = [0u8; 12];
-        s.read_exact(&mut head).ok()?;
-        std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
-    }
-}
-
+use liveview_tests::{workspace, Server};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -144,15 +64,18 @@ fn browser_end_to_end() {
     require("npm", &["--version"], node_hint);
     let browser = chromium();
 
-    let e2e = server::workspace().join("tests/e2e");
+    let e2e = workspace().join("tests/e2e");
     npm_install(&e2e);
-    let bin = server::build();
-    let traces = server::workspace().join("target/e2e-traces");
+    let traces = workspace().join("target/e2e-traces");
     let _ = std::fs::remove_dir_all(&traces);
     std::fs::create_dir_all(&traces).expect("create target/e2e-traces");
-    let server = server::start(&bin, &traces);
+    // Every joined view is recorded into `traces`, to be replayed below.
+    let server = Server::launch()
+        .env("LIVEVIEW_TRACE_DIR", traces.to_string_lossy())
+        .start();
+    let url = format!("http://{}", server.addr());
 
-    let shots = server::workspace().join("target/e2e-screenshots");
+    let shots = workspace().join("target/e2e-screenshots");
     let out = Command::new("node")
         .args([
             "--test",
@@ -161,7 +84,7 @@ fn browser_end_to_end() {
             "browser.test.mjs",
         ])
         .current_dir(&e2e)
-        .env("LIVEVIEW_URL", &server.url)
+        .env("LIVEVIEW_URL", &url)
         .env("CHROMIUM", &browser)
         .env("SCREENSHOT_DIR", &shots)
         .output()
@@ -170,12 +93,12 @@ fn browser_end_to_end() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
     eprintln!("{stderr}");
-    let log = server::workspace().join("target/e2e-output.log");
+    let log = workspace().join("target/e2e-output.log");
     let _ = std::fs::create_dir_all(log.parent().expect("target/"));
     let _ = std::fs::write(&log, format!("{stdout}\n{stderr}"));
     // The server must have survived the whole run.
     assert_eq!(
-        server::http_status(&server.addr, "/counter"),
+        server.get("/counter", &[]).map(|r| r.status),
         Some(200),
         "the server still answers"
     );
