@@ -720,6 +720,102 @@ mod tests {
         assert_eq!(Outgoing::pong(b"p".to_vec()).header().0[..2], [0x8A, 1]);
     }
 
+    /// A server-side [`WebSocket`] and the raw client end of its connection,
+    /// with kernel buffers of `buffer` bytes when given (set before the
+    /// connection, so the advertised window is small too).
+    async fn pair(buffer: Option<u32>) -> (WebSocket, TcpStream) {
+        let server = tokio::net::TcpSocket::new_v4().unwrap();
+        let client = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Some(bytes) = buffer {
+            server.set_send_buffer_size(bytes).unwrap();
+            client.set_recv_buffer_size(bytes).unwrap();
+        }
+        server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = server.listen(1).unwrap();
+        let client = client.connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        (
+            WebSocket::new(accepted.unwrap().0, &[], 1 << 20),
+            client.unwrap(),
+        )
+    }
+
+    /// Frames written while the client reads slowly arrive whole and in
+    /// order: a partly written frame is resumed where it stopped.
+    #[tokio::test]
+    async fn partial_writes_resume_where_they_stopped() {
+        use tokio::io::AsyncReadExt;
+        // Small kernel buffers, so that the writes stop part-way.
+        let (mut ws, mut client) = pair(Some(4096)).await;
+        let frames: Vec<String> = (0..40)
+            .map(|i| format!("{i}:").repeat(if i % 3 == 0 { 2_000 } else { 7 }))
+            .collect();
+        let mut expected = Vec::new();
+        let mut queue = VecDeque::new();
+        for f in &frames {
+            let out = Outgoing::Text(f.clone());
+            let (h, n) = out.header();
+            expected.extend_from_slice(&h[..n]);
+            expected.extend_from_slice(f.as_bytes());
+            queue.push_back(out);
+        }
+        queue.push_back(Outgoing::close(1000, "done"));
+        expected.extend_from_slice(&[0x88, 6, 0x03, 0xe8]);
+        expected.extend_from_slice(b"done");
+        let writer = async {
+            let mut partial = 0;
+            while !queue.is_empty() {
+                std::future::poll_fn(|cx| ws.poll_write(cx, &mut queue))
+                    .await
+                    .unwrap();
+                partial += usize::from(ws.written() > 0);
+            }
+            ws.shutdown().await;
+            partial
+        };
+        let reader = async {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1500];
+            loop {
+                // A slow reader: the server's send buffer fills up.
+                tokio::time::sleep(std::time::Duration::from_micros(50)).await;
+                match client.read(&mut buf).await.unwrap() {
+                    0 => break got,
+                    n => got.extend_from_slice(&buf[..n]),
+                }
+            }
+        };
+        let (partial, got) = tokio::join!(writer, reader);
+        assert_eq!(got.len(), expected.len());
+        assert!(got == expected, "the byte stream is the frames in order");
+        assert!(partial > 0, "some frame was written in parts");
+    }
+
+    /// Messages in the read buffer are returned one per call, without reading
+    /// the stream again, and the end of the stream is `None`.
+    #[tokio::test]
+    async fn pipelined_messages_come_one_per_call() {
+        use tokio::io::AsyncWriteExt;
+        let (mut ws, mut client) = pair(None).await;
+        let mut bytes = text("one");
+        bytes.extend(text("two"));
+        bytes.extend(client_frame(0x89, b"", [3; 4]));
+        client.write_all(&bytes).await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        while let Some(m) = std::future::poll_fn(|cx| ws.poll_next(cx)).await {
+            got.push(m.unwrap());
+        }
+        assert_eq!(
+            got,
+            vec![
+                Incoming::Text("one".into()),
+                Incoming::Text("two".into()),
+                Incoming::Ping(Vec::new())
+            ]
+        );
+    }
+
     fn message_strategy() -> impl Strategy<Value = (u8, Vec<u8>)> {
         prop_oneof![
             "[a-zé]{0,300}".prop_map(|s| (0x1u8, s.into_bytes())),
