@@ -9,6 +9,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::OnceLock;
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::OpCode;
+use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
@@ -42,22 +44,23 @@ impl ServerFrame {
     }
 }
 
-/// A masked client frame with first byte `first` (FIN, RSV, opcode).
+/// A masked client frame with first byte `first` (FIN, RSV, opcode); the
+/// header is written by tungstenite's (client-side) frame header codec.
 fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
     let mask = [0x37, 0xfa, 0x21, 0x3d];
-    let mut f = vec![first];
-    let len = payload.len();
-    if len < 126 {
-        f.push(0x80 | len as u8);
-    } else if len <= 0xffff {
-        f.push(0x80 | 126);
-        f.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        f.push(0x80 | 127);
-        f.extend_from_slice(&(len as u64).to_be_bytes());
-    }
-    f.extend_from_slice(&mask);
-    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    let header = FrameHeader {
+        is_final: first & 0x80 != 0,
+        rsv1: first & 0x40 != 0,
+        rsv2: first & 0x20 != 0,
+        rsv3: first & 0x10 != 0,
+        opcode: OpCode::from(first & 0x0f),
+        mask: Some(mask),
+    };
+    let mut f = Vec::new();
+    header
+        .format(payload.len() as u64, &mut f)
+        .expect("a header");
+    f.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
     f
 }
 
