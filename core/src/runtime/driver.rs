@@ -2,7 +2,7 @@
 
 use super::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
 use crate::diff::{self, Extras};
-use crate::event::{self, ClientEvent, DecodeError, EventValue};
+use crate::event::{self, ClientEvent, DecodeError};
 use crate::small_map::{SmallMap, SmallSet};
 use crate::template::Rendered;
 use crate::time::Time;
@@ -344,12 +344,7 @@ impl<V: LiveView> ViewDriver<V> {
             self.flash.clear(value.get("key").and_then(Value::as_str));
             return Ok(Reply::default());
         }
-        // A JSON value without meta is decoded in place (`event::decode` would copy it first).
-        let decoded: V::Event = match &event.value {
-            EventValue::Json(v) if event.meta.is_empty() => event::decode_value(&event.name, v),
-            _ => event::decode(&event),
-        }
-        .map_err(InputError::Decode)?;
+        let decoded: V::Event = event::decode(&event).map_err(InputError::Decode)?;
         Ok(self.run_reply(Msg::Event(decoded), true))
     }
 
