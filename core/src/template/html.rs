@@ -16,6 +16,28 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
+/// Writes the decimal digits of `m` into `buf`, ending just before `end`,
+/// two at a time; where they start.
+#[inline(always)]
+fn write_digits_before(buf: &mut [u8], end: usize, mut m: u64) -> usize {
+    let mut at = end;
+    while m >= 100 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if m >= 10 {
+        let pair = m as usize * 2;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        at -= 1;
+        buf[at] = b'0' + m as u8;
+    }
+    at
+}
+
 /// The index of the first byte at or after `from` that escaping replaces
 /// (`& < > " '`), or `bytes.len()`. Eight bytes are tested at a time.
 #[inline]
@@ -248,20 +270,7 @@ impl Html {
         let len = digits + usize::from(negative);
         // At most 20 digits and a sign: always inline. Bytes past `len` stay 0.
         let mut buf = [0u8; INLINE];
-        let mut at = len;
-        let mut m = magnitude;
-        while m >= 100 {
-            let pair = (m % 100) as usize * 2;
-            m /= 100;
-            at -= 2;
-            buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-        }
-        if m >= 10 {
-            let pair = m as usize * 2;
-            buf[at - 2..at].copy_from_slice(&PAIRS[pair..pair + 2]);
-        } else {
-            buf[at - 1] = b'0' + m as u8;
-        }
+        write_digits_before(&mut buf, len, magnitude);
         if negative {
             buf[0] = b'-';
         }
@@ -287,21 +296,7 @@ impl Html {
             m /= 10;
         }
         // 64-bit division from here on: much cheaper than 128-bit.
-        let mut m = m as u64;
-        while m >= 100 {
-            let pair = (m % 100) as usize * 2;
-            m /= 100;
-            at -= 2;
-            digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-        }
-        if m >= 10 {
-            let pair = m as usize * 2;
-            at -= 2;
-            digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-        } else {
-            at -= 1;
-            digits[at] = b'0' + m as u8;
-        }
+        at = write_digits_before(&mut digits, at, m as u64);
         if negative {
             at -= 1;
             digits[at] = b'-';
