@@ -1038,6 +1038,7 @@ mod tests {
     };
     use super::*;
     use serde_json::json;
+    use std::collections::BTreeMap;
     use std::time::Duration;
 
     fn page(app: &App, url: &str, e: u8) -> Page {
@@ -2163,7 +2164,7 @@ mod tests {
                 .collect();
             let mut m = connect(&app, &first);
             let mut current: Vec<Option<String>> = vec![None; 3];
-            let mut balance: std::collections::BTreeMap<String, i32> = std::collections::BTreeMap::new();
+            let mut balance: BTreeMap<String, i32> = BTreeMap::new();
             let mut now = T0;
             for (n, (kind, pi, arg)) in ops.into_iter().enumerate() {
                 let rf = (n + 10).to_string();

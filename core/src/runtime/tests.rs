@@ -723,14 +723,20 @@ fn handle_info_is_queued_behind_earlier_infos() {
 
 // ---------------------------------------------------------------- timers
 
-#[test]
-fn repeat_first_tick_one_period_later_and_no_drift() {
+/// A joined view whose event at `at_ms` started a repeat `r` every 10 ms.
+fn repeating_every_10ms(at_ms: u64) -> ViewDriver<Probe> {
     let mut d = join(vec![]);
     d.handle_typed_event(
-        ms(100),
+        ms(at_ms),
         run(1, vec![Command::repeat("r", dur(10), Info::tick("r", 1))]),
     )
     .unwrap();
+    d
+}
+
+#[test]
+fn repeat_first_tick_one_period_later_and_no_drift() {
+    let mut d = repeating_every_10ms(100);
     assert_eq!(d.timer_count(), 1);
     assert_eq!(d.poll_timeout(), Some(ms(110)));
     d.handle_timeout(ms(109));
@@ -748,12 +754,7 @@ fn repeat_first_tick_one_period_later_and_no_drift() {
 
 #[test]
 fn late_repeats_catch_up_one_tick_per_call() {
-    let mut d = join(vec![]);
-    d.handle_typed_event(
-        ms(0),
-        run(1, vec![Command::repeat("r", dur(10), Info::tick("r", 1))]),
-    )
-    .unwrap();
+    let mut d = repeating_every_10ms(0);
     take_seen();
     d.handle_timeout(ms(55));
     assert_eq!(handled_infos(&take_seen()), vec![1], "one tick per call");
@@ -777,12 +778,7 @@ fn late_repeats_catch_up_one_tick_per_call() {
 
 #[test]
 fn repeats_later_than_the_catch_up_window_skip_missed_ticks() {
-    let mut d = join(vec![]);
-    d.handle_typed_event(
-        ms(0),
-        run(1, vec![Command::repeat("r", dur(10), Info::tick("r", 1))]),
-    )
-    .unwrap();
+    let mut d = repeating_every_10ms(0);
     take_seen();
     let late = 10 + REPEAT_CATCH_UP.as_millis() as u64 + 35;
     d.handle_timeout(ms(late));
