@@ -64,9 +64,7 @@ pub use clock::Clock;
 pub use pubsub::{InProcess, PubSub};
 pub use server::{entropy, serve, serve_listener, ServerConfig};
 
-use liveview_core::protocol::Config;
-
-use liveview_core::protocol::{App, ConnectInfo, HttpResponse};
+use liveview_core::protocol::{App, Config, ConnectInfo, HttpResponse};
 use std::sync::Arc;
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
@@ -318,17 +316,7 @@ fn upgrade(
     let max = frame_limit(&shared.app.config);
     ws.max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |ws| {
-            socket::run(
-                socket::Transport::Warp(Box::new(ws)),
-                shared.app.clone(),
-                connect,
-                socket::Limits::of(&shared.opts),
-                shared.opts.pubsub.clone(),
-                shared.opts.clock,
-                shared.opts.metrics.clone(),
-            )
-        })
+        .on_upgrade(move |ws| socket::run(socket::Transport::Warp(Box::new(ws)), &shared, connect))
         .into_response()
 }
 

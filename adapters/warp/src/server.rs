@@ -245,16 +245,7 @@ fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
         let max = crate::frame_limit(&shared.app.config);
         let ws = crate::websocket::WebSocket::new(parts.io.into_inner(), &parts.read_buf, max);
         drop(parts.read_buf);
-        crate::socket::run(
-            crate::socket::Transport::Own(ws),
-            shared.app.clone(),
-            connect,
-            crate::socket::Limits::of(&shared.opts),
-            shared.opts.pubsub.clone(),
-            shared.opts.clock,
-            shared.opts.metrics.clone(),
-        )
-        .await;
+        crate::socket::run(crate::socket::Transport::Own(ws), &shared, connect).await;
     });
     let mut resp = Response::new(Vec::new().into());
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

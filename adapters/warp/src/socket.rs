@@ -6,11 +6,11 @@
 //! ([`Transport::Warp`]), run the same loop.
 
 use crate::clock::Clock;
-use crate::metrics::{Metrics, SocketGauge};
+use crate::metrics::SocketGauge;
 use crate::pubsub::{Delivery, PubSub, SubscriberId};
 use crate::websocket::{Incoming, Outgoing, WebSocket, WsError};
 use futures_util::{Sink, SinkExt, Stream};
-use liveview_core::protocol::{App, ConnectInfo, SocketMachine, SocketOutput};
+use liveview_core::protocol::{ConnectInfo, SocketMachine, SocketOutput};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -332,14 +332,12 @@ struct Subscriptions {
 /// socket costs its state, not a compiler-laid-out copy of every await point.
 pub(crate) fn run(
     ws: Transport,
-    app: Arc<App>,
+    shared: &crate::Shared,
     connect: ConnectInfo,
-    limits: Limits,
-    pubsub: Arc<dyn PubSub>,
-    clock: Clock,
-    metrics: Arc<Metrics>,
 ) -> impl Future<Output = ()> + Send {
-    let machine = guard(|| SocketMachine::new(app, clock.now(), connect));
+    let opts = &shared.opts;
+    let clock = opts.clock;
+    let machine = guard(|| SocketMachine::new(shared.app.clone(), clock.now(), connect));
     drive(Box::pin(Socket {
         ws,
         out: Outbox::default(),
@@ -350,10 +348,10 @@ pub(crate) fn run(
         send_at: None,
         produced: true,
         handled: 0,
-        limits,
-        pubsub,
+        limits: Limits::of(opts),
+        pubsub: opts.pubsub.clone(),
         clock,
-        gauge: metrics.track_socket(),
+        gauge: opts.metrics.track_socket(),
     }))
 }
 
@@ -596,7 +594,7 @@ fn on_frame(
             guard(|| machine.handle_binary(clock.now(), &bytes)).map(|_| None)
         }
         Incoming::Ping(payload) => {
-            out.push(Outgoing::pong(payload));
+            out.push(Outgoing::Pong(payload));
             Some(None)
         }
         Incoming::Close(code) => Some(Some(End::ClientClosed(code))),

@@ -40,7 +40,7 @@ pub(crate) enum Incoming {
     Text(String),
     /// A binary message.
     Binary(Vec<u8>),
-    /// A ping; the socket answers with [`Outgoing::pong`].
+    /// A ping; the socket answers with [`Outgoing::Pong`].
     Ping(Vec<u8>),
     /// A close frame, with its code if it had one.
     Close(Option<u16>),
@@ -318,11 +318,6 @@ impl Outgoing {
         Outgoing::Close(payload)
     }
 
-    /// The answer to a ping with `payload`.
-    pub(crate) fn pong(payload: Vec<u8>) -> Outgoing {
-        Outgoing::Pong(payload)
-    }
-
     /// The close code and reason of a close frame.
     pub(crate) fn close_parts(&self) -> Option<(u16, &str)> {
         match self {
@@ -342,31 +337,27 @@ impl Outgoing {
         }
     }
 
-    fn opcode(&self) -> u8 {
+    fn opcode(&self) -> OpCode {
         match self {
-            Outgoing::Text(_) => 0x1,
-            Outgoing::Close(_) => 0x8,
-            Outgoing::Pong(_) => 0xA,
+            Outgoing::Text(_) => OpCode::Data(Data::Text),
+            Outgoing::Close(_) => OpCode::Control(Control::Close),
+            Outgoing::Pong(_) => OpCode::Control(Control::Pong),
         }
     }
 
-    /// The frame header: bytes and length.
+    /// The frame header (final, unmasked), written by tungstenite's header
+    /// codec: bytes and length.
     fn header(&self) -> ([u8; 10], usize) {
-        let mut h = [0u8; 10];
-        h[0] = 0x80 | self.opcode();
-        let len = self.payload().len();
-        let used = if len < 126 {
-            h[1] = len as u8;
-            2
-        } else if let Ok(len) = u16::try_from(len) {
-            h[1] = 126;
-            h[2..4].copy_from_slice(&len.to_be_bytes());
-            4
-        } else {
-            h[1] = 127;
-            h[2..10].copy_from_slice(&(len as u64).to_be_bytes());
-            10
+        let header = FrameHeader {
+            opcode: self.opcode(),
+            ..FrameHeader::default()
         };
+        let mut h = [0u8; 10];
+        let mut out = &mut h[..];
+        header
+            .format(self.payload().len() as u64, &mut out)
+            .expect("an unmasked frame header fits in 10 bytes");
+        let used = 10 - out.len();
         (h, used)
     }
 
@@ -717,7 +708,7 @@ mod tests {
             "cut at a character boundary"
         );
         assert_eq!(close.close_parts().unwrap().0, 1009);
-        assert_eq!(Outgoing::pong(b"p".to_vec()).header().0[..2], [0x8A, 1]);
+        assert_eq!(Outgoing::Pong(b"p".to_vec()).header().0[..2], [0x8A, 1]);
     }
 
     /// A server-side [`WebSocket`] and the raw client end of its connection,
