@@ -24,9 +24,9 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// because per-thread caches are only trimmed when their thread allocates
 /// again, so an idle server kept the freed objects of its last burst of
 /// sockets (the slabs they pin stay resident): measured with lvbench's
-/// `idle -u 1000`, RSS 8 s after everyone left was +39–47 % over the fresh
-/// server with the caches and +2 % without, at the same 5.8–6.1 KiB per view;
-/// `counter -u 10` ran at the same rate, `counter -u 1` about 12 % slower.
+/// `idle`, RSS 8 s after 1000 / 4000 views left was +30 % / +56 % over the
+/// fresh server with the caches and +1.0 % / +2.6 % without; `counter -u 10`
+/// ran at the same rate, `counter -u 1` about 9 % slower (BENCHMARKS.md).
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[export_name = "_rjem_malloc_conf"]
 pub static MALLOC_CONF: ConfString = ConfString(
@@ -34,9 +34,11 @@ pub static MALLOC_CONF: ConfString = ConfString(
 );
 
 /// A C string pointer (`const char *`), as jemalloc reads its `malloc_conf`.
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[repr(transparent)]
 pub struct ConfString(*const std::ffi::c_char);
 // SAFETY: it points to an immutable static string.
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 unsafe impl Sync for ConfString {}
 
 #[tokio::main]
@@ -84,8 +86,9 @@ async fn main() -> ExitCode {
 
 /// The adapter's options, with the per-socket limits from
 /// `LIVEVIEW_MAX_OUTPUT_BYTES` and `LIVEVIEW_MAX_INPUT_QUEUE` when set, and
-/// extra allowed WebSocket origins from `LIVEVIEW_ALLOWED_ORIGINS`
-/// (comma-separated, `*` for any).
+/// the WebSocket origins allowed from `LIVEVIEW_ALLOWED_ORIGINS`
+/// (comma-separated, `*` for any; a list replaces the same-host default, so
+/// it must name the server's own origin too).
 fn options(var: impl Fn(&str) -> Option<String>) -> Result<liveview_warp::Options, String> {
     let mut opts = liveview_warp::Options::default();
     let number = |name: &str| -> Result<Option<usize>, String> {
