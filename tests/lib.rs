@@ -471,11 +471,16 @@ impl Page {
         ])
     }
 
+    /// The WebSocket query the browser sends for this page (its CSRF token
+    /// and the serializer version).
+    pub fn socket_query(&self) -> String {
+        format!("_csrf_token={}&vsn=2.0.0", urlencode(&self.csrf))
+    }
+
     /// The browser's WebSocket for this page: its CSRF token and `vsn=2.0.0`
     /// in the query, its cookie, the server's own Origin.
     pub fn socket(&self) -> Connect {
-        let query = format!("_csrf_token={}&vsn=2.0.0", urlencode(&self.csrf));
-        Connect::new(&self.addr, &query)
+        Connect::new(&self.addr, &self.socket_query())
             .cookie(&self.cookie)
             .origin(Some(&format!("http://{}", self.addr)))
     }

@@ -3,7 +3,7 @@
 //! split, fragmented and pipelined frames, pings, the closing handshake, and
 //! each protocol violation closed with its code while other clients go on.
 
-use liveview_tests::{click, heartbeat, urlencode, Page, Server};
+use liveview_tests::{click, heartbeat, Page, Server};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -77,11 +77,11 @@ impl Raw {
             .unwrap();
         stream.set_nodelay(true).unwrap();
         let request = format!(
-            "GET /live/websocket?_csrf_token={}&vsn=2.0.0 HTTP/1.1\r\nHost: {addr}\r\n\
+            "GET /live/websocket?{} HTTP/1.1\r\nHost: {addr}\r\n\
              Upgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
              Origin: http://{addr}\r\nCookie: {}\r\n\r\n",
-            urlencode(&page.csrf),
+            page.socket_query(),
             page.cookie,
             addr = page.addr,
         );
