@@ -70,7 +70,7 @@ fn attr(html: &str, tag_marker: &str, name: &str) -> String {
 fn setup() -> (Arc<App>, Page) {
     let app = Arc::new(App::new(
         Router::new().live::<Counter>("/counter"),
-        Config::new(vec![42u8; 32]),
+        Config::new(vec![42u8; 32]).unwrap(),
     ));
     let req = PageRequest {
         url: "/counter",

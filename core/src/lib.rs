@@ -15,6 +15,7 @@
 //! | [`diff`] | the Phoenix LiveView 1.x rendered/diff JSON encoder |
 //! | [`runtime`] | the per-view sans-IO driver ([`ViewDriver`]) and its timer table |
 //! | [`protocol`] | Phoenix channels framing, the per-socket channel machine, tokens, routing, dead render |
+//! | [`pubsub`] | the transport-neutral pub/sub trait, its delivery rule and the in-process backend |
 #![warn(missing_docs)]
 
 // Lets `html!`'s expansion (`::liveview_core::…`) resolve inside this crate too.
@@ -23,6 +24,7 @@ extern crate self as liveview_core;
 pub mod diff;
 pub mod event;
 pub mod protocol;
+pub mod pubsub;
 pub mod runtime;
 mod small_map;
 pub mod template;
@@ -35,12 +37,20 @@ pub mod view;
 /// and the harness stay cheap. Views may of course use std collections too.
 pub use im;
 pub use liveview_macros::html;
-pub use runtime::{AnyView, Navigation, Output, Reply, ViewDriver};
+pub use protocol::{App, Config, LiveSession, OnMount, Router};
+pub use runtime::Navigation;
 pub use template::{
     Comprehension, Dynamic, Entry, EntryKey, EntryRef, Html, Raw, Rendered, Statics, ToDynamic,
 };
 pub use time::Time;
 pub use view::{Command, LiveView, Mount, Msg, Params, Session, Update, Url};
+
+/// What most views and apps need, in one import: `use liveview_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::protocol::{App, Config, LiveSession, OnMount, Router};
+    pub use crate::view::{Command, Flash, LiveView, Mount, Params, Session, Update, Url};
+    pub use crate::{html, Html, Rendered, Time};
+}
 
 /// The version of the official client this crate speaks to; sent as `liveview_version` in join replies.
 pub const CLIENT_VERSION: &str = "1.2.12";

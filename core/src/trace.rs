@@ -176,6 +176,7 @@ pub struct Header {
 /// An input line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "in", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TraceInput {
     /// The join (or dead render).
     Join {
@@ -214,6 +215,13 @@ pub enum TraceInput {
         at: Time,
         /// The topic.
         topic: String,
+        /// The info as JSON.
+        payload: Value,
+    },
+    /// An info sent to this view alone (not through a topic).
+    Info {
+        /// When.
+        at: Time,
         /// The info as JSON.
         payload: Value,
     },
@@ -257,6 +265,7 @@ impl TraceInput {
 /// An output line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "out", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TraceOutput {
     /// A successful join.
     Joined {
@@ -733,6 +742,23 @@ impl AnyView for Recorder {
         r
     }
 
+    fn handle_info_value(&mut self, now: Time, payload: &Value) -> Result<(), InputError> {
+        self.input(TraceInput::Info {
+            at: now,
+            payload: payload.clone(),
+        });
+        let r = self.inner.handle_info_value(now, payload);
+        self.output(match &r {
+            Ok(()) => TraceOutput::Ok,
+            Err(e) => TraceOutput::error(e),
+        });
+        r
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self.inner.as_any()
+    }
+
     fn poll_timeout(&self) -> Option<Time> {
         self.inner.poll_timeout()
     }
@@ -778,6 +804,12 @@ mod tests {
     }
 
     impl AnyView for Echo {
+        fn handle_info_value(&mut self, _: Time, _: &serde_json::Value) -> Result<(), InputError> {
+            Ok(())
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
         fn type_name(&self) -> &'static str {
             "Echo"
         }

@@ -47,8 +47,11 @@ pub fn router() -> Router {
 
 /// The configuration of the example app: tokens signed by `secret` (at
 /// least 32 bytes), the default layout with a little CSS.
+///
+/// # Panics
+/// When the secret is shorter than 32 bytes.
 pub fn config(secret: Vec<u8>) -> Config {
-    let mut config = Config::new(secret);
+    let mut config = Config::new(secret).expect("the example app's secret");
     // An empty icon (browsers ask for /favicon.ico otherwise, and the 404 shows
     // as a console error) and a little CSS.
     let head = format!("{}\n{}", DefaultLayout::CLIENT_SCRIPT, HEAD);

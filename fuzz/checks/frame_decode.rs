@@ -4,7 +4,7 @@
 // The V2 frame codec and the client-event payload decoder never panic, and
 // accept nothing over the size limit.
 use liveview_core::protocol::frame;
-use liveview_core::protocol::socket::decode_client_event;
+use liveview_core::protocol::frame::decode_client_event;
 
 const MAX: usize = 64 * 1024;
 

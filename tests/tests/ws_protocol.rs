@@ -758,7 +758,7 @@ async fn infos_cannot_be_forged_from_the_client() {
 // ---- tokens, forged with the server's secret
 
 fn server_config() -> liveview_core::protocol::Config {
-    liveview_core::protocol::Config::new(SECRET.as_bytes().to_vec())
+    liveview_core::protocol::Config::new(SECRET.as_bytes().to_vec()).unwrap()
 }
 
 fn unix_now() -> liveview_core::Time {
@@ -812,7 +812,7 @@ async fn expired_and_wrong_kind_tokens_never_mount() {
         ("error".into(), "stale".into())
     );
     // Signed with another secret: refused.
-    let other = liveview_core::protocol::Config::new(vec![9u8; 48]);
+    let other = liveview_core::protocol::Config::new(vec![9u8; 48]).unwrap();
     let foreign = auth::sign_session(&other, now, &data);
     assert_eq!(
         join_with_session(&page, &foreign).await,

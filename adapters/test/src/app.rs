@@ -166,6 +166,7 @@ impl Log {
                 self.flash = flash.clone();
                 *ended = Some(format!("it redirected to {to}"));
             }
+            other => *ended = Some(format!("it navigated away ({other:?})")),
         }
         self.navigations.push(nav.clone());
     }
@@ -438,6 +439,11 @@ impl Inner {
                 }
                 Output::Broadcast { topic, payload } => {
                     self.queue.push_back((topic, payload, None))
+                }
+                other => {
+                    slot.log.client_error.get_or_insert(format!(
+                        "the harness does not know the view output {other:?}"
+                    ));
                 }
             }
         }
@@ -1009,7 +1015,7 @@ impl LiveViewTest {
                 Navigation::Navigate { to, .. } | Navigation::Redirect { to, .. } => {
                     Some(to.clone())
                 }
-                Navigation::Patch { .. } => None,
+                _ => None,
             })
         })
     }

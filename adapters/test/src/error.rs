@@ -9,6 +9,7 @@ use std::fmt;
 /// `Debug` prints the same text as `Display`, so `.unwrap()` and tests that
 /// return `Result<(), TestError>` show a readable message.
 #[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub enum TestError {
     /// The selector matched no element.
     NoMatch {

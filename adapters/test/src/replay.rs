@@ -160,6 +160,12 @@ where
                             Err(e) => TraceOutput::error(&e),
                         })
                     }
+                    TraceInput::Info { at, payload } => {
+                        Some(match v.handle_info_value(at, &payload) {
+                            Ok(()) => TraceOutput::Ok,
+                            Err(e) => TraceOutput::error(&e),
+                        })
+                    }
                     TraceInput::Timeout { at } => {
                         v.handle_timeout(at);
                         None
@@ -167,6 +173,14 @@ where
                     TraceInput::Stop => {
                         v.stop();
                         None
+                    }
+                    other => {
+                        return Err(div(
+                            &line,
+                            context,
+                            "an input this replayer knows",
+                            &format!("{other:?}"),
+                        ));
                     }
                 };
                 if let Some(actual) = actual {

@@ -5,9 +5,10 @@
 use crate::app::SEND_INFO_TOPIC;
 use crate::routing::JoinResult;
 use liveview_core::event::{ClientEvent, DecodeError};
+use liveview_core::runtime::ViewDriver;
 use liveview_core::runtime::{AnyView, InputError, JoinInput, Output, Reply};
 use liveview_core::view::{Flash, Url};
-use liveview_core::{LiveView, Time, ViewDriver};
+use liveview_core::{LiveView, Time};
 use serde_json::Value;
 use std::any::Any;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -60,6 +61,12 @@ impl<V: LiveView> AnyView for TypedView<V> {
         })?;
         d.handle_info(now, info);
         Ok(())
+    }
+    fn handle_info_value(&mut self, now: Time, payload: &Value) -> Result<(), InputError> {
+        lock(&self.driver).handle_info_value(now, payload)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
     fn poll_timeout(&self) -> Option<Time> {
         lock(&self.driver).poll_timeout()

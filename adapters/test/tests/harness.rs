@@ -462,6 +462,12 @@ struct Liar {
 }
 
 impl AnyView for Liar {
+    fn handle_info_value(&mut self, _: Time, _: &serde_json::Value) -> Result<(), InputError> {
+        Ok(())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn type_name(&self) -> &'static str {
         "Liar"
     }

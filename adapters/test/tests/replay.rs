@@ -4,7 +4,8 @@ mod common;
 
 use common::Counter;
 use liveview_core::runtime::AnyView;
-use liveview_core::{html, Command, LiveView, Mount, Rendered, Update, ViewDriver};
+use liveview_core::runtime::ViewDriver;
+use liveview_core::{html, Command, LiveView, Mount, Rendered, Update};
 use liveview_test::{
     join_typed, replay_with, Divergence, ReplayReport, TestApp, TestError, TraceOutput,
 };

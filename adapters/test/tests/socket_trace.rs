@@ -52,7 +52,7 @@ fn frames(machine: &mut SocketMachine) -> Vec<Value> {
 /// Runs a session through a socket machine and returns the recorded trace.
 fn record_session() -> String {
     let factory = Arc::new(Collect::default());
-    let mut config = Config::new(vec![7u8; 32]);
+    let mut config = Config::new(vec![7u8; 32]).unwrap();
     config.trace = Some(factory.clone());
     let app = Arc::new(App::new(router(), config));
     let now = Time::from_millis(1_700_000_000_000);

@@ -261,12 +261,12 @@ fn routes_of(
     let pages = get_or_head
         .and(warp::path::full())
         .and(raw_query)
-        .and(warp::header::optional::<String>("cookie"))
+        .and(warp::header::headers_cloned())
         .and(with.clone())
         .and_then(
             |path: warp::path::FullPath,
              query: String,
-             cookie: Option<String>,
+             headers: warp::http::HeaderMap,
              shared: Arc<Shared>| async move {
                 let url = if query.is_empty() {
                     path.as_str().to_string()
@@ -274,7 +274,7 @@ fn routes_of(
                     format!("{}?{query}", path.as_str())
                 };
                 let now = shared.opts.clock.now();
-                let resp = server::dead_render(&shared.app, now, &url, cookie.as_deref());
+                let resp = server::dead_render(&shared.app, now, &url, &headers);
                 if resp.status == 404 {
                     Err(warp::reject::not_found())
                 } else {
@@ -346,7 +346,7 @@ fn check_upgrade(
     origin: Option<String>,
     host: Option<&str>,
 ) -> Result<ConnectInfo, Refusal> {
-    if let Err(why) = check_vsn(&query) {
+    if let Err(why) = liveview_core::protocol::frame::check_vsn(&query) {
         return Err(Refusal(StatusCode::BAD_REQUEST, why));
     }
     if let Some(origin) = &origin {
@@ -363,28 +363,6 @@ fn check_upgrade(
         cookie,
         origin,
     })
-}
-
-/// Accepts `vsn` ~> 2.0 (2.x.y), the V2 JSON serializer the client speaks.
-fn check_vsn(query: &str) -> Result<(), String> {
-    let vsn = form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "vsn")
-        .map(|(_, v)| v.into_owned());
-    match vsn {
-        None => Err(
-            "missing vsn: this server speaks the Phoenix channels V2 serializer (vsn=2.0.0)".into(),
-        ),
-        Some(v) => {
-            let mut parts = v.split('.');
-            let major = parts.next().and_then(|p| p.parse::<u32>().ok());
-            let minor_ok = parts.next().is_none_or(|p| p.parse::<u32>().is_ok());
-            if major == Some(2) && minor_ok {
-                Ok(())
-            } else {
-                Err(format!("unsupported vsn {v:?}: this server speaks ~> 2.0"))
-            }
-        }
-    }
 }
 
 /// Whether the `Origin` header's host[:port] equals the `Host` header.
@@ -464,17 +442,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vsn_must_be_2_x() {
-        assert!(check_vsn("_csrf_token=a&vsn=2.0.0").is_ok());
-        assert!(check_vsn("vsn=2.1").is_ok());
-        assert!(check_vsn("vsn=1.0.0").is_err());
-        assert!(check_vsn("vsn=3.0.0").is_err());
-        assert!(check_vsn("vsn=2.x").is_err());
-        assert!(check_vsn("_csrf_token=a").is_err());
-        assert!(check_vsn("").is_err());
-    }
-
-    #[test]
     fn origin_is_compared_with_host() {
         assert!(origin_matches("http://127.0.0.1:3000", "127.0.0.1:3000"));
         assert!(origin_matches("https://Example.com/", "example.com"));
@@ -521,7 +488,7 @@ mod tests {
     fn shared(allowed_origins: AllowedOrigins) -> Arc<Shared> {
         let app = App::new(
             liveview_core::protocol::Router::new(),
-            Config::new(vec![7; 32]),
+            Config::new(vec![7; 32]).unwrap(),
         );
         Shared::new(
             Arc::new(app),

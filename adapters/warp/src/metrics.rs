@@ -250,7 +250,8 @@ mod tests {
         assert_eq!(m.snapshot().pubsub_subscribers, None);
         let ps = Arc::new(InProcess::new());
         m.count_pubsub(ps.clone());
-        let (tx, _rx) = tokio::sync::mpsc::channel(1);
+        let (mailbox, _rx) = crate::pubsub::SocketMailbox::channel(1);
+        let tx = Arc::new(mailbox);
         ps.subscribe("a", SubscriberId(1), tx.clone());
         ps.subscribe("a", SubscriberId(2), tx.clone());
         ps.subscribe("b", SubscriberId(1), tx);

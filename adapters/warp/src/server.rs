@@ -91,13 +91,31 @@ pub fn entropy(buf: &mut [u8]) {
 }
 
 /// The dead render of `url` with fresh entropy.
-pub(crate) fn dead_render(app: &App, now: Time, url: &str, cookie: Option<&str>) -> HttpResponse {
+/// The request's headers reach the routes' live session functions; the
+/// `Cookie` header also carries the CSRF and flash cookies.
+pub(crate) fn dead_render(
+    app: &App,
+    now: Time,
+    url: &str,
+    headers: &warp::http::HeaderMap,
+) -> HttpResponse {
     let mut seed = [0u8; 16];
     entropy(&mut seed);
+    let cookie = headers
+        .get_all(warp::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let pairs: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
     let request = PageRequest {
         url,
-        cookie,
+        cookie: (!cookie.is_empty()).then_some(cookie.as_str()),
         session: Default::default(),
+        headers: &pairs,
     };
     app.render_request(now, &request, seed)
 }

@@ -7,7 +7,7 @@
 
 use crate::clock::Clock;
 use crate::metrics::SocketGauge;
-use crate::pubsub::{Delivery, PubSub, SubscriberId};
+use crate::pubsub::{Delivery, PubSub, SocketMailbox, SubscriberId};
 use crate::websocket::{Incoming, Outgoing, WebSocket, WsError};
 use futures_util::{Sink, SinkExt, Stream};
 use liveview_core::protocol::{ConnectInfo, SocketMachine, SocketOutput};
@@ -312,7 +312,7 @@ enum End {
 /// The pub/sub side of a socket, created at its first subscription.
 struct Subscriptions {
     id: SubscriberId,
-    mailbox: mpsc::Sender<Delivery>,
+    mailbox: Arc<SocketMailbox>,
     deliveries: mpsc::Receiver<Delivery>,
     topics: Vec<String>,
 }
@@ -623,10 +623,10 @@ fn drain(
             }
             SocketOutput::Subscribe(topic) => {
                 let s = subs.get_or_insert_with(|| {
-                    let (mailbox, deliveries) = mpsc::channel(limits.max_input_queue);
+                    let (mailbox, deliveries) = SocketMailbox::channel(limits.max_input_queue);
                     Box::new(Subscriptions {
                         id: SubscriberId::fresh(),
-                        mailbox,
+                        mailbox: Arc::new(mailbox),
                         deliveries,
                         topics: Vec::new(),
                     })
@@ -648,6 +648,11 @@ fn drain(
                 out.push(Outgoing::close(code, &reason));
                 return Ok(Some(End::Closed));
             }
+            SocketOutput::Dropped { topic, reason } => crate::log::warn(format_args!(
+                "dropped a pub/sub message on {topic:?}: {}",
+                clip(&reason, 300)
+            )),
+            other => crate::log::warn(format_args!("ignored socket output {other:?}")),
         }
     }
 }

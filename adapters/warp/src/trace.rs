@@ -7,7 +7,7 @@
 //! ```no_run
 //! use liveview_core::protocol::Config;
 //! use std::sync::Arc;
-//! let mut config = Config::new(vec![7; 32]);
+//! let mut config = Config::new(vec![7; 32]).unwrap();
 //! config.trace = Some(Arc::new(liveview_warp::trace::FileTraces::new("traces").unwrap()));
 //! ```
 

@@ -121,7 +121,7 @@ struct Counting {
     publishes: AtomicUsize,
 }
 impl PubSub for Counting {
-    fn subscribe(&self, topic: &str, id: SubscriberId, mailbox: Mailbox) {
+    fn subscribe(&self, topic: &str, id: SubscriberId, mailbox: Arc<dyn Mailbox>) {
         self.subscribes.fetch_add(1, Ordering::SeqCst);
         self.inner.subscribe(topic, id, mailbox)
     }
@@ -139,7 +139,7 @@ fn app() -> Arc<App> {
         .live::<Counter>("/counter")
         .live::<Ticker>("/ticker")
         .live::<Room>("/room");
-    Arc::new(App::new(router, Config::new(vec![9u8; 32])))
+    Arc::new(App::new(router, Config::new(vec![9u8; 32]).unwrap()))
 }
 
 fn filter(
@@ -454,7 +454,7 @@ async fn broadcasts_go_through_the_pubsub_trait_to_every_subscriber() {
 #[tokio::test]
 async fn a_silent_client_is_closed_after_the_heartbeat_timeout() {
     let router = Router::new().live::<Counter>("/counter");
-    let mut config = Config::new(vec![9u8; 32]);
+    let mut config = Config::new(vec![9u8; 32]).unwrap();
     config.heartbeat_timeout = Duration::from_millis(200);
     let f = routes(Arc::new(App::new(router, config)), Options::default());
     let p = page(&f, "/counter").await;

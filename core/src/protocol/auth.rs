@@ -45,6 +45,9 @@ enum Signed {
         session: Session,
         #[serde(default, skip_serializing_if = "Flash::is_empty")]
         flash: Flash,
+        /// The live session the page was rendered in ("" = the default one).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        ls: String,
     },
     Csrf {
         v: String,
@@ -65,6 +68,8 @@ pub struct SessionData {
     pub session: Session,
     /// The flash the page was rendered with.
     pub flash: Flash,
+    /// The live session the page was rendered in (`""`: the router's default one).
+    pub live_session: String,
 }
 
 fn sign_value(config: &Config, now: Time, value: &Signed) -> String {
@@ -93,6 +98,7 @@ pub fn sign_session(config: &Config, now: Time, data: &SessionData) -> String {
             url: data.url.clone(),
             session: data.session.clone(),
             flash: data.flash.clone(),
+            ls: data.live_session.clone(),
         },
     )
 }
@@ -105,11 +111,13 @@ pub fn verify_session(config: &Config, now: Time, t: &str) -> Result<SessionData
             url,
             session,
             flash,
+            ls,
         } => Ok(SessionData {
             id,
             url,
             session,
             flash,
+            live_session: ls,
         }),
         _ => Err(TokenError::Invalid),
     }
@@ -196,7 +204,7 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        Config::new(b"test secret test secret test secret!".to_vec())
+        Config::new(b"test secret test secret test secret!".to_vec()).unwrap()
     }
 
     #[test]

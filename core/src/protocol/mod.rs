@@ -5,7 +5,8 @@
 //! | [`frame`] | the V2 JSON array codec and the binary push codec |
 //! | [`token`] | HMAC-signed, expiring tokens |
 //! | [`auth`] | the session, CSRF and flash tokens and the CSRF cookie |
-//! | [`router`] | path patterns → views, path params |
+//! | [`router`] | path patterns → views, path params, grouped into live sessions |
+//! | [`live_session`] | live sessions: session from the HTTP request, `on_mount` hooks, layout |
 //! | [`page`] | the dead (HTTP) render and the replaceable layout |
 //! | [`socket`] | [`SocketMachine`]: one per WebSocket, sans-IO |
 //!
@@ -22,6 +23,7 @@
 
 pub mod auth;
 pub mod frame;
+pub mod live_session;
 pub mod page;
 pub mod router;
 pub mod socket;
@@ -32,6 +34,7 @@ mod real_view_tests;
 #[cfg(test)]
 mod testing;
 
+pub use live_session::{LiveSession, OnMount, SessionRequest};
 pub use page::{DefaultLayout, HttpResponse, Layout, PageRequest};
 pub use router::Router;
 pub use socket::{ConnectInfo, SocketMachine, SocketOutput, SocketStats};
@@ -72,23 +75,73 @@ impl Config {
     /// heartbeat timeout, the socket at `/live`, the [`DefaultLayout`] and
     /// frames of at most 1 MiB.
     ///
+    /// The secret signs every token; it must hold at least
+    /// [`MIN_SECRET_BYTES`] bytes (make one with `openssl rand -base64 48`).
+    /// The library never makes one up.
+    ///
     /// ```
     /// use liveview_core::protocol::Config;
-    /// let config = Config::new(vec![42; 32]);
+    /// let config = Config::new(vec![42; 32]).unwrap();
     /// assert_eq!(config.live_path, "/live");
+    /// let err = Config::new("hunter2").unwrap_err();
+    /// assert_eq!(err.to_string(), "the signing secret has 7 bytes; it needs at least 32");
     /// ```
-    pub fn new(secret: impl Into<Vec<u8>>) -> Config {
-        Config {
-            secret: secret.into(),
+    pub fn new(secret: impl Into<Vec<u8>>) -> Result<Config, ConfigError> {
+        let secret = secret.into();
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::SecretTooShort { len: secret.len() });
+        }
+        Ok(Config {
+            secret,
             session_max_age: Duration::from_secs(14 * 24 * 3600),
             heartbeat_timeout: Duration::from_secs(60),
             live_path: "/live".to_owned(),
             layout: Arc::new(DefaultLayout::default()),
             max_frame_bytes: 1 << 20,
             trace: None,
+        })
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("secret", &format_args!("<{} bytes>", self.secret.len()))
+            .field("session_max_age", &self.session_max_age)
+            .field("heartbeat_timeout", &self.heartbeat_timeout)
+            .field("live_path", &self.live_path)
+            .field("max_frame_bytes", &self.max_frame_bytes)
+            .field("trace", &self.trace.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The shortest signing secret [`Config::new`] accepts, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Why a [`Config`] cannot be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The signing secret is shorter than [`MIN_SECRET_BYTES`].
+    SecretTooShort {
+        /// Its length in bytes.
+        len: usize,
+    },
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::SecretTooShort { len } => write!(
+                f,
+                "the signing secret has {len} bytes; it needs at least {MIN_SECRET_BYTES}"
+            ),
         }
     }
 }
+
+impl std::error::Error for ConfigError {}
 
 impl App {
     /// Bundles a router and a configuration.

@@ -31,7 +31,7 @@
 //!     fn render(&self) -> Rendered { html!(r#"<span id="count">{self.count}</span>"#) }
 //! }
 //!
-//! let app = App::new(Router::new().live::<Counter>("/counter"), Config::new(vec![7; 32]));
+//! let app = App::new(Router::new().live::<Counter>("/counter"), Config::new(vec![7; 32]).unwrap());
 //! let entropy = [42u8; 16]; // fresh random bytes per request, from the adapter
 //! let resp = app.render_page(Time::from_millis(1_700_000_000_000), "/counter", entropy);
 //! assert_eq!(resp.status, 200);
@@ -42,6 +42,7 @@
 //! ```
 
 use super::auth::{self, SessionData, CSRF_COOKIE, FLASH_COOKIE};
+use super::live_session::SessionRequest;
 use super::App;
 use crate::runtime::{JoinInput, Navigation};
 use crate::template::escape_html;
@@ -186,7 +187,10 @@ pub struct PageRequest<'a> {
     pub cookie: Option<&'a str>,
     /// Session data to sign into the page (e.g. from the application's own auth);
     /// the view receives it in `Mount::session` on the dead render and on join.
+    /// The route's live session function lays its entries over it.
     pub session: Session,
+    /// The request's headers (name, value), for live sessions' session functions.
+    pub headers: &'a [(String, String)],
 }
 
 /// The container id for 16 bytes of entropy: `phx-` + base64url (22 characters, no `"`).
@@ -239,6 +243,15 @@ impl App {
         let Some((route, path_params)) = self.router.route(url.path()) else {
             return HttpResponse::error_page(404, "Not Found");
         };
+        let live_session = self.router.live_session_of(route);
+        let session = live_session.session_for(
+            &SessionRequest {
+                url: &url,
+                cookie_header: request.cookie,
+                headers: request.headers,
+            },
+            &request.session,
+        );
         let cookie = request.cookie.unwrap_or("");
         let mut extra_headers = Vec::new();
         let flash = match auth::cookie_value(cookie, FLASH_COOKIE).filter(|v| !v.is_empty()) {
@@ -256,15 +269,17 @@ impl App {
             url: url.clone(),
             path_params,
             pattern: None,
-            session: request.session.clone(),
+            session: session.clone(),
             flash: flash.clone(),
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
-            route.join(now, input).map(|(mut view, joined)| {
-                let html = view.render_html();
-                view.stop();
-                (html, joined)
-            })
+            self.router
+                .mount(route, now, input)
+                .map(|(mut view, joined)| {
+                    let html = view.render_html();
+                    view.stop();
+                    (html, joined)
+                })
         }));
         let (html, joined) = match mounted {
             Err(_) => return HttpResponse::error_page(500, "Internal Server Error"),
@@ -314,8 +329,9 @@ impl App {
             &SessionData {
                 id: id.clone(),
                 url: url.to_string(),
-                session: request.session.clone(),
+                session,
                 flash,
+                live_session: live_session.name().to_owned(),
             },
         );
         let mut inner = String::with_capacity(html.len() + session_token.len() + 96);
@@ -327,7 +343,8 @@ impl App {
         inner.push_str(&html);
         inner.push_str("</div>");
         let title = rendered_title(&joined.rendered);
-        let body = config.layout.render(title.as_deref(), &csrf_token, &inner);
+        let layout = live_session.own_layout().unwrap_or(&config.layout);
+        let body = layout.render(title.as_deref(), &csrf_token, &inner);
         let mut resp = HttpResponse::html(200, body);
         resp.headers.extend(extra_headers);
         resp

@@ -183,7 +183,7 @@ fn app() -> Arc<App> {
         .live::<Counter>("/counter")
         .live::<Chat>("/chat")
         .live::<Ticker>("/ticker");
-    Arc::new(App::new(router, Config::new(vec![9; 32])))
+    Arc::new(App::new(router, Config::new(vec![9; 32]).unwrap()))
 }
 
 fn page(app: &App, url: &str, e: u8, cookie: Option<&str>) -> (Page, String) {

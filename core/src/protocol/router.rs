@@ -28,6 +28,7 @@
 //! assert!(router.route("/users").is_none());
 //! ```
 
+use super::live_session::LiveSession;
 use crate::runtime::{AnyView, JoinInput, Joined, Navigation, ViewDriver};
 use crate::time::Time;
 use crate::view::{LiveView, Params};
@@ -40,6 +41,8 @@ pub type JoinFn = fn(Time, JoinInput) -> Result<(Box<dyn AnyView>, Joined), Navi
 /// One route: a pattern and the view it mounts.
 pub struct Route {
     id: usize,
+    /// The index of its live session in the router (0: the default one).
+    session: usize,
     pattern: PathPattern,
     view_name: &'static str,
     join: JoinFn,
@@ -98,16 +101,88 @@ fn join_view<V: LiveView>(
         .map(|(driver, joined)| (Box::new(driver) as Box<dyn AnyView>, joined))
 }
 
-/// Maps path patterns (`/counter`, `/users/:id`) to views.
-#[derive(Default, Debug)]
+/// Maps path patterns (`/counter`, `/users/:id`) to views, grouped into
+/// live sessions ([`Router::live_session`]).
+#[derive(Debug)]
 pub struct Router {
     routes: Vec<Route>,
+    /// Index 0 is the default live session (routes added outside any group).
+    sessions: Vec<LiveSession>,
+    /// The live session routes are being added to.
+    current: usize,
+}
+
+impl Default for Router {
+    fn default() -> Router {
+        Router {
+            routes: Vec::new(),
+            sessions: vec![LiveSession::new("")],
+            current: 0,
+        }
+    }
 }
 
 impl Router {
     /// An empty router.
     pub fn new() -> Router {
         Router::default()
+    }
+
+    /// Adds the routes that `routes` adds as the live session `session`
+    /// (see [`live_session`](super::live_session)).
+    ///
+    /// # Panics
+    /// When a live session of that name exists already, or when called
+    /// inside another `live_session` (they do not nest, as in Phoenix).
+    pub fn live_session(
+        mut self,
+        session: LiveSession,
+        routes: impl FnOnce(Router) -> Router,
+    ) -> Router {
+        assert_eq!(self.current, 0, "live sessions do not nest");
+        assert!(
+            !session.name().is_empty() && self.sessions.iter().all(|s| s.name() != session.name()),
+            "live session names must be unique and not empty: {:?}",
+            session.name()
+        );
+        self.sessions.push(session);
+        self.current = self.sessions.len() - 1;
+        let mut router = routes(self);
+        router.current = 0;
+        router
+    }
+
+    /// The live session `route` belongs to.
+    pub fn live_session_of(&self, route: &Route) -> &LiveSession {
+        &self.sessions[route.session]
+    }
+
+    /// The route with this [`id`](Route::id).
+    pub fn get(&self, id: usize) -> Option<&Route> {
+        self.routes.get(id)
+    }
+
+    /// **The rule for live patches**: a client's `live_patch` from the view
+    /// mounted through route `from` to `path` stays on that view when `path`
+    /// routes to the same view type in the same live session; otherwise
+    /// (`None`) the client must navigate (`link_redirect`).
+    pub fn live_patch(&self, from: usize, path: &str) -> Option<(&Route, Params)> {
+        let from = self.get(from)?;
+        self.route(path)
+            .filter(|(to, _)| to.view_name == from.view_name && to.session == from.session)
+    }
+
+    /// Mounts `route` for `input`: the live session's `on_mount` hooks, then
+    /// the view (see [`Route::join`]). The one way the dead render and a
+    /// socket's join mount a view.
+    pub fn mount(
+        &self,
+        route: &Route,
+        now: Time,
+        input: JoinInput,
+    ) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
+        self.live_session_of(route).check_mount(&input.mount())?;
+        route.join(now, input)
     }
 
     /// Routes `pattern` to the LiveView `V`.
@@ -142,6 +217,7 @@ impl Router {
         let pattern = PathPattern::parse(pattern)?;
         self.routes.push(Route {
             id: self.routes.len(),
+            session: self.current,
             pattern,
             view_name,
             join,

@@ -95,6 +95,12 @@ fn diff(v: Value) -> Option<String> {
 }
 
 impl AnyView for FakeView {
+    fn handle_info_value(&mut self, _: Time, _: &serde_json::Value) -> Result<(), InputError> {
+        Ok(())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn type_name(&self) -> &'static str {
         "FakeView"
     }
@@ -270,7 +276,10 @@ pub(crate) fn fake_app() -> App {
         };
         router = router.live_with(p, name, fake_join);
     }
-    App::new(router, Config::new(FAKE_SECRET.as_bytes().to_vec()))
+    App::new(
+        router,
+        Config::new(FAKE_SECRET.as_bytes().to_vec()).unwrap(),
+    )
 }
 
 // ---------------------------------------------------------------- a socket-level test client

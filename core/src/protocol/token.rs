@@ -34,6 +34,7 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Why a token was refused.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenError {
     /// Malformed, tampered with, or signed with another secret.
     Invalid,

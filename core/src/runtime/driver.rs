@@ -402,10 +402,30 @@ impl<V: LiveView> ViewDriver<V> {
         Ok(())
     }
 
+    /// An info for this view alone, as JSON: decoded into `V::Info` and
+    /// queued like [`handle_info`](Self::handle_info) (whatever the view's
+    /// subscriptions). How a test or another part of the server sends a view
+    /// an info without a topic. A payload that does not decode is an
+    /// [`InputError::Decode`].
+    pub fn handle_info_value(&mut self, now: Time, payload: &Value) -> Result<(), InputError> {
+        self.begin(now)?;
+        let info = <V::Info as serde::Deserialize>::deserialize(payload).map_err(|e| {
+            InputError::Decode(DecodeError {
+                event: "info".into(),
+                reason: format!("the info does not decode into the view's Info type: {e}"),
+            })
+        })?;
+        if self.connected {
+            self.infos.push_back(info);
+        }
+        Ok(())
+    }
+
     /// When [`handle_timeout`](Self::handle_timeout) next needs calling: the
     /// earliest timer, or the last `now` seen when infos are still queued
     /// (the info budget of the round is spent). `None` when there is nothing
     /// to wait for.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Time> {
         if self.ended {
             return None;
@@ -459,6 +479,7 @@ impl<V: LiveView> ViewDriver<V> {
     /// The next output. When none is pending, handles the next queued info
     /// (within the round's [`INFO_BUDGET`]) and returns its first output.
     /// `None` means: nothing more until the next input or `poll_timeout`.
+    #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         loop {
             if let Some(out) = self.outputs.pop_front() {
@@ -797,7 +818,7 @@ impl<V: LiveView> ViewDriver<V> {
 }
 
 /// The URL's query params with the path params over them.
-fn merge_params(url: &Url, path_params: &Params) -> Params {
+pub(super) fn merge_params(url: &Url, path_params: &Params) -> Params {
     let mut params = url.query_params();
     for (k, v) in path_params.iter() {
         params.insert(k, v);
@@ -848,6 +869,12 @@ impl<V: LiveView> AnyView for ViewDriver<V> {
     }
     fn handle_pubsub(&mut self, now: Time, topic: &str, payload: &Value) -> Result<(), InputError> {
         ViewDriver::handle_pubsub(self, now, topic, payload)
+    }
+    fn handle_info_value(&mut self, now: Time, payload: &Value) -> Result<(), InputError> {
+        ViewDriver::handle_info_value(self, now, payload)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
     fn poll_timeout(&self) -> Option<Time> {
         ViewDriver::poll_timeout(self)

@@ -10,7 +10,7 @@ pub use driver::{ViewDriver, INFO_BUDGET, MAX_PATCH_HOPS, MIN_PERIOD, REPEAT_CAT
 
 use crate::event::{ClientEvent, DecodeError};
 use crate::time::Time;
-use crate::view::{Flash, Params, PathPattern, Session, Url};
+use crate::view::{Flash, Mount, Params, PathPattern, Session, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -32,9 +32,24 @@ pub struct JoinInput {
     pub flash: Flash,
 }
 
+impl JoinInput {
+    /// What the view's `mount` will be told for this input (the URL's query
+    /// params with the path params laid over them).
+    pub fn mount(&self) -> Mount {
+        Mount {
+            connected: self.connected,
+            params: driver::merge_params(&self.url, &self.path_params),
+            session: self.session.clone(),
+            url: self.url.clone(),
+            flash: self.flash.clone(),
+        }
+    }
+}
+
 /// A navigation a view asked for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Navigation {
     /// Same view, new URL: `live_patch {to, kind}`.
     Patch {
@@ -83,6 +98,7 @@ pub struct Joined {
 
 /// Something the driver wants the adapter to do, polled with [`ViewDriver::poll_output`].
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Output {
     /// Push this diff to the client (`diff` event): the render of an info or a timer tick.
     Push(String),
@@ -104,6 +120,7 @@ pub enum Output {
 
 /// Why an input was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InputError {
     /// The client event does not decode into the view's `Event` type.
     Decode(DecodeError),
@@ -136,11 +153,16 @@ pub trait AnyView: Send {
     fn handle_params(&mut self, now: Time, url: Url) -> Result<Reply, InputError>;
     /// A pub/sub message on `topic`. See [`ViewDriver::handle_pubsub`].
     fn handle_pubsub(&mut self, now: Time, topic: &str, payload: &Value) -> Result<(), InputError>;
+    /// An info for this view alone, as JSON (decoded into the view's `Info`
+    /// type). See [`ViewDriver::handle_info_value`].
+    fn handle_info_value(&mut self, now: Time, payload: &Value) -> Result<(), InputError>;
     /// When [`AnyView::handle_timeout`] next needs calling.
+    #[must_use]
     fn poll_timeout(&self) -> Option<Time>;
     /// Runs the timers due at `now`.
     fn handle_timeout(&mut self, now: Time);
     /// The next output, if any.
+    #[must_use]
     fn poll_output(&mut self) -> Option<Output>;
     /// Ends the view: timers are dropped and `Unsubscribe` outputs are queued for every subscription.
     fn stop(&mut self);
@@ -148,6 +170,10 @@ pub trait AnyView: Send {
     fn timer_count(&self) -> usize;
     /// The current subscriptions (for metrics and leak tests).
     fn subscriptions(&self) -> Vec<String>;
+    /// The driver behind this view, for typed access (tests downcast it to
+    /// `ViewDriver<V>`); wrappers such as a trace recorder return the view
+    /// they wrap.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ impl Eq for Statics {}
 
 /// One filled hole of a template.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Dynamic {
     /// Escaped (or explicitly raw) HTML text.
     Text(Html),

@@ -9,6 +9,7 @@ use std::time::Duration;
 /// `I` is the view's `Info` type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Command<I> {
     /// Send this info to the view itself; it is handled after the render of the
     /// input that sent it.

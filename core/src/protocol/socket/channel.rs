@@ -1,0 +1,294 @@
+//! A socket's channels, and what the socket does with a view channel's
+//! inputs and outputs: pushes (`event`, `live_patch`, component
+//! bookkeeping), draining the view's outputs into frames and pub/sub
+//! requests, and retiring a channel.
+
+use super::guard::{Crashed, GuardedView};
+use super::outbox::{nav_payload, Ref};
+use super::{SocketMachine, SocketOutput};
+use crate::protocol::frame::{self, event_of, Payload, Status};
+use crate::runtime::{InputError, Navigation, Output, Reply};
+use crate::small_map::SmallSet;
+use crate::time::Time;
+use crate::view::Url;
+use serde_json::Value;
+
+/// One joined topic.
+pub(super) struct Channel {
+    /// The `join_ref` of the join that opened it; pushes of an earlier join
+    /// of the same topic are ignored.
+    pub(super) join_ref: Option<String>,
+    /// What the channel carries.
+    pub(super) kind: ChannelKind,
+}
+
+/// The kinds of channel a socket holds. Only LiveViews (`lv:` topics) today;
+/// upload channels (`lvu:`) and child views join this enum.
+pub(super) enum ChannelKind {
+    /// A LiveView.
+    View(ViewChannel),
+}
+
+/// A joined LiveView.
+pub(super) struct ViewChannel {
+    /// The route it was mounted through: a live patch must stay on its view
+    /// ([`Router::live_patch`](crate::protocol::Router::live_patch)).
+    pub(super) route: usize,
+    /// The view, behind the socket's one panic guard.
+    pub(super) view: GuardedView,
+    /// The pub/sub topics this view is subscribed to.
+    pub(super) subs: SmallSet<String>,
+}
+
+impl Channel {
+    /// The view of a view channel.
+    pub(super) fn view(&self) -> &ViewChannel {
+        let ChannelKind::View(v) = &self.kind;
+        v
+    }
+
+    /// The view of a view channel, mutably.
+    pub(super) fn view_mut(&mut self) -> &mut ViewChannel {
+        let ChannelKind::View(v) = &mut self.kind;
+        v
+    }
+}
+
+/// How a channel ends.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(super) enum Retire {
+    /// Graceful: `phx_close`.
+    Close,
+    /// Crash: `phx_error` `channel_crash`.
+    Crash,
+    /// No frame (the socket is going away).
+    Silent,
+}
+
+/// What a view's outputs did to its channel.
+enum Fate {
+    Alive,
+    Ended,
+    Crashed,
+}
+
+impl SocketMachine {
+    /// A push on a joined view channel (other than `phx_join`/`phx_leave`).
+    pub(super) fn channel_event(&mut self, now: Time, r: &Ref<'_>, event: &str, payload: Payload) {
+        let r = *r;
+        let Some(ch) = self.channels.get_mut(r.topic) else {
+            return;
+        };
+        let ch = ch.view_mut();
+        let result = match event {
+            "event" => match event_of(payload) {
+                Ok(ev) if ev.cid.is_some() => {
+                    // Components are not modelled yet: an event meant for one
+                    // must not be decoded as the parent's own.
+                    self.outbox.error(
+                        &r,
+                        &format!(
+                            "event {} targets component {}, but this view has no components",
+                            frame::json_str(&ev.name),
+                            ev.cid.unwrap_or_default()
+                        ),
+                    );
+                    return;
+                }
+                Ok(ev) => ch.view.call(|v| v.handle_event(now, ev)),
+                Err(reason) => {
+                    self.outbox.error(&r, &reason);
+                    return;
+                }
+            },
+            "live_patch" => {
+                let url = match payload.into_object().get("url") {
+                    Some(Value::String(u)) => Url::parse(u),
+                    _ => {
+                        self.outbox.error(&r, "live_patch needs a string \"url\"");
+                        return;
+                    }
+                };
+                let Ok(url) = url else {
+                    self.outbox
+                        .error(&r, "live_patch \"url\" is not a valid URL");
+                    return;
+                };
+                if self.app.router.live_patch(ch.route, url.path()).is_none() {
+                    // Another view (or live session): the client navigates instead.
+                    self.outbox
+                        .reply(&r, Status::Ok, "{\"link_redirect\":true}");
+                    return;
+                }
+                ch.view.call(|v| v.handle_params(now, url))
+            }
+            "cids_will_destroy" => {
+                self.outbox.reply(&r, Status::Ok, "{}");
+                return;
+            }
+            "cids_destroyed" => {
+                match payload.into_object().get("cids").and_then(Value::as_array) {
+                    Some(cids) if cids.iter().all(|c| c.as_u64().is_some()) => {
+                        let list: Vec<String> = cids.iter().map(|c| c.to_string()).collect();
+                        self.outbox.reply(
+                            &r,
+                            Status::Ok,
+                            &format!("{{\"cids\":[{}]}}", list.join(",")),
+                        );
+                    }
+                    _ => self
+                        .outbox
+                        .error(&r, "cids_destroyed needs \"cids\": an array of integers"),
+                }
+                return;
+            }
+            "allow_upload" | "progress" => {
+                self.outbox.error(&r, "uploads are not supported");
+                return;
+            }
+            other => {
+                self.outbox
+                    .error(&r, &format!("unknown event {}", frame::json_str(other)));
+                return;
+            }
+        };
+        self.finish_push(now, &r, result);
+    }
+
+    /// Answers a push from the view's result, then drains the view.
+    fn finish_push(
+        &mut self,
+        now: Time,
+        r: &Ref<'_>,
+        result: Result<Result<Reply, InputError>, Crashed>,
+    ) {
+        let topic = r.topic;
+        let reply = match result {
+            Err(Crashed) => {
+                self.outbox.error(r, "channel_crash");
+                self.retire(now, topic, Retire::Crash);
+                return;
+            }
+            Ok(Err(InputError::Ended)) => {
+                self.outbox.error(r, &InputError::Ended.to_string());
+                self.retire(now, topic, Retire::Close);
+                return;
+            }
+            Ok(Err(e)) => {
+                self.outbox.error(r, &e.to_string());
+                self.drain(now, topic);
+                return;
+            }
+            Ok(Ok(reply)) => reply,
+        };
+        let jr = r.join_ref;
+        match &reply.navigation {
+            None => {
+                self.outbox.reply_diff(r, reply.diff.as_deref());
+                self.drain(now, topic);
+            }
+            Some(nav @ Navigation::Patch { .. }) => {
+                let (event, obj) = nav_payload(&self.app, now, nav);
+                self.outbox
+                    .send(frame::encode_push(jr, None, topic, event, &obj));
+                self.outbox.reply_diff(r, reply.diff.as_deref());
+                self.drain(now, topic);
+            }
+            Some(nav) => {
+                // Events of the last render still reach the client before it leaves.
+                if let Some(d) = &reply.diff {
+                    self.outbox
+                        .send(frame::encode_push(jr, None, topic, "diff", d));
+                }
+                let (event, obj) = nav_payload(&self.app, now, nav);
+                self.outbox
+                    .reply(r, Status::Ok, &format!("{{\"{event}\":{obj}}}"));
+                self.retire(now, topic, Retire::Close);
+            }
+        }
+    }
+
+    /// Turns the outputs of the view on `topic` into frames and pub/sub requests.
+    pub(super) fn drain(&mut self, now: Time, topic: &str) {
+        let Some(ch) = self.channels.get_mut(topic) else {
+            return;
+        };
+        let jr = ch.join_ref.as_deref();
+        let ChannelKind::View(vc) = &mut ch.kind;
+        let fate = loop {
+            let out = match vc.view.call(|v| v.poll_output()) {
+                Err(Crashed) => break Fate::Crashed,
+                Ok(None) => break Fate::Alive,
+                Ok(Some(out)) => out,
+            };
+            match out {
+                Output::Push(diff) => self
+                    .outbox
+                    .send(frame::encode_push(jr, None, topic, "diff", &diff)),
+                Output::Navigate(nav) => {
+                    let (event, obj) = nav_payload(&self.app, now, &nav);
+                    self.outbox
+                        .send(frame::encode_push(jr, None, topic, event, &obj));
+                    if !matches!(nav, Navigation::Patch { .. }) {
+                        break Fate::Ended;
+                    }
+                }
+                Output::Subscribe(t) => self.outbox.subscribe(&mut vc.subs, t),
+                Output::Unsubscribe(t) => self.outbox.unsubscribe(&mut vc.subs, &t),
+                Output::Broadcast { topic, payload } => self
+                    .outbox
+                    .out
+                    .push_back(SocketOutput::Broadcast { topic, payload }),
+            }
+        };
+        match fate {
+            Fate::Alive => {}
+            Fate::Ended => self.retire(now, topic, Retire::Close),
+            Fate::Crashed => self.retire(now, topic, Retire::Crash),
+        }
+    }
+
+    /// Removes the channel on `topic`: stops its view, releases its
+    /// subscriptions and tells the client (`phx_close` / `phx_error`).
+    pub(super) fn retire(&mut self, _now: Time, topic: &str, how: Retire) {
+        let Some(ch) = self.channels.remove(topic) else {
+            return;
+        };
+        let Channel { join_ref, kind } = ch;
+        let ChannelKind::View(mut vc) = kind;
+        if vc.view.call(|v| v.stop()).is_ok() {
+            // Last outputs: keep the pub/sub bookkeeping (and broadcasts of a
+            // view that ended normally); frames for the client are dropped.
+            loop {
+                match vc.view.call(|v| v.poll_output()) {
+                    Ok(Some(Output::Unsubscribe(t))) => self.outbox.unsubscribe(&mut vc.subs, &t),
+                    Ok(Some(Output::Broadcast { topic, payload })) if how != Retire::Crash => self
+                        .outbox
+                        .out
+                        .push_back(SocketOutput::Broadcast { topic, payload }),
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(Crashed) => break,
+                }
+            }
+        }
+        for t in std::mem::take(&mut vc.subs) {
+            self.outbox.release(&t);
+        }
+        let jr = join_ref.as_deref();
+        match how {
+            Retire::Close => self
+                .outbox
+                .send(frame::encode_push(jr, jr, topic, "phx_close", "{}")),
+            Retire::Crash => self.outbox.send(frame::encode_push(
+                jr,
+                jr,
+                topic,
+                "phx_error",
+                r#"{"reason":"channel_crash"}"#,
+            )),
+            Retire::Silent => {}
+        }
+        // Dropping a view's state could panic too (a user `Drop`); contain it.
+        vc.view.discard();
+    }
+}

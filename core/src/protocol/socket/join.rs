@@ -1,0 +1,212 @@
+//! `phx_join` on an `lv:` topic, in four steps:
+//!
+//! 1. **authorize** — the socket's and the join's CSRF tokens, then the
+//!    session token (authentic, fresh, made for this container);
+//! 2. **route** — the URL (`redirect` on live navigation, else `url`, else
+//!    where the page was rendered) to a route of the same live session as
+//!    the page; another live session is `unauthorized`, an unroutable URL
+//!    `stale`;
+//! 3. **mount** — the live session's `on_mount` hooks, then the view
+//!    (recorded as a trace when the configuration asks), behind the panic
+//!    guard;
+//! 4. **encode** — the join reply (`rendered`, `liveview_version`, a
+//!    `live_patch` asked for while mounting) or the refusal, then the new
+//!    channel and its first outputs.
+
+use super::channel::{Channel, ChannelKind, ViewChannel};
+use super::guard::{guard, Crashed, GuardedView};
+use super::outbox::{nav_payload, Ref};
+use super::{SocketMachine, MAX_CHANNELS};
+use crate::protocol::auth::{self, SessionData};
+use crate::protocol::frame::{self, Status};
+use crate::protocol::live_session::LIVE_SOCKET_ID;
+use crate::protocol::router::Route;
+use crate::protocol::token::TokenError;
+use crate::protocol::App;
+use crate::runtime::{AnyView, JoinInput, Joined, Navigation};
+use crate::small_map::SmallSet;
+use crate::time::Time;
+use crate::view::Url;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// What mounting a view gives: the view and its join reply, or a navigation away.
+type Mounted = Result<(Box<dyn AnyView>, Joined), Navigation>;
+
+/// Why a join is refused: the reason in `{"reason": …}`.
+type Refusal = &'static str;
+
+impl SocketMachine {
+    pub(super) fn join(&mut self, now: Time, r: &Ref<'_>, p: &Map<String, Value>) {
+        let r = *r;
+        let Some(id) = r.topic.strip_prefix("lv:").filter(|id| !id.is_empty()) else {
+            self.outbox.error(&r, "unmatched topic");
+            return;
+        };
+        // A duplicate join closes the channel already on this topic (live navigation re-joins).
+        if self.channels.contains_key(r.topic) {
+            self.retire(now, r.topic, super::channel::Retire::Close);
+        }
+        if self.channels.len() >= MAX_CHANNELS {
+            self.outbox.error(
+                &r,
+                &format!("too many channels on one socket (at most {MAX_CHANNELS})"),
+            );
+            return;
+        }
+        let app = Arc::clone(&self.app);
+        let routed = self
+            .authorize(now, id, p)
+            .and_then(|data| route(&app, now, p, data));
+        let (route, input) = match routed {
+            Ok(ok) => ok,
+            Err(reason) => {
+                self.outbox.error(&r, reason);
+                return;
+            }
+        };
+        let live_socket_id = input
+            .session
+            .get(LIVE_SOCKET_ID)
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mounted = guard(|| {
+            crate::trace::join_recorded(
+                app.config.trace.as_deref(),
+                route.pattern(),
+                now,
+                input,
+                |now, input| app.router.mount(route, now, input),
+            )
+        });
+        self.encode_join(now, &r, route.id(), mounted);
+        if self.channels.contains_key(r.topic) {
+            if let Some(topic) = live_socket_id {
+                self.watch_live_socket_id(topic);
+            }
+        }
+    }
+
+    /// Step 1: the CSRF tokens and the session token.
+    fn authorize(
+        &self,
+        now: Time,
+        id: &str,
+        p: &Map<String, Value>,
+    ) -> Result<SessionData, Refusal> {
+        let config = &self.app.config;
+        let join_csrf = match p.get("params").and_then(|v| v.get("_csrf_token")) {
+            Some(Value::String(t)) => auth::check_csrf(config, now, t, self.csrf_cookie.as_deref()),
+            _ => Err(TokenError::Invalid),
+        };
+        if self.csrf.is_err() || join_csrf.is_err() {
+            return Err("unauthorized");
+        }
+        let data = match p.get("session") {
+            Some(Value::String(t)) => auth::verify_session(config, now, t).ok(),
+            _ => None,
+        };
+        data.filter(|d| d.id == id).ok_or("stale")
+    }
+
+    /// Step 4: the join reply, and the channel on success.
+    fn encode_join(
+        &mut self,
+        now: Time,
+        r: &Ref<'_>,
+        route: usize,
+        mounted: Result<Mounted, Crashed>,
+    ) {
+        let app = Arc::clone(&self.app);
+        let (view, joined) = match mounted {
+            Err(Crashed) => return self.outbox.error(r, "join crashed"),
+            Ok(Err(nav)) => {
+                // The mount (or an on_mount hook) navigated away.
+                let (event, obj) = nav_payload(&app, now, &nav);
+                let key = if event == "live_patch" {
+                    "live_redirect"
+                } else {
+                    event
+                };
+                return self
+                    .outbox
+                    .reply(r, Status::Error, &format!("{{\"{key}\":{obj}}}"));
+            }
+            Ok(Ok(ok)) => ok,
+        };
+        let mut view = GuardedView::new(view);
+        let Joined {
+            rendered,
+            live_patch,
+        } = joined;
+        let mut response = String::with_capacity(rendered.len() + 96);
+        response.push_str("{\"rendered\":");
+        response.push_str(&rendered);
+        response.push_str(",\"liveview_version\":");
+        frame::write_json_str(&mut response, crate::CLIENT_VERSION);
+        match &live_patch {
+            None => {}
+            Some(nav @ Navigation::Patch { .. }) => {
+                response.push_str(",\"live_patch\":");
+                response.push_str(&nav_payload(&app, now, nav).1);
+            }
+            Some(nav) => {
+                // Not a patch: the view navigated away while mounting.
+                let _ = view.call(|v| v.stop());
+                view.discard();
+                let (event, obj) = nav_payload(&app, now, nav);
+                return self
+                    .outbox
+                    .reply(r, Status::Error, &format!("{{\"{event}\":{obj}}}"));
+            }
+        }
+        response.push('}');
+        self.outbox.reply(r, Status::Ok, &response);
+        let ch = Channel {
+            join_ref: r.join_ref.map(str::to_owned),
+            kind: ChannelKind::View(ViewChannel {
+                route,
+                view,
+                subs: SmallSet::new(),
+            }),
+        };
+        self.channels.insert(r.topic.to_owned(), ch);
+        self.drain(now, r.topic);
+    }
+}
+
+/// Step 2: the URL to join, its route, and the view's join input.
+fn route<'a>(
+    app: &'a App,
+    now: Time,
+    p: &Map<String, Value>,
+    data: SessionData,
+) -> Result<(&'a Route, JoinInput), Refusal> {
+    let router = &app.router;
+    let url_str = match (p.get("redirect"), p.get("url")) {
+        (Some(Value::String(u)), _) | (_, Some(Value::String(u))) => u.as_str(),
+        _ => data.url.as_str(),
+    };
+    let url = Url::parse(url_str).map_err(|_| "stale")?;
+    let (route, path_params) = router.route(url.path()).ok_or("stale")?;
+    if router.live_session_of(route).name() != data.live_session {
+        // Live navigation into another live session: the client loads the page.
+        return Err("unauthorized");
+    }
+    Ok((
+        route,
+        JoinInput {
+            connected: true,
+            url,
+            path_params,
+            pattern: None,
+            session: data.session,
+            flash: match p.get("flash") {
+                Some(Value::String(t)) => {
+                    auth::verify_flash(&app.config, now, t).unwrap_or_default()
+                }
+                _ => data.flash,
+            },
+        },
+    ))
+}

@@ -1,0 +1,598 @@
+//! The per-socket channel machine.
+//!
+//! One [`SocketMachine`] serves one WebSocket: it decodes frames, runs the
+//! Phoenix channel lifecycle (`phx_join`/`phx_leave`/heartbeat), drives the
+//! joined views through [`AnyView`](crate::runtime::AnyView) and turns
+//! everything they produce into frames and pub/sub requests. It is sans-IO:
+//! every input carries `now`, and every effect is an output the adapter polls.
+//! The warp server and the test harness both run this machine, so what the
+//! harness tests is what the server ships.
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | `mod.rs` | [`SocketMachine`]: its inputs, outputs and the dispatch of frames |
+//! | `join.rs` | `phx_join`: authorize → route → mount → encode |
+//! | `channel.rs` | the channel kinds; a view channel's pushes, outputs and end |
+//! | `outbox.rs` | the output queue, replies, navigation frames, subscription counts |
+//! | `guard.rs` | the one panic guard around the views |
+//!
+//! # Protocol rules and their owners
+//!
+//! | rule | owner |
+//! | --- | --- |
+//! | serializer `vsn` ~> 2.0 | [`frame::check_vsn`] (the machine and the warp upgrade) |
+//! | a live patch stays on its view, else `link_redirect` | [`Router::live_patch`](crate::protocol::Router::live_patch) |
+//! | live navigation stays in one live session, else `unauthorized` | `join.rs` (route step) |
+//! | a pub/sub payload a view cannot decode is dropped, the view goes on | [`SocketMachine::handle_pubsub`] ([`SocketOutput::Dropped`]) |
+//! | an event for a component (`cid`) is refused until components exist | `channel.rs` |
+//!
+//! ```text
+//! SocketMachine::new(app: Arc<App>, now: Time, connect: ConnectInfo) -> SocketMachine
+//! handle_text(&mut self, now, &str)         // one text frame
+//! handle_binary(&mut self, now, &[u8])      // one binary frame (upload chunks)
+//! handle_pubsub(&mut self, now, topic: &str, payload: &Value)
+//! poll_timeout(&self) -> Option<Time>       // heartbeat deadline, view timers
+//! handle_timeout(&mut self, now)
+//! poll_output(&mut self) -> Option<SocketOutput>
+//! close(&mut self, now)                     // the socket went away: stop every view
+//! stats(&self) -> SocketStats               // live views, timers, subscriptions (metrics)
+//! ```
+//!
+//! # Run loop
+//!
+//! After **every** `handle_*` call (and `close`), drain [`SocketMachine::poll_output`]
+//! until it returns `None`, then sleep until [`SocketMachine::poll_timeout`]
+//! (or the next frame / pub/sub message) and call
+//! [`SocketMachine::handle_timeout`]. Outputs come in the order they must be
+//! acted on: a reply always precedes the `phx_close` that follows it, a
+//! `live_patch` push precedes the reply of the event that caused it.
+//!
+//! # Time
+//!
+//! The machine reads no clock: every input carries `now`, which must never
+//! go backwards between calls (an adapter's monotonic clock, the harness's
+//! virtual one, or a trace's recorded times). Deadlines it reports through
+//! `poll_timeout` are in the same time base.
+//!
+//! ```
+//! use liveview_core::protocol::{App, Config, ConnectInfo, Router, SocketMachine, SocketOutput};
+//! use liveview_core::{html, LiveView, Mount, Rendered, Time, Update};
+//! use std::sync::Arc;
+//!
+//! struct Hello;
+//! impl LiveView for Hello {
+//!     type Event = ();
+//!     type Info = ();
+//!     fn mount(_: &Mount) -> Update<Self> { (Hello, vec![]) }
+//!     fn render(&self) -> Rendered { html!("<p>hello</p>") }
+//! }
+//! let app = Arc::new(App::new(Router::new().live::<Hello>("/"), Config::new(vec![7; 32]).unwrap()));
+//! let now = Time::from_millis(1_700_000_000_000);
+//! let connect = ConnectInfo { query: "_csrf_token=x&vsn=2.0.0".into(), ..Default::default() };
+//! let mut m = SocketMachine::new(app, now, connect);
+//! m.handle_text(now, r#"[null,"1","phoenix","heartbeat",{}]"#);
+//! while let Some(out) = m.poll_output() {
+//!     match out {
+//!         SocketOutput::Send(text) => {
+//!             assert_eq!(text, r#"[null,"1","phoenix","phx_reply",{"status":"ok","response":{}}]"#)
+//!         }
+//!         SocketOutput::Subscribe(_topic) => { /* pubsub.subscribe(topic) */ }
+//!         SocketOutput::Unsubscribe(_topic) => { /* pubsub.unsubscribe(topic) */ }
+//!         SocketOutput::Broadcast { .. } => { /* pubsub.publish(topic, payload) */ }
+//!         SocketOutput::Close { .. } => { /* ws.close(code, reason) */ }
+//!         SocketOutput::Dropped { .. } => { /* log it */ }
+//!         _ => { /* outputs added later: log them */ }
+//!     }
+//! }
+//! assert!(m.poll_timeout().is_some()); // sleep until then, then m.handle_timeout(now)
+//! ```
+//!
+//! # Security
+//!
+//! The socket's `_csrf_token` query parameter and every join's
+//! `params._csrf_token` must be CSRF tokens of this app, bound to the
+//! `_lv_csrf` cookie when the WebSocket request carried it (see
+//! [`auth`]); otherwise joins are refused with
+//! `{"reason":"unauthorized"}`. A session token that is forged, expired or
+//! made for another container id is refused with `{"reason":"stale"}`. Either
+//! way the view is never mounted, and the official client reloads the page.
+//!
+//! A join routes its `redirect` URL (live navigation), else its `url`, else
+//! the URL the page was rendered at (nested/sticky joins carry neither). The
+//! whole app is one live session: a valid session token may mount any route
+//! (as loading that page would); an unroutable URL is refused as `stale`, so
+//! the client reloads and gets the 404 page.
+//!
+//! # Pub/sub
+//!
+//! `Subscribe`/`Unsubscribe` are counted per socket (asked once per topic,
+//! however many views subscribe). `Broadcast` is for the adapter's pub/sub,
+//! which must deliver it to every subscribed socket — this one included —
+//! through [`SocketMachine::handle_pubsub`].
+//!
+//! # Failures
+//!
+//! A view that panics (in any call) is dropped — its subscriptions are
+//! released — and the client gets `phx_error` (`channel_crash`) on its topic,
+//! after an error reply if a push was being handled. Other views and the
+//! socket carry on. Malformed frames get an error reply when their ref and
+//! topic can be read; otherwise (or when a frame exceeds
+//! [`Config::max_frame_bytes`](super::Config)) the socket is closed with 1007
+//! (1009 when too large).
+
+use super::auth::{self, CSRF_COOKIE};
+use super::frame::{self, Decoded, Status};
+use super::live_session;
+use super::token::TokenError;
+use super::App;
+use crate::runtime::AnyView;
+use crate::small_map::SmallMap;
+use crate::time::Time;
+use serde_json::Value;
+use std::sync::Arc;
+
+mod channel;
+mod guard;
+mod join;
+mod outbox;
+
+use channel::{Channel, ChannelKind, Retire};
+use guard::Crashed;
+use outbox::{Outbox, Ref};
+
+/// The most channels (joined views) one socket may hold.
+pub const MAX_CHANNELS: usize = 64;
+
+/// What the adapter learned when the WebSocket was opened.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectInfo {
+    /// The query string of the WebSocket URL (carries `_csrf_token` and `vsn`).
+    pub query: String,
+    /// The `Cookie` header, if any.
+    pub cookie: Option<String>,
+    /// The `Origin` header, if any.
+    pub origin: Option<String>,
+}
+
+/// Something the adapter must do for a socket.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SocketOutput {
+    /// Send this text frame.
+    Send(String),
+    /// Subscribe this socket to a pub/sub topic (the machine counts per-view subscriptions;
+    /// it asks once per topic).
+    Subscribe(String),
+    /// Unsubscribe this socket from a pub/sub topic.
+    Unsubscribe(String),
+    /// Publish on a pub/sub topic.
+    Broadcast {
+        /// The topic.
+        topic: String,
+        /// The message.
+        payload: Value,
+    },
+    /// Close the WebSocket with this code and reason; nothing follows.
+    Close {
+        /// The WebSocket close code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// A pub/sub message a view could not decode was dropped (the view goes
+    /// on). For the adapter's log and for tests; nothing to send.
+    Dropped {
+        /// The pub/sub topic.
+        topic: String,
+        /// Why it did not decode.
+        reason: String,
+    },
+}
+
+/// What a socket holds right now, for metrics and leak tests
+/// ([`SocketMachine::stats`]).
+///
+/// Every count is zero once the socket is closed (by
+/// [`SocketMachine::close`] or a `Close` output): that is what an adapter's
+/// leak check relies on.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SocketStats {
+    /// Joined views (channels).
+    pub views: usize,
+    /// Pending view timers (`SendAfter` not yet fired, `Repeat` not cancelled),
+    /// summed over the views. The socket's own heartbeat deadline is **not**
+    /// counted: it exists exactly as long as the socket is open.
+    pub timers: usize,
+    /// View subscriptions: (view, pub/sub topic) pairs, summed over the views.
+    pub subscriptions: usize,
+    /// Distinct pub/sub topics this socket is subscribed to (what it asked the
+    /// adapter's pub/sub for with [`SocketOutput::Subscribe`]; at most
+    /// `subscriptions`).
+    pub topics: usize,
+}
+
+/// One WebSocket's channels and views. See the [module docs](self).
+///
+/// # Methods, in call order
+///
+/// * Start: [`new`](Self::new) when the WebSocket opens (checks `vsn` and
+///   the socket's CSRF token).
+/// * Inputs: [`handle_text`](Self::handle_text) and
+///   [`handle_binary`](Self::handle_binary) (client frames),
+///   [`handle_pubsub`](Self::handle_pubsub) (what the socket's mailbox
+///   received), [`send_info`](Self::send_info) (an info for one view, from
+///   the server or a test), [`handle_timeout`](Self::handle_timeout).
+/// * Outputs, drained after every input: [`poll_output`](Self::poll_output)
+///   until `None`, then [`poll_timeout`](Self::poll_timeout) for when to
+///   call `handle_timeout`.
+/// * End: [`close`](Self::close) when the WebSocket went away, or a
+///   [`SocketOutput::Close`] the machine asked for.
+/// * Inspection: [`stats`](Self::stats), [`topics`](Self::topics),
+///   [`subscriptions`](Self::subscriptions), [`view`](Self::view).
+///
+/// Within one drain, outputs come in the order they must be carried out (see
+/// the [run loop](self#run-loop)); views' own ordering rules (one render per
+/// input, infos after the reply of the input that sent them) are
+/// [`ViewDriver`](crate::runtime::ViewDriver)'s.
+pub struct SocketMachine {
+    app: Arc<App>,
+    /// The outcome of the socket-level CSRF check.
+    csrf: Result<(), TokenError>,
+    csrf_cookie: Option<String>,
+    last_seen: Time,
+    channels: SmallMap<String, Channel>,
+    outbox: Outbox,
+    /// The topics that disconnect this socket (the `live_socket_id`s of its
+    /// views' sessions).
+    live_socket_ids: Vec<String>,
+    closed: bool,
+}
+
+impl SocketMachine {
+    /// A machine for a WebSocket opened at `now`. The query's `_csrf_token` is
+    /// checked here (against the `_lv_csrf` cookie when present); if it fails,
+    /// the socket stays open but every join is answered `unauthorized`, as the
+    /// reference server does. A `vsn` other than `2.x` (or none) closes the
+    /// socket with 1002 ([`frame::check_vsn`]).
+    pub fn new(app: Arc<App>, now: Time, connect: ConnectInfo) -> SocketMachine {
+        let csrf_cookie = connect
+            .cookie
+            .as_deref()
+            .and_then(|c| auth::cookie_value(c, CSRF_COOKIE))
+            .map(str::to_owned);
+        let csrf = match auth::query_value(&connect.query, "_csrf_token") {
+            Some(t) => auth::check_csrf(&app.config, now, &t, csrf_cookie.as_deref()),
+            None => Err(TokenError::Invalid),
+        };
+        let mut m = SocketMachine {
+            app,
+            csrf,
+            csrf_cookie,
+            last_seen: now,
+            channels: SmallMap::new(),
+            outbox: Outbox::default(),
+            live_socket_ids: Vec::new(),
+            closed: false,
+        };
+        if let Err(why) = frame::check_vsn(&connect.query) {
+            m.shut(1002, why);
+        }
+        m
+    }
+
+    /// One text frame from the client.
+    pub fn handle_text(&mut self, now: Time, text: &str) {
+        if self.closed {
+            return;
+        }
+        self.last_seen = now;
+        match frame::decode_borrowed(text, self.app.config.max_frame_bytes) {
+            Ok(f) => self.dispatch(now, f),
+            Err(e) => match (&e.kind, &e.topic) {
+                (frame::FrameErrorKind::TooLarge { .. }, _) => self.shut(1009, e.to_string()),
+                (_, Some(topic)) if e.reference.is_some() => {
+                    let r = Ref {
+                        join_ref: e.join_ref.as_deref(),
+                        reference: e.reference.as_deref(),
+                        topic,
+                    };
+                    self.outbox.error(&r, &format!("malformed frame: {e}"));
+                }
+                _ => self.shut(1007, format!("malformed frame: {e}")),
+            },
+        }
+    }
+
+    /// One binary frame from the client. Uploads are not supported yet: a
+    /// well-formed push gets an error reply; a malformed one closes the socket.
+    pub fn handle_binary(&mut self, now: Time, bytes: &[u8]) {
+        if self.closed {
+            return;
+        }
+        self.last_seen = now;
+        match frame::decode_binary(bytes, self.app.config.max_frame_bytes) {
+            Ok(p) => {
+                let r = Ref {
+                    join_ref: p.join_ref.as_deref(),
+                    reference: p.reference.as_deref(),
+                    topic: &p.topic,
+                };
+                self.outbox
+                    .error(&r, "binary frames (uploads) are not supported");
+            }
+            Err(e) if matches!(e.kind, frame::FrameErrorKind::TooLarge { .. }) => {
+                self.shut(1009, e.to_string())
+            }
+            Err(e) => self.shut(1007, format!("malformed binary frame: {e}")),
+        }
+    }
+
+    /// A pub/sub message on `topic`: delivered to every view of this socket
+    /// subscribed to it. A view that cannot decode it drops it and goes on
+    /// ([`SocketOutput::Dropped`]). [`disconnect_payload`](live_session::disconnect_payload)
+    /// on one of its views' `live_socket_id` topics closes the socket
+    /// (1000, `disconnected`).
+    pub fn handle_pubsub(&mut self, now: Time, topic: &str, payload: &Value) {
+        if self.closed {
+            return;
+        }
+        if self.live_socket_ids.iter().any(|t| t == topic)
+            && *payload == live_session::disconnect_payload()
+        {
+            self.shut(1000, "disconnected".into());
+            return;
+        }
+        let targets: Vec<String> = self
+            .channels
+            .iter()
+            .filter(|(_, ch)| ch.view().subs.contains(topic))
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in targets {
+            let Some(ch) = self.channels.get_mut(&t) else {
+                continue;
+            };
+            match ch
+                .view_mut()
+                .view
+                .call(|v| v.handle_pubsub(now, topic, payload))
+            {
+                Err(Crashed) => self.retire(now, &t, Retire::Crash),
+                Ok(Err(crate::runtime::InputError::Ended)) => self.retire(now, &t, Retire::Close),
+                Ok(Err(e)) => {
+                    self.outbox.out.push_back(SocketOutput::Dropped {
+                        topic: topic.to_owned(),
+                        reason: e.to_string(),
+                    });
+                    self.drain(now, &t);
+                }
+                Ok(Ok(())) => self.drain(now, &t),
+            }
+        }
+    }
+
+    /// An info for the view joined on `topic` alone, as JSON decoded into
+    /// its `Info` type (how the server or a test talks to one view without a
+    /// pub/sub topic). Handled like any info: after what is already queued,
+    /// its render pushed as a diff. `Err` says why it was not delivered (no
+    /// such view, or the info does not decode); the view goes on either way.
+    pub fn send_info(&mut self, now: Time, topic: &str, info: &Value) -> Result<(), String> {
+        if self.closed {
+            return Err("the socket is closed".into());
+        }
+        let Some(ch) = self.channels.get_mut(topic) else {
+            return Err(format!("no view is joined on {}", frame::json_str(topic)));
+        };
+        match ch.view_mut().view.call(|v| v.handle_info_value(now, info)) {
+            Err(Crashed) => {
+                self.retire(now, topic, Retire::Crash);
+                Err("the view crashed".into())
+            }
+            Ok(Err(crate::runtime::InputError::Ended)) => {
+                self.retire(now, topic, Retire::Close);
+                Err("the view has ended".into())
+            }
+            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Ok(())) => {
+                self.drain(now, topic);
+                Ok(())
+            }
+        }
+    }
+
+    /// When [`SocketMachine::handle_timeout`] must next be called: the
+    /// heartbeat deadline or the earliest view timer. `None` once closed.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Time> {
+        if self.closed {
+            return None;
+        }
+        let mut next = self.last_seen + self.app.config.heartbeat_timeout;
+        for ch in self.channels.values() {
+            if let Ok(Some(t)) = ch.view().view.peek(|v| v.poll_timeout()) {
+                next = next.min(t);
+            }
+        }
+        Some(next)
+    }
+
+    /// Runs what is due at `now`: closes the socket (code 1001, "heartbeat
+    /// timeout") when the client has been silent for `heartbeat_timeout`,
+    /// otherwise fires the due view timers.
+    pub fn handle_timeout(&mut self, now: Time) {
+        if self.closed {
+            return;
+        }
+        if now >= self.last_seen + self.app.config.heartbeat_timeout {
+            self.shut(1001, "heartbeat timeout".into());
+            return;
+        }
+        let due: Vec<String> = self
+            .channels
+            .iter()
+            .filter(|(_, ch)| {
+                matches!(ch.view().view.peek(|v| v.poll_timeout()), Ok(Some(t)) if t <= now)
+            })
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in due {
+            let Some(ch) = self.channels.get_mut(&t) else {
+                continue;
+            };
+            match ch.view_mut().view.call(|v| v.handle_timeout(now)) {
+                Err(Crashed) => self.retire(now, &t, Retire::Crash),
+                Ok(()) => self.drain(now, &t),
+            }
+        }
+    }
+
+    /// The next output, if any. Drain after every input.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<SocketOutput> {
+        let next = self.outbox.out.pop_front();
+        if next.is_none() && self.outbox.out.capacity() > 0 {
+            // Drained: an idle socket keeps no queue storage.
+            self.outbox.out = Default::default();
+        }
+        next
+    }
+
+    /// The socket went away: every view is stopped and `Unsubscribe` is
+    /// emitted for every subscribed topic. No frame is produced.
+    pub fn close(&mut self, now: Time) {
+        if self.closed {
+            return;
+        }
+        self.stop_all(now);
+        self.closed = true;
+    }
+
+    /// Whether the socket is closed (by [`SocketMachine::close`] or a `Close` output).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The joined topics (`lv:<id>`), in order.
+    pub fn topics(&self) -> impl Iterator<Item = &str> {
+        self.channels.keys().map(String::as_str)
+    }
+
+    /// The pub/sub topics this socket is subscribed to, with the number of
+    /// views subscribed to each.
+    pub fn subscriptions(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.outbox
+            .subscriptions
+            .iter()
+            .map(|(t, n)| (t.as_str(), *n))
+    }
+
+    /// Counts of the live views, their pending timers and their
+    /// subscriptions (see [`SocketStats`]); all zero once closed. Cheap: no
+    /// allocation, one pass over the channels.
+    ///
+    /// An adapter can keep process-wide gauges by adding the difference
+    /// between two calls after each drain, and subtracting the last stats when
+    /// the socket ends.
+    ///
+    /// ```
+    /// # use liveview_core::protocol::{App, Config, ConnectInfo, Router, SocketMachine, SocketStats};
+    /// # use liveview_core::Time;
+    /// # use std::sync::Arc;
+    /// let app = Arc::new(App::new(Router::new(), Config::new(vec![7; 32]).unwrap()));
+    /// let m = SocketMachine::new(app, Time::from_millis(0), ConnectInfo::default());
+    /// assert_eq!(m.stats(), SocketStats::default());
+    /// ```
+    pub fn stats(&self) -> SocketStats {
+        let mut s = SocketStats {
+            views: self.channels.len(),
+            topics: self.outbox.subscriptions.len(),
+            ..SocketStats::default()
+        };
+        for ch in self.channels.values() {
+            let ChannelKind::View(v) = &ch.kind;
+            // A view whose bookkeeping panics counts as holding no timer.
+            s.timers += v.view.peek(|v| v.timer_count()).unwrap_or(0);
+            s.subscriptions += v.subs.len();
+        }
+        s
+    }
+
+    /// The view joined on `topic`, for metrics and typed access in tests
+    /// ([`AnyView::as_any`]).
+    pub fn view(&self, topic: &str) -> Option<&dyn AnyView> {
+        self.channels.get(topic).map(|ch| ch.view().view.get())
+    }
+
+    // ---- internals ----
+
+    fn stop_all(&mut self, now: Time) {
+        let topics: Vec<String> = self.channels.keys().cloned().collect();
+        for t in topics {
+            self.retire(now, &t, Retire::Silent);
+        }
+        for t in std::mem::take(&mut self.live_socket_ids) {
+            self.outbox.release(&t);
+        }
+    }
+
+    fn shut(&mut self, code: u16, reason: String) {
+        self.stop_all(self.last_seen);
+        self.outbox
+            .out
+            .push_back(SocketOutput::Close { code, reason });
+        self.closed = true;
+    }
+
+    /// Subscribes the socket to a session's `live_socket_id` topic (once).
+    fn watch_live_socket_id(&mut self, topic: String) {
+        if !self.live_socket_ids.contains(&topic) {
+            self.outbox.acquire(topic.clone());
+            self.live_socket_ids.push(topic);
+        }
+    }
+
+    fn dispatch(&mut self, now: Time, f: Decoded<'_>) {
+        let Decoded {
+            join_ref,
+            reference,
+            topic,
+            event,
+            payload,
+        } = f;
+        let r = Ref {
+            join_ref: join_ref.as_deref(),
+            reference: reference.as_deref(),
+            topic: &topic,
+        };
+        if topic == "phoenix" {
+            if event == "heartbeat" {
+                self.outbox.reply(&r, Status::Ok, "{}");
+            } else {
+                self.outbox.error(&r, "unmatched topic");
+            }
+            return;
+        }
+        match &*event {
+            "phx_join" => self.join(now, &r, &payload.into_object()),
+            "phx_leave" => {
+                self.outbox.reply(&r, Status::Ok, "{}");
+                if self
+                    .channels
+                    .get(r.topic)
+                    .is_some_and(|ch| ch.join_ref.as_deref() == r.join_ref)
+                {
+                    self.retire(now, r.topic, Retire::Close);
+                }
+            }
+            event => match self.channels.get(r.topic) {
+                None => self.outbox.error(&r, "unmatched topic"),
+                // A push for an earlier join of this topic: ignored, as Phoenix does.
+                Some(ch) if ch.join_ref.as_deref() != r.join_ref => {}
+                Some(_) => self.channel_event(now, &r, event, payload),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
