@@ -128,10 +128,11 @@ impl PubSub for InProcess {
             match mailbox.try_send((name.clone(), payload.clone())) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    crate::log::warn(format_args!(
-                        "pubsub: subscriber {} is too slow, dropped a message on {topic:?}",
-                        id.0
-                    ));
+                    tracing::warn!(
+                        subscriber = id.0,
+                        topic,
+                        "dropped a message for a subscriber that is too slow"
+                    );
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => gone.push(id),
             }
