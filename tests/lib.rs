@@ -224,8 +224,9 @@ impl Launch {
         self
     }
 
-    /// Lets the server log (it runs with `QUIET=1` otherwise) and keeps every
-    /// line it writes to stderr, for [`Server::logged`] and [`Server::log`].
+    /// Lets the server log at `info` (`RUST_LOG=info`, uncolored; it runs
+    /// with `QUIET=1` otherwise) and keeps every line it writes to stderr,
+    /// for [`Server::logged`] and [`Server::log`].
     pub fn capture_log(mut self) -> Self {
         self.capture_log = true;
         self
@@ -249,7 +250,10 @@ impl Launch {
             .stdin(Stdio::null())
             .stdout(Stdio::null());
         if self.capture_log {
-            cmd.stderr(Stdio::piped());
+            cmd.env_remove("QUIET")
+                .env("RUST_LOG", "info")
+                .env("NO_COLOR", "1")
+                .stderr(Stdio::piped());
         } else {
             cmd.env("QUIET", "1").stderr(Stdio::inherit());
         }

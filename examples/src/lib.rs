@@ -4,8 +4,10 @@
 //! Run it with `cargo run --release -p liveview-examples` and open
 //! <http://127.0.0.1:3000/>. `PORT` and `HOST` override the address,
 //! `LIVEVIEW_SECRET` (32+ bytes) the signing secret (random per start
-//! otherwise), `QUIET=1` silences the log, and `LIVEVIEW_TRACE_DIR=DIR` records
-//! every joined view to `DIR/*.trace.jsonl` (replay them with `liveview-test`).
+//! otherwise), `RUST_LOG` filters the log (the library's `tracing` events on
+//! stderr; default `info`), `QUIET=1` silences it, and
+//! `LIVEVIEW_TRACE_DIR=DIR` records every joined view to `DIR/*.trace.jsonl`
+//! (replay them with `liveview-test`).
 #![warn(missing_docs)]
 
 pub mod views;

@@ -1,11 +1,14 @@
 //! `liveview-examples`: serves the conformance app on `HOST:PORT` (default 127.0.0.1:3000).
 //!
 //! With `LIVEVIEW_METRICS=1`, `GET /_lv/metrics` serves the socket gauges as JSON
-//! (see `liveview_warp::metrics`).
+//! (see `liveview_warp::metrics`). The library's `tracing` events go to
+//! stderr, filtered by `RUST_LOG` (default `info`); `QUIET=1` silences them.
 
 use liveview_core::protocol::App;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
 
 /// jemalloc instead of the system allocator. With glibc's malloc, the memory
 /// of 2 000 sockets that have left stays resident (freed chunks stay in the
@@ -43,7 +46,12 @@ unsafe impl Sync for ConfString {}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let server = match liveview_warp::ServerConfig::from_env(3000) {
+    let env = |k: &str| std::env::var(k).ok();
+    if let Err(e) = init_log(env) {
+        eprintln!("liveview-examples: {e}");
+        return ExitCode::from(2);
+    }
+    let server = match liveview_warp::ServerConfig::from_vars(3000, env) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("liveview-examples: {e}");
@@ -64,7 +72,7 @@ async fn main() -> ExitCode {
         }
     }
     let app = Arc::new(App::new(liveview_examples::router(), config));
-    let mut opts = match options(|k| std::env::var(k).ok()) {
+    let mut opts = match options(env) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("liveview-examples: {e}");
@@ -82,6 +90,27 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints `tracing` events on stderr (colored on a terminal), filtered by
+/// `RUST_LOG` when set (e.g. `RUST_LOG=liveview_warp=debug`), else `info` and
+/// up. With `QUIET=1` no subscriber is installed: nothing is printed.
+fn init_log(var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    if var("QUIET").is_some_and(|v| v == "1") {
+        return Ok(());
+    }
+    let filter = match var("RUST_LOG") {
+        Some(directives) => {
+            EnvFilter::try_new(&directives).map_err(|e| format!("RUST_LOG={directives:?}: {e}"))?
+        }
+        None => EnvFilter::new("info"),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    Ok(())
 }
 
 /// The adapter's options, with the per-socket limits from

@@ -299,7 +299,7 @@ async fn only_listed_origins_may_open_the_socket() {
             .await
             .err()
             .unwrap_or_else(|| panic!("{origin} was let in"));
-        let line = format!("refused websocket from origin {origin:?}");
+        let line = format!("origin not allowed origin={origin:?}");
         assert!(
             srv.logged_within(&line, Duration::from_secs(5)).await,
             "not logged: {line}"

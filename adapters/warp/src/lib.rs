@@ -14,7 +14,7 @@
 //! | [`assets`] | the embedded client (`phoenix_live_view` 1.2.12, `phoenix` 1.8.16, `app.js`) |
 //! | [`pubsub`] | the [`PubSub`] trait and the in-process backend |
 //! | [`Clock`] | UNIX microseconds, monotonic |
-//! | [`ServerConfig`] | secret (`LIVEVIEW_SECRET`) and bind address from the environment |
+//! | [`ServerConfig`] | secret (`LIVEVIEW_SECRET`) and bind address (`HOST`, `PORT`) from variables you pass |
 //! | [`trace`] | recording every joined view to a `.trace.jsonl` file, for replay |
 //! | [`metrics`] | gauges of open sockets, views, timers, subscriptions ([`Options::metrics`]) |
 //!
@@ -48,11 +48,22 @@
 //! When [`routes`] is mounted in your own warp server, warp's `ws()` upgrades
 //! them with its default configuration (a 128 KiB read buffer per socket);
 //! everything else is the same.
+//!
+//! ## Logging
+//!
+//! The crate logs through [`tracing`]: the host app installs a subscriber
+//! and picks the filter and format (without one, nothing is printed). Each
+//! socket task runs in a `socket` span (`id`, also its pub/sub
+//! [`SubscriberId`](pubsub::SubscriberId), and `peer`). A frame telling a
+//! client that its input was refused (an error reply, `warn`), that its view
+//! crashed (`phx_error`, `error`) or ended (`phx_close`, `debug`) is logged
+//! in a `view` span (`topic`); a socket's close with its `code` and
+//! `reason`; [`serve`]'s address at `info`. The crate reads no environment
+//! variable.
 #![warn(missing_docs)]
 
 pub mod assets;
 mod clock;
-pub mod log;
 pub mod metrics;
 pub mod pubsub;
 mod server;
@@ -249,13 +260,17 @@ fn routes_of(
         .and(warp::header::optional::<String>("cookie"))
         .and(warp::header::optional::<String>("origin"))
         .and(warp::header::optional::<String>("host"))
+        .and(warp::addr::remote())
         .map(
             |shared: Arc<Shared>,
              ws: warp::ws::Ws,
              query: String,
              cookie: Option<String>,
              origin: Option<String>,
-             host: Option<String>| { upgrade(shared, ws, query, cookie, origin, host) },
+             host: Option<String>,
+             peer: Option<std::net::SocketAddr>| {
+                upgrade(shared, ws, query, cookie, origin, host, peer)
+            },
         );
 
     let pages = get_or_head
@@ -308,6 +323,7 @@ fn upgrade(
     cookie: Option<String>,
     origin: Option<String>,
     host: Option<String>,
+    peer: Option<std::net::SocketAddr>,
 ) -> Response {
     let connect = match check_upgrade(&shared, query, cookie, origin, host.as_deref()) {
         Ok(c) => c,
@@ -316,7 +332,14 @@ fn upgrade(
     let max = frame_limit(&shared.app.config);
     ws.max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |ws| socket::run(socket::Transport::Warp(Box::new(ws)), &shared, connect))
+        .on_upgrade(move |ws| {
+            socket::run(
+                socket::Transport::Warp(Box::new(ws)),
+                &shared,
+                connect,
+                peer,
+            )
+        })
         .into_response()
 }
 
@@ -347,14 +370,17 @@ fn check_upgrade(
     host: Option<&str>,
 ) -> Result<ConnectInfo, Refusal> {
     if let Err(why) = liveview_core::protocol::frame::check_vsn(&query) {
+        tracing::info!(reason = why.as_str(), "refused a websocket upgrade");
         return Err(Refusal(StatusCode::BAD_REQUEST, why));
     }
     if let Some(origin) = &origin {
         let host = host.unwrap_or("");
         if !shared.opts.allowed_origins.allows(origin, host) {
-            log::info(format_args!(
-                "refused websocket from origin {origin:?} (host {host:?})"
-            ));
+            tracing::info!(
+                origin = origin.as_str(),
+                host,
+                "refused a websocket upgrade: origin not allowed"
+            );
             return Err(Refusal(StatusCode::FORBIDDEN, "origin not allowed".into()));
         }
     }
@@ -431,7 +457,7 @@ pub fn http_reply(resp: HttpResponse) -> Response {
             (Ok(n), Ok(v)) => {
                 r.headers_mut().append(n, v);
             }
-            _ => log::warn(format_args!("dropped an invalid response header {name:?}")),
+            _ => tracing::warn!(header = name.as_str(), "dropped an invalid response header"),
         }
     }
     r

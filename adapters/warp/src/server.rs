@@ -1,4 +1,4 @@
-//! Running an app on its own: configuration from the environment, entropy, the dead render call.
+//! Running an app on its own: configuration, entropy, the dead render call.
 
 use crate::{Options, Shared};
 use futures_util::future::Either;
@@ -19,7 +19,7 @@ use warp::http::header::{
 use warp::http::{HeaderValue, Method, Request, StatusCode};
 use warp::reply::Response;
 
-/// Server settings read from the environment.
+/// Server settings, from variables such as the environment's ([`ServerConfig::from_vars`]).
 #[derive(Clone)]
 pub struct ServerConfig {
     /// The token-signing secret: `LIVEVIEW_SECRET` (at least 32 bytes), else 64 random bytes per start.
@@ -38,17 +38,13 @@ impl std::fmt::Debug for ServerConfig {
 }
 
 impl ServerConfig {
-    /// Reads `LIVEVIEW_SECRET`, `HOST` and `PORT` (`default_port` when unset).
+    /// Reads `LIVEVIEW_SECRET`, `HOST` and `PORT` (`default_port` when unset)
+    /// through `var`; a binary passes the environment (the library reads none):
     ///
     /// ```
-    /// let c = liveview_warp::ServerConfig::from_env(3000).unwrap();
+    /// let c = liveview_warp::ServerConfig::from_vars(3000, |k| std::env::var(k).ok()).unwrap();
     /// assert!(c.secret.len() >= 32);
     /// ```
-    pub fn from_env(default_port: u16) -> Result<ServerConfig, String> {
-        Self::from_vars(default_port, |k| std::env::var(k).ok())
-    }
-
-    /// Like [`ServerConfig::from_env`], with the variables looked up by `var`.
     pub fn from_vars(
         default_port: u16,
         var: impl Fn(&str) -> Option<String>,
@@ -122,17 +118,14 @@ pub(crate) fn dead_render(
 
 /// Binds `addr` and serves `app` with [`crate::routes`] until the process ends.
 ///
-/// Prints the address it listens on (unless `QUIET=1`). Accepted connections
+/// Logs the address it listens on (an `info` event). Accepted connections
 /// get `TCP_NODELAY`: a reply followed shortly by a push (a search result, a
 /// chat message) must not wait for the client's delayed ACK. (When you mount
 /// [`crate::routes`] in your own server, set it there too.)
 pub async fn serve(app: Arc<App>, addr: SocketAddr, opts: Options) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    crate::log::info(format_args!(
-        "listening on http://{local} (pid {})",
-        std::process::id()
-    ));
+    tracing::info!(pid = std::process::id(), "listening on http://{local}");
     serve_listener(listener, app, opts).await;
     Ok(())
 }
@@ -149,11 +142,11 @@ pub async fn serve_listener(listener: tokio::net::TcpListener, app: Arc<App>, op
     let shared = Shared::new(app, opts);
     let warp_service = TowerToHyperService::new(warp::service(crate::routes_of(shared.clone())));
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _peer)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // e.g. out of file descriptors: back off instead of spinning
-                crate::log::warn(format_args!("accept failed: {e}"));
+                tracing::error!(error = %e, "accept failed");
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
@@ -164,7 +157,7 @@ pub async fn serve_listener(listener: tokio::net::TcpListener, app: Arc<App>, op
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
             if is_websocket_upgrade(&req, &shared.ws_path) {
                 Either::Left(std::future::ready(Ok::<_, Infallible>(upgrade(
-                    &shared, req,
+                    &shared, req, peer,
                 ))))
             } else {
                 Either::Right(hyper::service::Service::call(&warp_service, req))
@@ -179,7 +172,7 @@ pub async fn serve_listener(listener: tokio::net::TcpListener, app: Arc<App>, op
                 .serve_connection(io, service)
                 .with_upgrades();
             if let Err(e) = connection.await {
-                crate::log::info(format_args!("connection ended with an error: {e}"));
+                tracing::info!(%peer, error = %e, "connection ended with an error");
             }
         });
     }
@@ -195,8 +188,8 @@ fn is_websocket_upgrade<B>(req: &Request<B>, ws_path: &str) -> bool {
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
 }
 
-/// Answers a WebSocket upgrade (RFC 6455 handshake) and spawns its socket task.
-fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
+/// Answers a WebSocket upgrade (RFC 6455 handshake) from `peer` and spawns its socket task.
+fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>, peer: SocketAddr) -> Response {
     let headers = req.headers();
     let text = |name: HeaderName| {
         headers
@@ -246,7 +239,7 @@ fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {
-                crate::log::info(format_args!("websocket upgrade failed: {e}"));
+                tracing::info!(%peer, error = %e, "websocket upgrade failed");
                 return;
             }
         };
@@ -254,16 +247,20 @@ fn upgrade(shared: &Arc<Shared>, mut req: Request<Incoming>) -> Response {
         let parts = match upgraded.downcast::<TokioIo<TcpStream>>() {
             Ok(parts) => parts,
             Err(_) => {
-                crate::log::warn(format_args!(
-                    "websocket upgrade: the connection is not a TCP stream"
-                ));
+                tracing::warn!(%peer, "websocket upgrade: the connection is not a TCP stream");
                 return;
             }
         };
         let max = crate::frame_limit(&shared.app.config);
         let ws = crate::websocket::WebSocket::new(parts.io.into_inner(), &parts.read_buf, max);
         drop(parts.read_buf);
-        crate::socket::run(crate::socket::Transport::Own(ws), &shared, connect).await;
+        crate::socket::run(
+            crate::socket::Transport::Own(ws),
+            &shared,
+            connect,
+            Some(peer),
+        )
+        .await;
     });
     let mut resp = Response::new(Vec::new().into());
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

@@ -4,6 +4,10 @@
 //! ([`Transport::Own`], small buffers) and warp's `ws()` filter when
 //! [`routes`](crate::routes) is mounted in another server
 //! ([`Transport::Warp`]), run the same loop.
+//!
+//! The task runs in a `socket` span (`id`, `peer`); what it logs about one
+//! view's frame (an error reply, `phx_error`, `phx_close`) is in a `view`
+//! span (`topic`).
 
 use crate::clock::Clock;
 use crate::metrics::SocketGauge;
@@ -13,12 +17,14 @@ use futures_util::{Sink, SinkExt, Stream};
 use liveview_core::protocol::{ConnectInfo, SocketMachine, SocketOutput};
 use std::collections::VecDeque;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 /// Default of [`Options::max_input_queue`](crate::Options): how many pub/sub
 /// messages may wait for one socket.
@@ -311,6 +317,7 @@ enum End {
 
 /// The pub/sub side of a socket, created at its first subscription.
 struct Subscriptions {
+    /// The socket's id.
     id: SubscriberId,
     mailbox: Arc<SocketMailbox>,
     deliveries: mpsc::Receiver<Delivery>,
@@ -330,15 +337,29 @@ struct Subscriptions {
 ///
 /// The state lives in one [`Socket`] moved into a small future: an idle
 /// socket costs its state, not a compiler-laid-out copy of every await point.
+///
+/// The task runs in a `socket` span whose `id` is also the socket's pub/sub
+/// [`SubscriberId`]; `peer` is the client's address when known.
 pub(crate) fn run(
     ws: Transport,
     shared: &crate::Shared,
     connect: ConnectInfo,
+    peer: Option<SocketAddr>,
 ) -> impl Future<Output = ()> + Send {
+    let id = SubscriberId::fresh();
+    let span = tracing::info_span!(
+        "socket",
+        id = id.0,
+        peer = peer.map(tracing::field::display)
+    );
     let opts = &shared.opts;
     let clock = opts.clock;
-    let machine = guard(|| SocketMachine::new(shared.app.clone(), clock.now(), connect));
+    let machine = span.in_scope(|| {
+        tracing::debug!("socket open");
+        guard(|| SocketMachine::new(shared.app.clone(), clock.now(), connect))
+    });
     drive(Box::pin(Socket {
+        id,
         ws,
         out: Outbox::default(),
         subs: None,
@@ -353,6 +374,7 @@ pub(crate) fn run(
         clock,
         gauge: opts.metrics.track_socket(),
     }))
+    .instrument(span)
 }
 
 /// Boxed: an `async fn` keeps a by-value argument twice in its state.
@@ -381,6 +403,8 @@ enum Step {
 
 /// Everything one socket holds while it runs.
 struct Socket {
+    /// Its id in the log and in pub/sub.
+    id: SubscriberId,
     ws: Transport,
     out: Outbox,
     subs: Option<Box<Subscriptions>>,
@@ -421,6 +445,7 @@ impl Socket {
                     &mut this.out,
                     &*this.pubsub,
                     &mut this.subs,
+                    this.id,
                     this.limits,
                 ) {
                     Ok(None) => {}
@@ -469,13 +494,14 @@ impl Socket {
             let step = match event {
                 Event::Io(Io::Frame(msg)) => on_frame(machine, &mut this.out, &clock, msg),
                 Event::Io(Io::Ended) => Some(Some(End::Gone)),
-                Event::Io(Io::Failed(e)) => {
-                    crate::log::info(format_args!("websocket error: {e}"));
-                    Some(Some(match e.close() {
-                        Some((code, reason)) => End::Refused(code, reason),
-                        None => End::Gone,
-                    }))
-                }
+                // A protocol violation is logged with its close.
+                Event::Io(Io::Failed(e)) => Some(Some(match e.close() {
+                    Some((code, reason)) => End::Refused(code, reason),
+                    None => {
+                        tracing::info!(error = %e, "websocket error");
+                        End::Gone
+                    }
+                })),
                 // `waiting` + this one filled the queue: the socket is not keeping up.
                 Event::Delivery(_, waiting) if waiting + 1 >= this.limits.max_input_queue => {
                     Some(Some(End::Limit(INPUT_LIMIT_REASON)))
@@ -486,9 +512,9 @@ impl Socket {
                 Event::Deadline => {
                     this.wake_at = None;
                     if this.send_at.is_some_and(|t| t <= Instant::now()) {
-                        crate::log::info(format_args!(
-                            "dropping a socket whose client took no frame for {SEND_TIMEOUT:?}"
-                        ));
+                        tracing::info!(
+                            "dropping the socket: its client took no frame for {SEND_TIMEOUT:?}"
+                        );
                         Some(Some(End::Gone))
                     } else {
                         guard(|| machine.handle_timeout(clock.now())).map(|_| None)
@@ -517,8 +543,14 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
         clock,
         ..
     } = s;
+    if let End::ClientClosed(code) = end {
+        tracing::debug!(code, "closed by the client");
+    }
     let close_timeout = match end {
-        End::Gone => None,
+        End::Gone => {
+            tracing::debug!("connection ended");
+            None
+        }
         // Answer the close frame, echoing its code (RFC 6455 §5.5.1); warp's
         // WebSocket answers it itself.
         End::ClientClosed(code) if matches!(ws, Transport::Own(_)) => {
@@ -532,23 +564,27 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
         End::ClientClosed(_) => None,
         End::Closed => Some(SEND_TIMEOUT),
         End::Limit(reason) => {
-            crate::log::warn(format_args!(
-                "closing a socket (code {LIMIT_EXCEEDED}): {reason} ({} bytes waiting for the client)",
-                out.bytes()
-            ));
+            tracing::warn!(
+                code = LIMIT_EXCEEDED,
+                reason,
+                waiting_bytes = out.bytes(),
+                "closing the socket"
+            );
             out.discard(ws);
             out.push(Outgoing::close(LIMIT_EXCEEDED, reason));
             Some(CLOSE_GRACE)
         }
         End::Refused(code, reason) => {
-            crate::log::warn(format_args!("closing a socket (code {code}): {reason}"));
+            tracing::warn!(code, reason, "closing the socket");
             out.discard(ws);
             out.push(Outgoing::close(code, reason));
             Some(CLOSE_GRACE)
         }
         End::Internal => {
+            let reason = "internal error";
+            tracing::error!(code = INTERNAL_ERROR, reason, "closing the socket");
             out.discard(ws);
-            out.push(Outgoing::close(INTERNAL_ERROR, "internal error"));
+            out.push(Outgoing::close(INTERNAL_ERROR, reason));
             Some(SEND_TIMEOUT)
         }
     };
@@ -601,13 +637,14 @@ fn on_frame(
     }
 }
 
-/// Queues what the machine produced. `Ok(Some(_))` = the socket ends,
-/// `Err` = the machine panicked.
+/// Queues what the machine produced (subscribing as `id`). `Ok(Some(_))` =
+/// the socket ends, `Err` = the machine panicked.
 fn drain(
     machine: &mut SocketMachine,
     out: &mut Outbox,
     pubsub: &dyn PubSub,
     subs: &mut Option<Box<Subscriptions>>,
+    id: SubscriberId,
     limits: Limits,
 ) -> Result<Option<End>, ()> {
     loop {
@@ -616,8 +653,8 @@ fn drain(
         };
         match o {
             SocketOutput::Send(text) => {
-                if let Some(what) = refusal(&text) {
-                    crate::log::warn(format_args!("{what}: {}", clip(&text, 300)));
+                if let Some((notice, topic)) = notice(&text) {
+                    log_notice(notice, topic, &text);
                 }
                 out.push(Outgoing::Text(text))
             }
@@ -625,7 +662,7 @@ fn drain(
                 let s = subs.get_or_insert_with(|| {
                     let (mailbox, deliveries) = SocketMailbox::channel(limits.max_input_queue);
                     Box::new(Subscriptions {
-                        id: SubscriberId::fresh(),
+                        id,
                         mailbox: Arc::new(mailbox),
                         deliveries,
                         topics: Vec::new(),
@@ -644,30 +681,88 @@ fn drain(
             }
             SocketOutput::Broadcast { topic, payload } => pubsub.publish(&topic, &payload),
             SocketOutput::Close { code, reason } => {
-                crate::log::warn(format_args!("closing socket: {code} {reason}"));
+                // 1000 normal, 1001 going away (e.g. a heartbeat timeout).
+                if code <= 1001 {
+                    tracing::info!(code, reason, "closing the socket");
+                } else {
+                    tracing::warn!(code, reason, "closing the socket");
+                }
                 out.push(Outgoing::close(code, &reason));
                 return Ok(Some(End::Closed));
             }
-            SocketOutput::Dropped { topic, reason } => crate::log::warn(format_args!(
-                "dropped a pub/sub message on {topic:?}: {}",
-                clip(&reason, 300)
-            )),
-            other => crate::log::warn(format_args!("ignored socket output {other:?}")),
+            SocketOutput::Dropped { topic, reason } => {
+                tracing::warn!(
+                    topic,
+                    reason = clip(&reason, 300),
+                    "dropped a pub/sub message"
+                )
+            }
+            other => tracing::warn!(output = ?other, "ignored a socket output"),
         }
     }
 }
 
-/// Whether an outgoing frame tells the client its input was refused or its
-/// view failed: an error reply, `phx_error` or `phx_close`. Only the frame's
-/// head is searched (the machine writes the event and status first).
-fn refusal(frame: &str) -> Option<&'static str> {
-    let head = clip(frame, 1024);
-    if head.contains("\"phx_reply\",{\"status\":\"error\"") {
-        Some("error reply")
-    } else if head.contains("\"phx_error\",") {
-        Some("view error")
-    } else {
-        None
+/// What an outgoing frame tells the client about one view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Notice {
+    /// An error reply: its input was refused.
+    Refused,
+    /// `phx_error`: the view crashed.
+    Crashed,
+    /// `phx_close`: the view ended.
+    Closed,
+}
+
+/// The notice in an outgoing frame `[join_ref, ref, topic, event, payload]`,
+/// with its topic (JSON-escaped). Only the head is read: the machine writes
+/// the event, then the reply's status, first.
+fn notice(frame: &str) -> Option<(Notice, &str)> {
+    let rest = frame.strip_prefix('[')?;
+    let (_, rest) = head_item(rest)?;
+    let (_, rest) = head_item(rest)?;
+    let (Some(topic), rest) = head_item(rest)? else {
+        return None;
+    };
+    let (Some(event), payload) = head_item(rest)? else {
+        return None;
+    };
+    let notice = match event {
+        "phx_reply" if payload.starts_with(r#"{"status":"error""#) => Notice::Refused,
+        "phx_error" => Notice::Crashed,
+        "phx_close" => Notice::Closed,
+        _ => return None,
+    };
+    Some((notice, topic))
+}
+
+/// The leading `null,` or `"string",` of `s`: the string (still escaped), and
+/// what follows the comma.
+fn head_item(s: &str) -> Option<(Option<&str>, &str)> {
+    if let Some(rest) = s.strip_prefix("null,") {
+        return Some((None, rest));
+    }
+    let body = s.strip_prefix('"')?;
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some((Some(&body[..i]), body[i + 1..].strip_prefix(',')?)),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Logs a [`Notice`] in a `view` span, with the frame's head (which names
+/// the topic too, should the span be filtered out).
+fn log_notice(notice: Notice, topic: &str, frame: &str) {
+    let _view = tracing::info_span!("view", topic).entered();
+    let frame = clip(frame, 300);
+    match notice {
+        Notice::Refused => tracing::warn!(%frame, "error reply"),
+        Notice::Crashed => tracing::error!(%frame, "view crashed"),
+        Notice::Closed => tracing::debug!("view closed"),
     }
 }
 
@@ -695,9 +790,7 @@ fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
                 .map(|s| s.to_string())
                 .or_else(|| e.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            crate::log::warn(format_args!(
-                "socket machine panicked, closing the socket: {what}"
-            ));
+            tracing::error!(panic = %what, "socket machine panicked");
             None
         }
     }
@@ -705,11 +798,11 @@ fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{clip, refusal};
+    use super::{clip, notice, Notice};
     use liveview_core::protocol::frame::{encode_reply, Status};
 
     #[test]
-    fn refusals_are_recognised_for_the_log() {
+    fn notices_are_recognised_for_the_log() {
         let err = encode_reply(
             Some("1"),
             Some("2"),
@@ -717,18 +810,29 @@ mod tests {
             Status::Error,
             r#"{"reason":"unknown event"}"#,
         );
-        assert_eq!(refusal(&err), Some("error reply"));
+        assert_eq!(notice(&err), Some((Notice::Refused, "lv:phx-a")));
         let ok = encode_reply(Some("1"), Some("2"), "lv:phx-a", Status::Ok, "{}");
-        assert_eq!(refusal(&ok), None);
+        assert_eq!(notice(&ok), None);
         assert_eq!(
-            refusal(r#"["1","1","lv:phx-a","phx_error",{}]"#),
-            Some("view error")
+            notice(r#"["1","1","lv:phx-a","phx_error",{}]"#),
+            Some((Notice::Crashed, "lv:phx-a"))
         );
         assert_eq!(
-            refusal(r#"[null,null,"lv:phx-a","diff",{"0":"phx_error"}]"#),
+            notice(r#"["4","4","lv:phx-b","phx_close",{}]"#),
+            Some((Notice::Closed, "lv:phx-b"))
+        );
+        assert_eq!(
+            notice(r#"[null,"a\\\"b","lv:phx-c","phx_close",{}]"#),
+            Some((Notice::Closed, "lv:phx-c")),
+            "escapes in a ref"
+        );
+        assert_eq!(
+            notice(r#"[null,null,"lv:phx-a","diff",{"0":"phx_error"}]"#),
             None,
-            "a view's own text is not a refusal"
+            "a view's own text is not a notice"
         );
+        assert_eq!(notice(r#"["1","#), None);
+        assert_eq!(notice(r#"["1\"#), None);
     }
 
     #[test]

@@ -80,10 +80,7 @@ impl TraceFactory for FileTraces {
                 file: Mutex::new(Some(LineWriter::new(file))),
             })),
             Err(e) => {
-                crate::log::warn(format_args!(
-                    "cannot create trace file {}: {e}",
-                    path.display()
-                ));
+                tracing::warn!(path = %path.display(), error = %e, "cannot create a trace file");
                 None
             }
         }
@@ -105,7 +102,7 @@ impl TraceSink for FileSink {
                 .write_all(line.as_bytes())
                 .and_then(|_| w.write_all(b"\n"))
             {
-                crate::log::warn(format_args!("trace {} stopped: {e}", self.path.display()));
+                tracing::warn!(path = %self.path.display(), error = %e, "trace stopped");
                 *guard = None;
             }
         }
