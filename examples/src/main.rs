@@ -51,6 +51,23 @@ async fn main() -> ExitCode {
         eprintln!("liveview-examples: {e}");
         return ExitCode::from(2);
     }
+    // Without LIVEVIEW_SECRET this binary (not the library) makes one up for
+    // this run, and says so: pages rendered before a restart then reload.
+    let made_up = env("LIVEVIEW_SECRET").is_none().then(|| {
+        let mut secret = [0u8; 48];
+        liveview_warp::entropy(&mut secret);
+        secret.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    });
+    let env = |k: &str| match (k, &made_up) {
+        ("LIVEVIEW_SECRET", Some(s)) => Some(s.clone()),
+        _ => env(k),
+    };
+    if made_up.is_some() {
+        tracing::warn!(
+            "LIVEVIEW_SECRET is not set: signing with a random secret made for this run \
+             (open pages reload after a restart; set LIVEVIEW_SECRET to keep them)"
+        );
+    }
     let server = match liveview_warp::ServerConfig::from_vars(3000, env) {
         Ok(c) => c,
         Err(e) => {

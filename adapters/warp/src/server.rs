@@ -22,7 +22,7 @@ use warp::reply::Response;
 /// Server settings, from variables such as the environment's ([`ServerConfig::from_vars`]).
 #[derive(Clone)]
 pub struct ServerConfig {
-    /// The token-signing secret: `LIVEVIEW_SECRET` (at least 32 bytes), else 64 random bytes per start.
+    /// The token-signing secret: `LIVEVIEW_SECRET` (at least 32 bytes; required).
     pub secret: Vec<u8>,
     /// Where to listen: `HOST` (default `127.0.0.1`) and `PORT`.
     pub addr: SocketAddr,
@@ -41,9 +41,16 @@ impl ServerConfig {
     /// Reads `LIVEVIEW_SECRET`, `HOST` and `PORT` (`default_port` when unset)
     /// through `var`; a binary passes the environment (the library reads none):
     ///
+    /// The secret is required: the library never makes one up, since pages
+    /// signed with a secret that changes at every start stop joining after
+    /// a restart (a binary may make one up for local use, and say so).
+    ///
     /// ```
-    /// let c = liveview_warp::ServerConfig::from_vars(3000, |k| std::env::var(k).ok()).unwrap();
-    /// assert!(c.secret.len() >= 32);
+    /// let vars = |k: &str| (k == "LIVEVIEW_SECRET").then(|| "s".repeat(48));
+    /// let c = liveview_warp::ServerConfig::from_vars(3000, vars).unwrap();
+    /// assert_eq!((c.secret.len(), c.addr.port()), (48, 3000));
+    /// let missing = liveview_warp::ServerConfig::from_vars(3000, |_| None).unwrap_err();
+    /// assert!(missing.starts_with("LIVEVIEW_SECRET is not set"));
     /// ```
     pub fn from_vars(
         default_port: u16,
@@ -52,11 +59,9 @@ impl ServerConfig {
         let secret = match var("LIVEVIEW_SECRET") {
             Some(s) if s.len() >= 32 => s.into_bytes(),
             Some(_) => return Err("LIVEVIEW_SECRET must be at least 32 bytes long".into()),
-            None => {
-                let mut s = vec![0u8; 64];
-                entropy(&mut s);
-                s
-            }
+            None => return Err(
+                "LIVEVIEW_SECRET is not set: give the token-signing secret, at least 32 bytes (e.g. `openssl rand -base64 48`)".into(),
+            ),
         };
         let host: IpAddr = match var("HOST") {
             Some(h) => h
@@ -277,11 +282,12 @@ mod tests {
 
     #[test]
     fn config_from_vars() {
-        let c = ServerConfig::from_vars(3000, |_| None).unwrap();
+        let secret_only = |k: &str| (k == "LIVEVIEW_SECRET").then(|| "y".repeat(32));
+        let c = ServerConfig::from_vars(3000, secret_only).unwrap();
         assert_eq!(c.addr, "127.0.0.1:3000".parse().unwrap());
-        assert_eq!(c.secret.len(), 64);
-        let d = ServerConfig::from_vars(3000, |_| None).unwrap();
-        assert_ne!(c.secret, d.secret, "random per start");
+        assert_eq!(c.secret, "y".repeat(32).into_bytes());
+        let missing = ServerConfig::from_vars(3000, |_| None).unwrap_err();
+        assert!(missing.contains("LIVEVIEW_SECRET is not set"), "{missing}");
 
         let vars = |k: &str| match k {
             "HOST" => Some("0.0.0.0".to_string()),
