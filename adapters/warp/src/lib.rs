@@ -11,7 +11,7 @@
 //!
 //! | module | what |
 //! | --- | --- |
-//! | [`assets`] | the embedded client (`phoenix_live_view` 1.2.12, `phoenix` 1.8.16, `app.js`) |
+//! | [`assets`] | the embedded client (`phoenix_live_view` 1.2.12, `phoenix` 1.8.16, `app.js`), fetched by the build with `npm ci` into its output folder |
 //! | [`pubsub`] | the [`PubSub`] trait and the in-process backend |
 //! | [`Clock`] | UNIX microseconds, monotonic |
 //! | [`ServerConfig`] | secret (`LIVEVIEW_SECRET`) and bind address from the environment |
@@ -48,6 +48,15 @@
 //! When [`routes`] is mounted in your own warp server, warp's `ws()` upgrades
 //! them with its default configuration (a 128 KiB read buffer per socket);
 //! everything else is the same.
+//!
+//! ## Building
+//!
+//! The build script fetches the official client with `npm ci` (exact versions
+//! from `assets/package-lock.json`) into the build's output folder, once per
+//! lockfile; building needs Node.js and npm, the server does not. It never
+//! writes to the source tree. Offline, set `LIVEVIEW_CLIENT_DIR` to a
+//! `node_modules` folder holding npm `phoenix` 1.8.16 and `phoenix_live_view`
+//! 1.2.12 (an existing `assets/node_modules` is used the same way).
 #![warn(missing_docs)]
 
 pub mod assets;
