@@ -7,7 +7,8 @@
 //! official Phoenix LiveView client under `/assets/`.
 //!
 //! [`routes`] is a warp filter to mount in your own warp app; [`serve`] runs
-//! it on its own.
+//! it on its own, and [`serve_with`] runs your own warp filter around it with
+//! the same server.
 //!
 //! | module | what |
 //! | --- | --- |
@@ -42,12 +43,14 @@
 //! A socket handles at most 32 inputs in a row before yielding to the
 //! scheduler, so one flooding client cannot hold a worker thread.
 //!
-//! [`serve`] / [`serve_listener`] upgrade WebSockets themselves and run them
-//! with this crate's own codec straight on the TCP stream, which keeps no
-//! buffer between frames (an idle /counter socket costs about 2 KiB in all).
-//! When [`routes`] is mounted in your own warp server, warp's `ws()` upgrades
-//! them with its default configuration (a 128 KiB read buffer per socket);
-//! everything else is the same.
+//! [`serve`] / [`serve_listener`] (and [`serve_with`] /
+//! [`serve_listener_with`], for your own filter around [`routes`]) set
+//! `TCP_NODELAY`, upgrade WebSockets themselves and run them with this crate's
+//! own codec straight on the TCP stream, which keeps no buffer between frames
+//! (an idle /counter socket costs about 2 KiB in all). When [`routes`] is
+//! mounted with `warp::serve`, warp's `ws()` upgrades them with its default
+//! configuration (a 128 KiB read buffer per socket); everything else is the
+//! same.
 //!
 //! ## Building
 //!
@@ -71,7 +74,9 @@ mod websocket;
 
 pub use clock::Clock;
 pub use pubsub::{InProcess, PubSub};
-pub use server::{entropy, serve, serve_listener, ServerConfig};
+pub use server::{
+    entropy, serve, serve_listener, serve_listener_with, serve_with, BoxedRoutes, ServerConfig,
+};
 
 use liveview_core::protocol::{App, Config, ConnectInfo, HttpResponse};
 use std::sync::Arc;
