@@ -8,7 +8,8 @@
 //!
 //! [`routes`] is a warp filter to mount in your own warp app; [`serve`] runs
 //! it on its own, and [`serve_with`] runs your own warp filter around it with
-//! the same server.
+//! the same server. [`ClientOptions`] extend the served client with the app's
+//! own hooks, uploaders and connect params.
 //!
 //! | module | what |
 //! | --- | --- |
@@ -129,6 +130,50 @@ pub struct Options {
     /// [`metrics::MetricsSnapshot`] as JSON. Default `None`: the counts are
     /// not public.
     pub metrics_path: Option<String>,
+    /// What the served `/assets/app.js` adds to the official client: the
+    /// app's own hooks, uploaders and connect params (default: nothing).
+    pub client: ClientOptions,
+}
+
+/// Extends the client served at `/assets/app.js` with the app's own ES module,
+/// the way a Phoenix app's `app.js` passes `hooks`, `uploaders` and `params`
+/// to `new LiveSocket(...)`, while the library keeps serving the official
+/// client and the boot code.
+///
+/// With [`ClientOptions::hooks_module`] set, `app.js` does `import * as ext
+/// from "<hooks_module>"` and builds the `LiveSocket` options from the
+/// module's exports (each optional):
+///
+/// | export | becomes |
+/// | --- | --- |
+/// | `hooks` | `hooks` (`phx-hook="Name"`) |
+/// | `uploaders` | `uploaders` (external uploads) |
+/// | `params` | connect params: an object, or a function of the view's element; sent with every join and in the WebSocket's query, next to `_csrf_token` (views cannot read them yet) |
+/// | `liveSocketOptions` | any other `LiveSocket` option (`bindingPrefix`, `dom`, `metadata`, …); its `hooks` and `uploaders` are merged under the exports above |
+///
+/// The module is the app's to serve (a route of your own, or a CDN), at a
+/// path the browser can import: absolute like `/static/hooks.js`, or a full
+/// URL. It is imported before the socket is built; `window.liveSocket` is
+/// there once it is.
+///
+/// ```
+/// use liveview_warp::{ClientOptions, Options};
+/// let opts = Options {
+///     client: ClientOptions { hooks_module: Some("/static/hooks.js".into()) },
+///     ..Options::default()
+/// };
+/// // /static/hooks.js, served by the app:
+/// //   export const hooks = { Clock: { mounted() { this.el.textContent = new Date().toString(); } } };
+/// //   export const params = () => ({ tz: Intl.DateTimeFormat().resolvedOptions().timeZone });
+/// let js = liveview_warp::assets::app_js(opts.client.hooks_module.as_deref());
+/// assert!(String::from_utf8_lossy(&js).contains(r#"import * as ext from "/static/hooks.js";"#));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The URL of the app's module whose exports extend the `LiveSocket`
+    /// options (see [`ClientOptions`]). `None` (the default) serves the
+    /// official client as it comes.
+    pub hooks_module: Option<String>,
 }
 
 impl Default for Options {
@@ -141,6 +186,7 @@ impl Default for Options {
             max_input_queue: socket::MAILBOX_CAPACITY,
             metrics: Arc::new(metrics::Metrics::new()),
             metrics_path: None,
+            client: ClientOptions::default(),
         }
     }
 }
@@ -189,6 +235,8 @@ struct Shared {
     app: Arc<App>,
     opts: Options,
     ws_path: String,
+    /// `/assets/app.js` when it imports the app's module ([`ClientOptions`]).
+    app_js: Option<Vec<u8>>,
 }
 
 /// The warp filter serving an app: every routed page, the WebSocket at
@@ -216,10 +264,16 @@ impl Shared {
     fn new(app: Arc<App>, opts: Options) -> Arc<Shared> {
         let live = app.config.live_path.trim_end_matches('/').to_string();
         opts.metrics.count_pubsub(opts.pubsub.clone());
+        let app_js = opts
+            .client
+            .hooks_module
+            .as_deref()
+            .map(|m| assets::app_js(Some(m)).into_owned());
         Arc::new(Shared {
             app,
             opts,
             ws_path: format!("{live}/websocket"),
+            app_js,
         })
     }
 }
@@ -238,10 +292,17 @@ fn routes_of(
     let assets = get_or_head
         .and(warp::path::full())
         .and(warp::header::optional::<String>("if-none-match"))
+        .and(with.clone())
         .and_then(
-            |path: warp::path::FullPath, inm: Option<String>| async move {
+            |path: warp::path::FullPath, inm: Option<String>, shared: Arc<Shared>| async move {
                 match assets::find(path.as_str()) {
-                    Some(a) => Ok(asset_reply(a, inm.as_deref())),
+                    Some(a) => {
+                        let body = match &shared.app_js {
+                            Some(app_js) if a.path == assets::APP_JS_PATH => app_js,
+                            _ => a.body,
+                        };
+                        Ok(asset_reply(a, body, inm.as_deref()))
+                    }
                     None => Err(warp::reject::not_found()),
                 }
             },
@@ -410,8 +471,9 @@ fn origin_matches(origin: &str, host: &str) -> bool {
     authority.eq_ignore_ascii_case(host)
 }
 
-fn asset_reply(a: &'static assets::Asset, if_none_match: Option<&str>) -> Response {
-    let tag = assets::etag(a.body);
+/// `body` served as the asset `a` (its own body, or a generated `app.js`).
+fn asset_reply(a: &'static assets::Asset, body: &[u8], if_none_match: Option<&str>) -> Response {
+    let tag = assets::etag(body);
     let not_modified =
         if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
     let mut resp = if not_modified {
@@ -419,7 +481,7 @@ fn asset_reply(a: &'static assets::Asset, if_none_match: Option<&str>) -> Respon
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        let mut r = Response::new(a.body.to_vec().into());
+        let mut r = Response::new(body.to_vec().into());
         r.headers_mut()
             .insert("content-type", HeaderValue::from_static(a.content_type));
         r
