@@ -56,7 +56,10 @@ async fn main() -> ExitCode {
     let made_up = env("LIVEVIEW_SECRET").is_none().then(|| {
         let mut secret = [0u8; 48];
         liveview_warp::entropy(&mut secret);
-        secret.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        secret
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     });
     let env = |k: &str| match (k, &made_up) {
         ("LIVEVIEW_SECRET", Some(s)) => Some(s.clone()),

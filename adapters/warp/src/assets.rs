@@ -2,13 +2,45 @@
 //!
 //! | path | what | caching |
 //! | --- | --- | --- |
-//! | `/assets/app.js` | the boot module (`new LiveSocket("/live", Socket, {params: {_csrf_token}})`) | `no-cache` + `ETag` |
+//! | `/assets/app.js` | the boot module (`new LiveSocket("/live", Socket, {params: {_csrf_token}})`), extensible with the app's own module ([`app_js`], [`ClientOptions`](crate::ClientOptions)) | `no-cache` + `ETag` |
 //! | `/assets/phoenix-1.8.16.mjs` | npm `phoenix` 1.8.16, ESM bundle | one year, `immutable` (versioned path) |
 //! | `/assets/phoenix_live_view-1.2.12.esm.js` | npm `phoenix_live_view` 1.2.12, ESM bundle | one year, `immutable` |
 //! | `/assets/*.map` | their source maps | one day |
 
 /// The boot module's path, for layouts: `<script type="module" src="…">`.
 pub const APP_JS_PATH: &str = "/assets/app.js";
+
+/// The line of `app.js` that [`app_js`] replaces with the import of the app's module.
+const EXT_PLACEHOLDER: &str = "const ext = {};";
+
+/// The body of `/assets/app.js` that imports the app's own module
+/// `hooks_module` (see [`ClientOptions`](crate::ClientOptions)); `None`
+/// gives the embedded `app.js` as it is.
+///
+/// ```
+/// use liveview_warp::assets::{app_js, find, APP_JS_PATH};
+/// assert_eq!(&*app_js(None), find(APP_JS_PATH).unwrap().body);
+/// let js = String::from_utf8(app_js(Some("/static/hooks.js")).into_owned()).unwrap();
+/// assert!(js.contains(r#"import * as ext from "/static/hooks.js";"#));
+/// ```
+pub fn app_js(hooks_module: Option<&str>) -> std::borrow::Cow<'static, [u8]> {
+    let Some(module) = hooks_module else {
+        return APP_JS.as_bytes().into();
+    };
+    // A JSON string is a JavaScript string literal.
+    let specifier = serde_json::to_string(module).expect("a string serializes");
+    APP_JS
+        .replacen(
+            EXT_PLACEHOLDER,
+            &format!("import * as ext from {specifier};"),
+            1,
+        )
+        .into_bytes()
+        .into()
+}
+
+/// The embedded `app.js`.
+const APP_JS: &str = include_str!("../assets/app.js");
 
 /// One embedded file.
 #[derive(Debug)]
@@ -31,7 +63,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub static ASSETS: &[Asset] = &[
     Asset {
         path: APP_JS_PATH,
-        body: include_bytes!("../assets/app.js"),
+        body: APP_JS.as_bytes(),
         content_type: JS,
         cache_control: "no-cache",
     },
@@ -113,6 +145,23 @@ mod tests {
         }
         assert!(app.contains("new LiveSocket(\"/live\""));
         assert!(!app.contains("longPollFallbackMs"));
+        assert_eq!(
+            app.lines().filter(|l| *l == EXT_PLACEHOLDER).count(),
+            1,
+            "app.js has one line for app_js to replace"
+        );
+    }
+
+    #[test]
+    fn app_js_with_a_module_imports_it_and_still_boots_the_client() {
+        let js = app_js(Some("/static/hooks.js?v=\"1\""));
+        let js = std::str::from_utf8(&js).unwrap();
+        assert!(js.contains(r#"import * as ext from "/static/hooks.js?v=\"1\"";"#));
+        assert!(!js.contains(EXT_PLACEHOLDER));
+        let base = std::str::from_utf8(find(APP_JS_PATH).unwrap().body).unwrap();
+        for line in base.lines().filter(|l| *l != EXT_PLACEHOLDER) {
+            assert!(js.contains(line), "{line:?} kept");
+        }
     }
 
     #[test]

@@ -7,11 +7,13 @@
 //! official Phoenix LiveView client under `/assets/`.
 //!
 //! [`routes`] is a warp filter to mount in your own warp app; [`serve`] runs
-//! it on its own.
+//! it on its own, and [`serve_with`] runs your own warp filter around it with
+//! the same server. [`ClientOptions`] extend the served client with the app's
+//! own hooks, uploaders and connect params.
 //!
 //! | module | what |
 //! | --- | --- |
-//! | [`assets`] | the embedded client (`phoenix_live_view` 1.2.12, `phoenix` 1.8.16, `app.js`) |
+//! | [`assets`] | the embedded client (`phoenix_live_view` 1.2.12, `phoenix` 1.8.16, `app.js`), fetched by the build with `npm ci` into its output folder |
 //! | [`pubsub`] | the [`PubSub`] trait and the in-process backend |
 //! | [`Clock`] | UNIX microseconds, monotonic |
 //! | [`ServerConfig`] | secret (`LIVEVIEW_SECRET`) and bind address (`HOST`, `PORT`) from variables you pass |
@@ -42,12 +44,14 @@
 //! A socket handles at most 32 inputs in a row before yielding to the
 //! scheduler, so one flooding client cannot hold a worker thread.
 //!
-//! [`serve`] / [`serve_listener`] upgrade WebSockets themselves and run them
-//! with this crate's own codec straight on the TCP stream, which keeps no
-//! buffer between frames (an idle /counter socket costs about 2 KiB in all).
-//! When [`routes`] is mounted in your own warp server, warp's `ws()` upgrades
-//! them with its default configuration (a 128 KiB read buffer per socket);
-//! everything else is the same.
+//! [`serve`] / [`serve_listener`] (and [`serve_with`] /
+//! [`serve_listener_with`], for your own filter around [`routes`]) set
+//! `TCP_NODELAY`, upgrade WebSockets themselves and run them with this crate's
+//! own codec straight on the TCP stream, which keeps no buffer between frames
+//! (an idle /counter socket costs about 2 KiB in all). When [`routes`] is
+//! mounted with `warp::serve`, warp's `ws()` upgrades them with its default
+//! configuration (a 128 KiB read buffer per socket); everything else is the
+//! same.
 //!
 //! ## Logging
 //!
@@ -60,6 +64,15 @@
 //! in a `view` span (`topic`); a socket's close with its `code` and
 //! `reason`; [`serve`]'s address at `info`. The crate reads no environment
 //! variable.
+//!
+//! ## Building
+//!
+//! The build script fetches the official client with `npm ci` (exact versions
+//! from `assets/package-lock.json`) into the build's output folder, once per
+//! lockfile; building needs Node.js and npm, the server does not. It never
+//! writes to the source tree. Offline, set `LIVEVIEW_CLIENT_DIR` to a
+//! `node_modules` folder holding npm `phoenix` 1.8.16 and `phoenix_live_view`
+//! 1.2.12 (an existing `assets/node_modules` is used the same way).
 #![warn(missing_docs)]
 
 pub mod assets;
@@ -73,7 +86,9 @@ mod websocket;
 
 pub use clock::Clock;
 pub use pubsub::{InProcess, PubSub};
-pub use server::{entropy, serve, serve_listener, ServerConfig};
+pub use server::{
+    entropy, serve, serve_listener, serve_listener_with, serve_with, BoxedRoutes, ServerConfig,
+};
 
 use liveview_core::protocol::{App, Config, ConnectInfo, HttpResponse};
 use std::sync::Arc;
@@ -126,6 +141,50 @@ pub struct Options {
     /// [`metrics::MetricsSnapshot`] as JSON. Default `None`: the counts are
     /// not public.
     pub metrics_path: Option<String>,
+    /// What the served `/assets/app.js` adds to the official client: the
+    /// app's own hooks, uploaders and connect params (default: nothing).
+    pub client: ClientOptions,
+}
+
+/// Extends the client served at `/assets/app.js` with the app's own ES module,
+/// the way a Phoenix app's `app.js` passes `hooks`, `uploaders` and `params`
+/// to `new LiveSocket(...)`, while the library keeps serving the official
+/// client and the boot code.
+///
+/// With [`ClientOptions::hooks_module`] set, `app.js` does `import * as ext
+/// from "<hooks_module>"` and builds the `LiveSocket` options from the
+/// module's exports (each optional):
+///
+/// | export | becomes |
+/// | --- | --- |
+/// | `hooks` | `hooks` (`phx-hook="Name"`) |
+/// | `uploaders` | `uploaders` (external uploads) |
+/// | `params` | connect params: an object, or a function of the view's element; sent with every join and in the WebSocket's query, next to `_csrf_token` (views cannot read them yet) |
+/// | `liveSocketOptions` | any other `LiveSocket` option (`bindingPrefix`, `dom`, `metadata`, …); its `hooks` and `uploaders` are merged under the exports above |
+///
+/// The module is the app's to serve (a route of your own, or a CDN), at a
+/// path the browser can import: absolute like `/static/hooks.js`, or a full
+/// URL. It is imported before the socket is built; `window.liveSocket` is
+/// there once it is.
+///
+/// ```
+/// use liveview_warp::{ClientOptions, Options};
+/// let opts = Options {
+///     client: ClientOptions { hooks_module: Some("/static/hooks.js".into()) },
+///     ..Options::default()
+/// };
+/// // /static/hooks.js, served by the app:
+/// //   export const hooks = { Clock: { mounted() { this.el.textContent = new Date().toString(); } } };
+/// //   export const params = () => ({ tz: Intl.DateTimeFormat().resolvedOptions().timeZone });
+/// let js = liveview_warp::assets::app_js(opts.client.hooks_module.as_deref());
+/// assert!(String::from_utf8_lossy(&js).contains(r#"import * as ext from "/static/hooks.js";"#));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The URL of the app's module whose exports extend the `LiveSocket`
+    /// options (see [`ClientOptions`]). `None` (the default) serves the
+    /// official client as it comes.
+    pub hooks_module: Option<String>,
 }
 
 impl Default for Options {
@@ -138,6 +197,7 @@ impl Default for Options {
             max_input_queue: socket::MAILBOX_CAPACITY,
             metrics: Arc::new(metrics::Metrics::new()),
             metrics_path: None,
+            client: ClientOptions::default(),
         }
     }
 }
@@ -186,6 +246,8 @@ struct Shared {
     app: Arc<App>,
     opts: Options,
     ws_path: String,
+    /// `/assets/app.js` when it imports the app's module ([`ClientOptions`]).
+    app_js: Option<Vec<u8>>,
 }
 
 /// The warp filter serving an app: every routed page, the WebSocket at
@@ -213,10 +275,16 @@ impl Shared {
     fn new(app: Arc<App>, opts: Options) -> Arc<Shared> {
         let live = app.config.live_path.trim_end_matches('/').to_string();
         opts.metrics.count_pubsub(opts.pubsub.clone());
+        let app_js = opts
+            .client
+            .hooks_module
+            .as_deref()
+            .map(|m| assets::app_js(Some(m)).into_owned());
         Arc::new(Shared {
             app,
             opts,
             ws_path: format!("{live}/websocket"),
+            app_js,
         })
     }
 }
@@ -235,10 +303,17 @@ fn routes_of(
     let assets = get_or_head
         .and(warp::path::full())
         .and(warp::header::optional::<String>("if-none-match"))
+        .and(with.clone())
         .and_then(
-            |path: warp::path::FullPath, inm: Option<String>| async move {
+            |path: warp::path::FullPath, inm: Option<String>, shared: Arc<Shared>| async move {
                 match assets::find(path.as_str()) {
-                    Some(a) => Ok(asset_reply(a, inm.as_deref())),
+                    Some(a) => {
+                        let body = match &shared.app_js {
+                            Some(app_js) if a.path == assets::APP_JS_PATH => app_js,
+                            _ => a.body,
+                        };
+                        Ok(asset_reply(a, body, inm.as_deref()))
+                    }
                     None => Err(warp::reject::not_found()),
                 }
             },
@@ -400,8 +475,9 @@ fn origin_matches(origin: &str, host: &str) -> bool {
     authority.eq_ignore_ascii_case(host)
 }
 
-fn asset_reply(a: &'static assets::Asset, if_none_match: Option<&str>) -> Response {
-    let tag = assets::etag(a.body);
+/// `body` served as the asset `a` (its own body, or a generated `app.js`).
+fn asset_reply(a: &'static assets::Asset, body: &[u8], if_none_match: Option<&str>) -> Response {
+    let tag = assets::etag(body);
     let not_modified =
         if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
     let mut resp = if not_modified {
@@ -409,7 +485,7 @@ fn asset_reply(a: &'static assets::Asset, if_none_match: Option<&str>) -> Respon
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        let mut r = Response::new(a.body.to_vec().into());
+        let mut r = Response::new(body.to_vec().into());
         r.headers_mut()
             .insert("content-type", HeaderValue::from_static(a.content_type));
         r

@@ -12,12 +12,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpStream;
 use tungstenite::handshake::derive_accept_key;
+use warp::filters::BoxedFilter;
 use warp::http::header::{
     HeaderName, CONNECTION, COOKIE, HOST, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
     SEC_WEBSOCKET_VERSION, UPGRADE,
 };
 use warp::http::{HeaderValue, Method, Request, StatusCode};
 use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
 
 /// Server settings, from variables such as the environment's ([`ServerConfig::from_vars`]).
 #[derive(Clone)]
@@ -125,13 +127,10 @@ pub(crate) fn dead_render(
 ///
 /// Logs the address it listens on (an `info` event). Accepted connections
 /// get `TCP_NODELAY`: a reply followed shortly by a push (a search result, a
-/// chat message) must not wait for the client's delayed ACK. (When you mount
-/// [`crate::routes`] in your own server, set it there too.)
+/// chat message) must not wait for the client's delayed ACK. To serve routes
+/// of your own next to the app's with the same server, see [`serve_with`].
 pub async fn serve(app: Arc<App>, addr: SocketAddr, opts: Options) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    tracing::info!(pid = std::process::id(), "listening on http://{local}");
-    serve_listener(listener, app, opts).await;
+    serve_listener(bind(addr).await?, app, opts).await;
     Ok(())
 }
 
@@ -145,7 +144,79 @@ pub async fn serve(app: Arc<App>, addr: SocketAddr, opts: Options) -> std::io::R
 /// Connections speak HTTP/1.1 (browsers use HTTP/2 only over TLS).
 pub async fn serve_listener(listener: tokio::net::TcpListener, app: Arc<App>, opts: Options) {
     let shared = Shared::new(app, opts);
-    let warp_service = TowerToHyperService::new(warp::service(crate::routes_of(shared.clone())));
+    accept_loop(listener, shared.clone(), crate::routes_of(shared)).await
+}
+
+/// The app's routes as [`serve_with`] hands them to its `build` closure:
+/// [`crate::routes`], boxed.
+pub type BoxedRoutes = BoxedFilter<(Response,)>;
+
+/// Binds `addr` and serves your own warp filter, built around the app's
+/// routes by `build`, with the server of [`serve`]: `TCP_NODELAY`, HTTP/1.1,
+/// and WebSockets at `<live_path>/websocket` on this crate's lean codec.
+///
+/// `build` gets the same filter as [`crate::routes`] and returns the filter
+/// to serve, e.g. `|routes| api.or(routes)`. The WebSocket upgrade at
+/// `<live_path>/websocket` is answered before that filter sees the request;
+/// every other request goes through it.
+///
+/// ```no_run
+/// # async fn run(app: std::sync::Arc<liveview_core::protocol::App>) -> std::io::Result<()> {
+/// use warp::Filter;
+/// let api = warp::path!("api" / "health").map(|| "ok");
+/// let addr = ([127, 0, 0, 1], 3000).into();
+/// liveview_warp::serve_with(app, addr, Default::default(), |routes| api.or(routes)).await
+/// # }
+/// ```
+pub async fn serve_with<F>(
+    app: Arc<App>,
+    addr: SocketAddr,
+    opts: Options,
+    build: impl FnOnce(BoxedRoutes) -> F,
+) -> std::io::Result<()>
+where
+    F: Filter + Clone + Send + Sync + 'static,
+    F::Extract: Reply + Send,
+    F::Error: Into<Rejection>,
+{
+    serve_listener_with(bind(addr).await?, app, opts, build).await;
+    Ok(())
+}
+
+/// [`serve_with`] on an already bound listener, forever.
+pub async fn serve_listener_with<F>(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    opts: Options,
+    build: impl FnOnce(BoxedRoutes) -> F,
+) where
+    F: Filter + Clone + Send + Sync + 'static,
+    F::Extract: Reply + Send,
+    F::Error: Into<Rejection>,
+{
+    let shared = Shared::new(app, opts);
+    let routes = crate::routes_of(shared.clone())
+        .map(Reply::into_response)
+        .boxed();
+    accept_loop(listener, shared, build(routes).boxed()).await
+}
+
+/// Binds `addr` and logs where it listens.
+async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tracing::info!(pid = std::process::id(), "listening on http://{local}");
+    Ok(listener)
+}
+
+/// Accepts connections forever and serves each with `filter`, except the
+/// WebSocket upgrades of `shared`'s live path, which [`upgrade`] answers.
+async fn accept_loop<F>(listener: tokio::net::TcpListener, shared: Arc<Shared>, filter: F)
+where
+    F: Filter<Error = Rejection> + Clone + Send + Sync + 'static,
+    F::Extract: Reply,
+{
+    let warp_service = TowerToHyperService::new(warp::service(filter));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -306,9 +377,16 @@ mod tests {
         let short =
             ServerConfig::from_vars(1, |k| (k == "LIVEVIEW_SECRET").then(|| "short".to_string()));
         assert!(short.unwrap_err().contains("32 bytes"));
-        let port = ServerConfig::from_vars(1, |k| (k == "PORT").then(|| "http".to_string()));
+        let with = |name: &'static str, value: &'static str| {
+            move |k: &str| match k {
+                "LIVEVIEW_SECRET" => Some("z".repeat(32)),
+                k if k == name => Some(value.to_string()),
+                _ => None,
+            }
+        };
+        let port = ServerConfig::from_vars(1, with("PORT", "http"));
         assert!(port.unwrap_err().contains("PORT"));
-        let host = ServerConfig::from_vars(1, |k| (k == "HOST").then(|| "localhost:1".to_string()));
+        let host = ServerConfig::from_vars(1, with("HOST", "localhost:1"));
         assert!(host.unwrap_err().contains("HOST"));
     }
 }

@@ -5,7 +5,7 @@
 use liveview_core::protocol::{App, Config, Router};
 use liveview_core::{html, Command, LiveView, Mount, Rendered, Update};
 use liveview_warp::pubsub::{InProcess, Mailbox, PubSub, SubscriberId};
-use liveview_warp::{routes, Options};
+use liveview_warp::{routes, ClientOptions, Options};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -269,6 +269,65 @@ async fn assets_are_served_with_type_cache_and_etag() {
         .reply(&f)
         .await;
     assert_eq!(head.status(), 200);
+}
+
+#[tokio::test]
+async fn app_js_imports_the_configured_module_and_still_boots_the_official_client() {
+    let default = filter(Arc::new(InProcess::new()));
+    let r = warp::test::request()
+        .path("/assets/app.js")
+        .reply(&default)
+        .await;
+    let embedded = liveview_warp::assets::find("/assets/app.js").unwrap();
+    assert_eq!(
+        r.body().as_ref(),
+        embedded.body,
+        "no module: app.js as embedded"
+    );
+    let default_etag = r.headers()["etag"].clone();
+
+    let opts = Options {
+        client: ClientOptions {
+            hooks_module: Some("/static/hooks.js".into()),
+        },
+        ..Options::default()
+    };
+    let f = routes(app(), opts);
+    let r = warp::test::request().path("/assets/app.js").reply(&f).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let etag = r.headers()["etag"].clone();
+    assert_ne!(etag, default_etag, "its own validator");
+    let js = String::from_utf8(r.body().to_vec()).unwrap();
+    assert!(
+        js.contains(r#"import * as ext from "/static/hooks.js";"#),
+        "{js}"
+    );
+    for import in [
+        r#"import { Socket } from "/assets/phoenix-1.8.16.mjs";"#,
+        r#"import { LiveSocket } from "/assets/phoenix_live_view-1.2.12.esm.js";"#,
+        r#"new LiveSocket("/live", Socket, {"#,
+        "hooks: { ...ext.liveSocketOptions?.hooks, ...ext.hooks },",
+        "_csrf_token: csrfToken,",
+        "liveSocket.connect();",
+    ] {
+        assert!(js.contains(import), "{import} in {js}");
+    }
+    let r = warp::test::request()
+        .path("/assets/app.js")
+        .header("if-none-match", etag.to_str().unwrap())
+        .reply(&f)
+        .await;
+    assert_eq!(r.status(), 304);
+    let lv = warp::test::request()
+        .path("/assets/phoenix_live_view-1.2.12.esm.js")
+        .reply(&f)
+        .await;
+    assert_eq!(lv.status(), 200, "the official client is still served");
 }
 
 #[tokio::test]
