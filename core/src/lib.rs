@@ -37,18 +37,20 @@ pub mod view;
 /// and the harness stay cheap. Views may of course use std collections too.
 pub use im;
 pub use liveview_macros::html;
-pub use protocol::{App, Config, LiveSession, OnMount, Router};
+pub use protocol::{App, Config, LiveSession, Router};
 pub use runtime::Navigation;
 pub use template::{
     Comprehension, Dynamic, Entry, EntryKey, EntryRef, Html, Raw, Rendered, Statics, ToDynamic,
 };
 pub use time::Time;
-pub use view::{Command, LiveView, Mount, Msg, Params, Session, Update, Url};
+pub use view::{Command, Context, LiveView, Mount, Msg, OnMount, Params, Session, Update, Url};
 
 /// What most views and apps need, in one import: `use liveview_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::protocol::{App, Config, LiveSession, OnMount, Router};
-    pub use crate::view::{Command, Flash, LiveView, Mount, Params, Session, Update, Url};
+    pub use crate::protocol::{App, Config, LiveSession, Router};
+    pub use crate::view::{
+        Command, Context, Flash, LiveView, Mount, OnMount, Params, Session, Update, Url,
+    };
     pub use crate::{html, Html, Rendered, Time};
 }
 

@@ -192,6 +192,9 @@ pub enum TraceInput {
         flash: Flash,
         /// Whether this is a socket join (`false`: dead render).
         connected: bool,
+        /// The client's connect params, when it sent any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        connect_params: Option<serde_json::Map<String, Value>>,
     },
     /// A full re-render for a rejoin.
     RenderFull,
@@ -244,6 +247,7 @@ impl TraceInput {
                 session,
                 flash,
                 connected,
+                connect_params,
                 ..
             } => Some(
                 Url::parse(url)
@@ -254,6 +258,7 @@ impl TraceInput {
                         pattern: None,
                         session: session.clone(),
                         flash: flash.clone(),
+                        connect_params: connect_params.clone(),
                     })
                     .map_err(|e| e.to_string()),
             ),
@@ -582,6 +587,7 @@ fn join_line(now: Time, input: &JoinInput) -> TraceInput {
         session: input.session.clone(),
         flash: input.flash.clone(),
         connected: input.connected,
+        connect_params: input.connect_params.clone(),
     }
 }
 

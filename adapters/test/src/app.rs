@@ -292,6 +292,7 @@ impl TestApp {
             pattern: None,
             session,
             flash: Flash::default(),
+            connect_params: None,
         };
         let trace = record.then(MemorySink::new);
         let label = route.clone().unwrap_or_else(|| parsed.path().to_owned());

@@ -60,7 +60,8 @@
 use super::auth;
 use super::page::Layout;
 use crate::runtime::Navigation;
-use crate::view::{Flash, Mount, Session, Url};
+pub use crate::view::OnMount;
+use crate::view::{Mount, Session, Url};
 use std::fmt;
 use std::sync::Arc;
 
@@ -97,40 +98,6 @@ impl<'a> SessionRequest<'a> {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
-    }
-}
-
-/// What an `on_mount` hook decides.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum OnMount {
-    /// Go on mounting (the next hook, then the view).
-    Continue,
-    /// Do not mount: navigate instead (usually a [`Navigation::Redirect`]).
-    Halt(Navigation),
-}
-
-impl OnMount {
-    /// Halts with a full-page redirect to `to`.
-    pub fn redirect(to: impl Into<String>) -> OnMount {
-        OnMount::Halt(Navigation::Redirect {
-            to: to.into(),
-            flash: Flash::default(),
-        })
-    }
-
-    /// Halts with a full-page redirect to `to` carrying a flash message.
-    pub fn redirect_with_flash(
-        to: impl Into<String>,
-        kind: impl Into<String>,
-        message: impl Into<String>,
-    ) -> OnMount {
-        let mut flash = Flash::default();
-        flash.put(kind, message);
-        OnMount::Halt(Navigation::Redirect {
-            to: to.into(),
-            flash,
-        })
     }
 }
 

@@ -271,6 +271,7 @@ impl App {
             pattern: None,
             session: session.clone(),
             flash: flash.clone(),
+            connect_params: None,
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
             self.router

@@ -6,7 +6,9 @@ use crate::event::{self, ClientEvent, DecodeError};
 use crate::small_map::{SmallMap, SmallSet};
 use crate::template::Rendered;
 use crate::time::Time;
-use crate::view::{Command, Flash, LiveView, Mount, Msg, Params, PathPattern, Url};
+use crate::view::{
+    Command, Context, Flash, LiveView, Mount, Msg, OnMount, Params, PathPattern, Url,
+};
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -282,6 +284,7 @@ impl<V: LiveView> ViewDriver<V> {
             pattern,
             session,
             flash,
+            connect_params,
         } = input;
         let params = merge_params(&url, &path_params);
         let mount = Mount {
@@ -290,7 +293,12 @@ impl<V: LiveView> ViewDriver<V> {
             session,
             url: url.clone(),
             flash: flash.clone(),
+            now,
+            connect_params,
         };
+        if let OnMount::Halt(nav) = V::on_mount(&mount) {
+            return Err(nav);
+        }
         let (state, commands) = V::mount(&mount);
         let mut driver = ViewDriver {
             state: Some(state),
@@ -652,7 +660,8 @@ impl<V: LiveView> ViewDriver<V> {
         let Some(state) = self.state.take() else {
             return;
         };
-        let (next, commands) = state.update(msg);
+        let cx = Context::new(self.now, self.connected);
+        let (next, commands) = state.update(msg, &cx);
         self.state = Some(next);
         self.apply(commands, fx, is_event);
     }

@@ -30,18 +30,22 @@ pub struct JoinInput {
     pub session: Session,
     /// Flash carried by navigation.
     pub flash: Flash,
+    /// The client's connect params (the join's `params`); `None` on the dead render.
+    pub connect_params: Option<serde_json::Map<String, Value>>,
 }
 
 impl JoinInput {
-    /// What the view's `mount` will be told for this input (the URL's query
-    /// params with the path params laid over them).
-    pub fn mount(&self) -> Mount {
+    /// What the view's `mount` will be told for this input at `now` (the
+    /// URL's query params with the path params laid over them).
+    pub fn mount(&self, now: Time) -> Mount {
         Mount {
             connected: self.connected,
             params: driver::merge_params(&self.url, &self.path_params),
             session: self.session.clone(),
             url: self.url.clone(),
             flash: self.flash.clone(),
+            now,
+            connect_params: self.connect_params.clone(),
         }
     }
 }

@@ -46,9 +46,12 @@ pub use command::Command;
 pub use params::{Flash, Params, Session, Url, UrlError};
 pub use path::{PathPattern, RouteError};
 
+use crate::runtime::Navigation;
 use crate::template::Rendered;
+use crate::time::Time;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use std::fmt::Debug;
 
 /// What `mount` and every handler return: the next state and the effects to run.
@@ -83,6 +86,67 @@ pub struct Mount {
     pub url: Url,
     /// Flash carried over from a navigation or redirect.
     pub flash: Flash,
+    /// The time of this mount, as the adapter gives it (the server's clock,
+    /// the harness's virtual clock, a trace's recorded time).
+    pub now: Time,
+    /// The client's connect params (Phoenix's `get_connect_params`): the
+    /// `params` the page's `LiveSocket` sends with the join, `_csrf_token`
+    /// included. `None` on the dead render.
+    pub connect_params: Option<Map<String, Value>>,
+}
+
+/// What every handler may read besides its input.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Context {
+    /// The time of this input, as the adapter gives it (virtual in tests,
+    /// recorded in traces): use it instead of reading a clock, so the view
+    /// stays deterministic.
+    pub now: Time,
+    /// `false` while rendering the dead (HTTP) page.
+    pub connected: bool,
+}
+
+impl Context {
+    /// A context at `now`.
+    pub fn new(now: Time, connected: bool) -> Context {
+        Context { now, connected }
+    }
+}
+
+/// What an `on_mount` check decides ([`LiveView::on_mount`], and a live
+/// session's hooks in [`LiveSession::on_mount`](crate::protocol::LiveSession::on_mount)).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum OnMount {
+    /// Go on mounting.
+    Continue,
+    /// Do not mount: navigate instead (usually a [`Navigation::Redirect`]).
+    Halt(Navigation),
+}
+
+impl OnMount {
+    /// Halts with a full-page redirect to `to`.
+    pub fn redirect(to: impl Into<String>) -> OnMount {
+        OnMount::Halt(Navigation::Redirect {
+            to: to.into(),
+            flash: Flash::default(),
+        })
+    }
+
+    /// Halts with a full-page redirect to `to` carrying a flash message.
+    pub fn redirect_with_flash(
+        to: impl Into<String>,
+        kind: impl Into<String>,
+        message: impl Into<String>,
+    ) -> OnMount {
+        let mut flash = Flash::default();
+        flash.put(kind, message);
+        OnMount::Halt(Navigation::Redirect {
+            to: to.into(),
+            flash,
+        })
+    }
 }
 
 /// A LiveView: state plus pure handlers.
@@ -98,6 +162,14 @@ pub trait LiveView: Sized + Send + 'static {
     type Event: DeserializeOwned + Debug;
     /// Server-side messages.
     type Info: Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + 'static;
+
+    /// Decides whether to mount at all, before any state exists: a view
+    /// that needs a signed-in user halts with a redirect here instead of
+    /// building a placeholder state in `mount`. Runs after the live
+    /// session's hooks, on the dead render and on join. Continues by default.
+    fn on_mount(_mount: &Mount) -> OnMount {
+        OnMount::Continue
+    }
 
     /// Makes the initial state. Called for the dead render (`connected: false`)
     /// and again on join (`connected: true`).
@@ -121,12 +193,32 @@ pub trait LiveView: Sized + Send + 'static {
     /// Renders the state.
     fn render(&self) -> Rendered;
 
-    /// The pure update function: dispatches a [`Msg`] to the handlers.
-    fn update(self, msg: Msg<Self::Event, Self::Info>) -> Update<Self> {
+    /// `handle_params` with the input's [`Context`] (its time). Override this
+    /// instead of `handle_params` to read it.
+    fn handle_params_with(self, params: &Params, url: &Url, _cx: &Context) -> Update<Self> {
+        self.handle_params(params, url)
+    }
+
+    /// `handle_event` with the input's [`Context`] (its time). Override this
+    /// instead of `handle_event` to read it.
+    fn handle_event_with(self, event: Self::Event, _cx: &Context) -> Update<Self> {
+        self.handle_event(event)
+    }
+
+    /// `handle_info` with the input's [`Context`] (its time). Override this
+    /// instead of `handle_info` to read it.
+    fn handle_info_with(self, info: Self::Info, _cx: &Context) -> Update<Self> {
+        self.handle_info(info)
+    }
+
+    /// The pure update function the driver calls for every input:
+    /// dispatches a [`Msg`] to the `*_with` handlers, which call the plain
+    /// ones unless overridden. Override it to take every input in one place.
+    fn update(self, msg: Msg<Self::Event, Self::Info>, cx: &Context) -> Update<Self> {
         match msg {
-            Msg::Params(params, url) => self.handle_params(&params, &url),
-            Msg::Event(e) => self.handle_event(e),
-            Msg::Info(i) => self.handle_info(i),
+            Msg::Params(params, url) => self.handle_params_with(&params, &url, cx),
+            Msg::Event(e) => self.handle_event_with(e, cx),
+            Msg::Info(i) => self.handle_info_with(i, cx),
         }
     }
 }

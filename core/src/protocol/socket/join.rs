@@ -201,6 +201,7 @@ fn route<'a>(
             path_params,
             pattern: None,
             session: data.session,
+            connect_params: p.get("params").and_then(Value::as_object).cloned(),
             flash: match p.get("flash") {
                 Some(Value::String(t)) => {
                     auth::verify_flash(&app.config, now, t).unwrap_or_default()
