@@ -4,10 +4,10 @@
 //! navigation and live patches, per-session layouts, `live_socket_id`, and
 //! what `mount` and handlers read (time, connect params).
 
-use super::testing::{attr, drain, frames, join_payload, send, Page, T0};
+use super::testing::{attr, connect, drain, frames, join_payload, send, Page, T0};
 use super::{App, Config, DefaultLayout, LiveSession, OnMount, PageRequest, Router};
 use crate::protocol::live_session::{disconnect_payload, LIVE_SOCKET_ID};
-use crate::protocol::socket::{ConnectInfo, SocketMachine, SocketOutput};
+use crate::protocol::socket::{SocketMachine, SocketOutput};
 use crate::view::{Context, LiveView, Mount, Session, Update};
 use crate::{html, Rendered, Time};
 use serde::Deserialize;
@@ -165,19 +165,6 @@ fn load(app: &App, url: &str, cookie: &str) -> (Page, String) {
     (page, resp.body)
 }
 
-fn socket(app: &Arc<App>, p: &Page) -> SocketMachine {
-    let query = format!("_csrf_token={}&_mounts=0&vsn=2.0.0", p.csrf);
-    SocketMachine::new(
-        app.clone(),
-        T0,
-        ConnectInfo {
-            query,
-            cookie: Some(p.cookie.clone()),
-            origin: None,
-        },
-    )
-}
-
 fn join_at(m: &mut SocketMachine, p: &Page, now: Time, payload: Value) -> Vec<SocketOutput> {
     send(m, now, json!(["1", "1", p.topic, "phx_join", payload]))
 }
@@ -188,7 +175,7 @@ fn the_session_function_reads_the_request_and_the_view_sees_it_on_both_renders()
     let (page, body) = load(&app, "/account", "user=ada");
     assert!(body.contains(r#"<p id="user">ada</p>"#), "{body}");
     assert!(body.contains("Account area"), "the live session's layout");
-    let mut m = socket(&app, &page);
+    let mut m = connect(&app, &page);
     let mut payload = join_payload(&page, "/account");
     payload["params"]["tz"] = json!("Europe/Paris");
     let later = T0 + Duration::from_secs(5);
@@ -233,7 +220,7 @@ fn on_mount_hooks_gate_the_dead_render_and_the_join() {
     // join too. Here: a public page's token used to join /account is refused
     // (another live session), and a gated token mounts.
     let (public, _) = load(&app, "/", "");
-    let mut m = socket(&app, &public);
+    let mut m = connect(&app, &public);
     let out = frames(&join_at(
         &mut m,
         &public,
@@ -262,7 +249,7 @@ fn a_join_whose_hook_halts_answers_with_the_redirect_and_mounts_nothing() {
     let router = Router::new().live_session(gated, |r| r.live::<Settings>("/admin"));
     let app = Arc::new(App::new(router, Config::new(vec![3u8; 32]).unwrap()));
     let (page, _) = load(&app, "/admin", "x=1");
-    let mut m = socket(&app, &page);
+    let mut m = connect(&app, &page);
     let out = frames(&join_at(&mut m, &page, T0, join_payload(&page, "/admin")));
     assert_eq!(
         out[0][4],
@@ -275,7 +262,7 @@ fn a_join_whose_hook_halts_answers_with_the_redirect_and_mounts_nothing() {
 fn live_navigation_and_patches_stay_inside_one_live_session() {
     let app = app();
     let (page, _) = load(&app, "/account", "user=ada");
-    let mut m = socket(&app, &page);
+    let mut m = connect(&app, &page);
     let out = frames(&join_at(&mut m, &page, T0, join_payload(&page, "/account")));
     assert_eq!(out[0][4]["status"], "ok");
     // A live patch to a route of another view (even in the same session) or
@@ -324,7 +311,7 @@ fn a_view_can_refuse_to_mount_without_building_a_state() {
     assert_eq!((resp.status, resp.header("location")), (302, Some("/")));
     let (page, body) = load(&app, "/picky?ok=1", "");
     assert!(body.contains("<p>picky</p>"));
-    let mut m = socket(&app, &page);
+    let mut m = connect(&app, &page);
     // Joined at a URL without `ok`: the join is answered with the redirect.
     let out = frames(&join_at(&mut m, &page, T0, join_payload(&page, "/picky")));
     assert_eq!(
@@ -337,7 +324,7 @@ fn a_view_can_refuse_to_mount_without_building_a_state() {
 fn publishing_disconnect_on_the_live_socket_id_closes_the_users_sockets() {
     let app = app();
     let (page, _) = load(&app, "/account", "user=ada");
-    let mut m = socket(&app, &page);
+    let mut m = connect(&app, &page);
     let outs = join_at(&mut m, &page, T0, join_payload(&page, "/account"));
     assert!(
         outs.contains(&SocketOutput::Subscribe("users_socket:ada".into())),
@@ -385,7 +372,7 @@ fn a_pubsub_payload_a_view_cannot_decode_is_reported_and_the_view_goes_on() {
     let router = Router::new().live::<Listener>("/l");
     let app = Arc::new(App::new(router, Config::new(vec![3u8; 32]).unwrap()));
     let (page, _) = load(&app, "/l", "");
-    let mut m = socket(&app, &page);
+    let mut m = connect(&app, &page);
     join_at(&mut m, &page, T0, join_payload(&page, "/l"));
     m.handle_pubsub(T0, "numbers", &json!("not a number"));
     let outs = drain(&mut m);

@@ -206,8 +206,8 @@ pub struct SocketStats {
     /// View subscriptions: (view, pub/sub topic) pairs, summed over the views.
     pub subscriptions: usize,
     /// Distinct pub/sub topics this socket is subscribed to (what it asked the
-    /// adapter's pub/sub for with [`SocketOutput::Subscribe`]; at most
-    /// `subscriptions`).
+    /// adapter's pub/sub for with [`SocketOutput::Subscribe`]): its views'
+    /// topics, and the `live_socket_id` topics of their sessions.
     pub topics: usize,
 }
 
