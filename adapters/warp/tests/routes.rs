@@ -641,3 +641,116 @@ async fn a_socket_whose_pubsub_queue_fills_up_is_closed() {
     }
     panic!("the closed socket is still subscribed");
 }
+
+/// Shows the user its live session's function found in the request.
+struct Inbox {
+    user: String,
+}
+impl LiveView for Inbox {
+    type Event = ();
+    type Info = ();
+    fn mount(m: &Mount) -> Update<Self> {
+        let user = m.session.get("user").and_then(Value::as_str).unwrap_or("?");
+        let agent = m
+            .session
+            .get("agent")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        let user = format!("{user} ({agent})");
+        (Inbox { user }, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<p id="user">{self.user}</p>"#)
+    }
+}
+
+#[tokio::test]
+async fn a_login_gated_live_session_reads_the_request_and_signing_out_closes_the_socket() {
+    use liveview_core::protocol::live_session::{disconnect_payload, LIVE_SOCKET_ID};
+    use liveview_core::{LiveSession, OnMount, Session};
+    let gated = LiveSession::new("signed_in")
+        .session(|req| {
+            let mut s = Session::default();
+            if let Some(user) = req.cookie("user") {
+                s.insert("user", json!(user));
+                s.insert(LIVE_SOCKET_ID, json!(format!("users_socket:{user}")));
+            }
+            if let Some(agent) = req.header("user-agent") {
+                s.insert("agent", json!(agent));
+            }
+            s
+        })
+        .on_mount(|m| match m.session.get("user") {
+            Some(_) => OnMount::Continue,
+            None => OnMount::redirect("/login"),
+        });
+    let router = Router::new().live_session(gated, |r| r.live::<Inbox>("/inbox"));
+    let app = Arc::new(App::new(router, Config::new(vec![9u8; 32]).unwrap()));
+    let pubsub = Arc::new(InProcess::new());
+    let f = routes(
+        app,
+        Options {
+            pubsub: pubsub.clone(),
+            ..Options::default()
+        },
+    );
+    // Signed out: the dead render redirects.
+    let r = warp::test::request().path("/inbox").reply(&f).await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(r.headers()["location"], "/login");
+    // Signed in: the session function read the cookie and a header.
+    let r = warp::test::request()
+        .path("/inbox")
+        .header("cookie", "user=ada")
+        .header("user-agent", "probe/1")
+        .reply(&f)
+        .await;
+    assert_eq!(r.status(), 200);
+    let body = String::from_utf8(r.body().to_vec()).unwrap();
+    assert!(body.contains(r#"<p id="user">ada (probe/1)</p>"#), "{body}");
+    let csrf_cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    let p = Page {
+        id: attr(&body, "data-phx-main", "id"),
+        session: attr(&body, "data-phx-main", "data-phx-session"),
+        csrf: attr(&body, "name=\"csrf-token\"", "content"),
+        cookie: format!("user=ada; {csrf_cookie}"),
+    };
+    let mut ws = socket(f.clone(), &p).await;
+    let joined = join(&mut ws, &p, "/inbox").await;
+    assert_eq!(joined[4]["response"]["rendered"]["0"], "ada (probe/1)");
+    // Signing ada out everywhere: her socket is closed.
+    for _ in 0..100 {
+        if pubsub.subscriber_count("users_socket:ada") == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(pubsub.subscriber_count("users_socket:ada"), 1);
+    pubsub.publish("users_socket:ada", &disconnect_payload());
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.recv().await {
+                Ok(m) if m.is_close() => break Some(m),
+                Ok(_) => continue,
+                Err(_) => break None,
+            }
+        }
+    })
+    .await
+    .expect("closed within 5 s");
+    if let Some(m) = closed {
+        assert_eq!(m.close_frame().map(|(code, _)| code), Some(1000));
+    }
+    for _ in 0..100 {
+        if pubsub.subscriber_count("users_socket:ada") == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(pubsub.subscriber_count("users_socket:ada"), 0);
+}

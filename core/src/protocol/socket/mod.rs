@@ -31,6 +31,7 @@
 //! handle_text(&mut self, now, &str)         // one text frame
 //! handle_binary(&mut self, now, &[u8])      // one binary frame (upload chunks)
 //! handle_pubsub(&mut self, now, topic: &str, payload: &Value)
+//! send_info(&mut self, now, topic: &str, info: &Value) -> Result<(), String>  // one view's info
 //! poll_timeout(&self) -> Option<Time>       // heartbeat deadline, view timers
 //! handle_timeout(&mut self, now)
 //! poll_output(&mut self) -> Option<SocketOutput>
@@ -98,17 +99,20 @@
 //! way the view is never mounted, and the official client reloads the page.
 //!
 //! A join routes its `redirect` URL (live navigation), else its `url`, else
-//! the URL the page was rendered at (nested/sticky joins carry neither). The
-//! whole app is one live session: a valid session token may mount any route
-//! (as loading that page would); an unroutable URL is refused as `stale`, so
-//! the client reloads and gets the 404 page.
+//! the URL the page was rendered at (nested/sticky joins carry neither). A
+//! valid session token may mount any route of the live session the page was
+//! rendered in (as loading that page would), after that live session's
+//! `on_mount` hooks; a route of another live session is refused as
+//! `unauthorized` and an unroutable URL as `stale`, so the client loads the
+//! page over HTTP (and gets the other session's checks, or the 404 page).
 //!
 //! # Pub/sub
 //!
 //! `Subscribe`/`Unsubscribe` are counted per socket (asked once per topic,
-//! however many views subscribe). `Broadcast` is for the adapter's pub/sub,
-//! which must deliver it to every subscribed socket — this one included —
-//! through [`SocketMachine::handle_pubsub`].
+//! however many views subscribe). `Broadcast` is for the adapter's pub/sub
+//! ([`crate::pubsub`], whose delivery rule applies), which must deliver it to
+//! every subscribed socket — this one included — through
+//! [`SocketMachine::handle_pubsub`].
 //!
 //! # Failures
 //!
