@@ -48,7 +48,8 @@
 //! | `render_full` | — | [`AnyView::render_full`] (a rejoin) |
 //! | `event` | `at`, `event`: a [`ClientEvent`] as JSON: `{"kind","name","value":{"json":…}` or `{"form":"a=1"}`, `"meta"?`, `"cid"?}` | [`AnyView::handle_event`] |
 //! | `params` | `at`, `url` | [`AnyView::handle_params`] (a live patch) |
-//! | `pubsub` | `at`, `topic`, `payload` (the info as JSON) | [`AnyView::handle_pubsub`] (broadcasts, and infos sent by a test) |
+//! | `pubsub` | `at`, `topic`, `payload` (the info as JSON) | [`AnyView::handle_pubsub`] (a pub/sub message) |
+//! | `info` | `at`, `payload` (the info as JSON) | [`AnyView::handle_info_value`] (an info for this view alone, e.g. a test's `send_info`) |
 //! | `timeout` | `at` | [`AnyView::handle_timeout`] |
 //! | `stop` | — | [`AnyView::stop`] |
 //!

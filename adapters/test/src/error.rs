@@ -1,7 +1,7 @@
 //! The harness's errors: each says what was wrong and shows the HTML it looked at.
 
 use crate::dom::snippet;
-use liveview_core::runtime::{InputError, Navigation};
+use liveview_core::runtime::Navigation;
 use std::fmt;
 
 /// Why a harness action failed.
@@ -54,12 +54,14 @@ pub enum TestError {
         /// What is wrong.
         reason: String,
     },
-    /// The view refused an input (it could not decode the event, or it has ended).
+    /// The socket answered an input with an error reply (the view could not
+    /// decode the event or info, it has ended, the event targets a
+    /// component, ...).
     Refused {
         /// What was sent (kind, name and value).
         input: String,
-        /// The view's reason.
-        error: InputError,
+        /// The reason of the error reply.
+        reason: String,
         /// The HTML at that moment.
         html: String,
     },
@@ -77,8 +79,19 @@ pub enum TestError {
         /// The path.
         path: String,
     },
-    /// The join navigated away instead of mounting.
+    /// The page's load or join navigated away instead of mounting (a
+    /// dead render answered 302, or the join reply is a redirect).
     JoinRedirected(Navigation),
+    /// The socket refused the join (`unauthorized`, `stale`, ...).
+    JoinRefused {
+        /// The reason of the error reply.
+        reason: String,
+    },
+    /// The view crashed (the socket sent `phx_error`): a handler panicked.
+    Crashed {
+        /// The URL of the page.
+        url: String,
+    },
     /// The view has ended (it navigated away or was stopped).
     Ended {
         /// How it ended.
@@ -86,15 +99,6 @@ pub enum TestError {
     },
     /// The handle is a dead render: it takes no events.
     NotConnected,
-    /// A live patch to a URL served by another view (the client would remount).
-    PatchToOtherView {
-        /// The URL.
-        url: String,
-        /// The view serving the current URL.
-        current: String,
-        /// The view serving the target, if any.
-        target: Option<String>,
-    },
     /// Broadcasts or timers kept triggering each other past the harness's limit.
     Runaway {
         /// What ran away.
@@ -130,8 +134,8 @@ impl fmt::Display for TestError {
             TestError::BadBinding { selector, attr, value, reason } => {
                 write!(f, "element {selector:?}: {attr}={value:?}: {reason}")
             }
-            TestError::Refused { input, error, html } => {
-                write!(f, "the view refused {input}: {error}\ncurrent HTML:\n{}", snippet(html))
+            TestError::Refused { input, reason, html } => {
+                write!(f, "the view refused {input}: {reason}\ncurrent HTML:\n{}", snippet(html))
             }
             TestError::UnknownField { form, name, available } => write!(
                 f,
@@ -139,15 +143,15 @@ impl fmt::Display for TestError {
             ),
             TestError::NoRoute { path } => write!(f, "no live route for {path:?}"),
             TestError::JoinRedirected(nav) => write!(f, "the view did not mount, it navigated: {nav:?}"),
+            TestError::JoinRefused { reason } => write!(f, "the socket refused the join: {reason}"),
+            TestError::Crashed { url } => write!(
+                f,
+                "the view at {url} crashed (the socket sent phx_error); its panic message is above"
+            ),
             TestError::Ended { how } => write!(f, "the view has ended ({how})"),
             TestError::NotConnected => {
                 f.write_str("this is a dead render (not connected): it takes no events; use mount() for a live view")
             }
-            TestError::PatchToOtherView { url, current, target } => write!(
-                f,
-                "live patch to {url:?} would remount: the current view is {current}, the URL is served by {}",
-                target.as_deref().unwrap_or("no live route")
-            ),
             TestError::Runaway { what } => write!(f, "runaway: {what}"),
             TestError::DiffMismatch { reason, server, client } => {
                 write!(f, "the client's page (join + merged diffs) is not the server's render: {reason}")?;

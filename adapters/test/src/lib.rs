@@ -1,13 +1,25 @@
 //! # liveview-test
 //!
 //! The deterministic test harness of liveview: views are tested without IO,
-//! on a virtual clock, through the same sans-IO driver the server runs, and
+//! on a virtual clock, through the very socket machine the server runs, and
 //! recorded sessions can be replayed against new code.
 //!
-//! * [`TestApp`] (alias [`Harness`]) holds a virtual clock starting at
-//!   [`Time::ZERO`](liveview_core::Time::ZERO), an in-memory pub/sub shared by
-//!   every view mounted from it, and optionally a router.
-//! * [`LiveViewTest`] is a handle on one mounted view. It finds elements in the
+//! Each simulated page is what a browser tab is: the page is loaded over
+//! "HTTP" ([`App::render_request`](liveview_core::protocol::App::render_request),
+//! with a cookie jar), then one
+//! [`SocketMachine`](liveview_core::protocol::SocketMachine) is opened for it
+//! and fed exactly the frames the official phoenix_live_view 1.2 client
+//! sends (`phx_join`, `event`, `live_patch`, `phx_leave`, heartbeats). Its
+//! replies and pushes are applied by a model of the client; its pub/sub
+//! requests go to a [`PubSub`](liveview_core::pubsub::PubSub) backend shared
+//! by the app's pages. Every protocol rule (same view on a patch, live
+//! sessions, the end of a view, dropping undecodable pub/sub messages) is the
+//! machine's: the thing tested is the thing shipped.
+//!
+//! * [`TestApp`] (alias [`Harness`]) holds the app (router and configuration),
+//!   a virtual clock starting at [`Time::ZERO`](liveview_core::Time::ZERO),
+//!   the pub/sub backend and the cookie jar.
+//! * [`LiveViewTest`] is a handle on one page. It finds elements in the
 //!   view's HTML by CSS selector and sends the events the official client
 //!   would send for them ([`click`](LiveViewTest::click),
 //!   [`submit`](LiveViewTest::submit), [`change`](LiveViewTest::change),
@@ -15,10 +27,25 @@
 //!   moves time ([`advance`](LiveViewTest::advance)), and shows what the view
 //!   rendered and produced ([`text`](LiveViewTest::text),
 //!   [`pushed_events`](LiveViewTest::pushed_events),
-//!   [`navigations`](LiveViewTest::navigations), ...).
+//!   [`navigations`](LiveViewTest::navigations), ...). After every step it
+//!   checks that the page the client built from the join reply and every
+//!   diff is the server's render.
 //! * [`replay`] replays a trace recorded by
 //!   [`Recorder`] and reports the first
 //!   [`Divergence`]; [`replay_main`] is the body of a `lv-replay` binary.
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | `app` | [`TestApp`]: app, clock, pub/sub backend, cookie jar |
+//! | `page` | [`LiveViewTest`]: the actions and inspections of one page |
+//! | `browser` | the simulated page: dead render, socket machine, applying its outputs |
+//! | `client` | the client's frames and its model of the page (merged diffs) |
+//! | `world` | what pages share, and the run loop: pub/sub delivery, timers, heartbeats |
+//! | `pubsub` | the mailbox each page registers with the backend |
+//! | `http` | the cookie jar and reading a dead-rendered page |
+//! | `recording` | the trace factory that records every join |
+//! | `dom` | CSS selectors, bindings and forms in the HTML |
+//! | `replay` | replaying traces |
 //!
 //! ```
 //! use liveview_core::{html, LiveView, Mount, Rendered, Update};
@@ -64,15 +91,22 @@
 #![warn(missing_docs)]
 
 mod app;
+mod browser;
+mod client;
 mod dom;
 mod error;
+mod http;
+mod page;
+mod pubsub;
+mod recording;
 mod replay;
-mod routing;
-mod typed;
+mod world;
 
-pub use app::{Harness, LiveViewTest, TestApp, SEND_INFO_TOPIC};
+pub use app::{Harness, TestApp, TEST_SECRET};
 pub use error::TestError;
-pub use replay::{replay, replay_cli, replay_main, replay_with, Divergence, ReplayReport};
-pub use typed::{join_typed, TypedView};
+pub use page::LiveViewTest;
+pub use replay::{
+    join_typed, replay, replay_cli, replay_main, replay_with, Divergence, JoinResult, ReplayReport,
+};
 
 pub use liveview_core::trace::{MemorySink, Recorder, TraceOutput, TraceSink};

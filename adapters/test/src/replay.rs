@@ -1,14 +1,16 @@
 //! Replaying recorded traces against the current code.
 
-use crate::routing::{self, JoinResult};
 use liveview_core::protocol::Router;
-use liveview_core::runtime::{AnyView, JoinInput};
+use liveview_core::runtime::{AnyView, JoinInput, Joined, Navigation, ViewDriver};
 use liveview_core::trace::{parse_trace, NumberedLine, TraceInput, TraceLine, TraceOutput};
 use liveview_core::view::Url;
-use liveview_core::Time;
+use liveview_core::{LiveView, Time};
 use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;
+
+/// The result of a join: the view and its join reply, or where it navigated instead.
+pub type JoinResult = Result<(Box<dyn AnyView>, Joined), Navigation>;
 
 /// A successful replay.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,13 +62,22 @@ impl fmt::Debug for Divergence {
 
 impl std::error::Error for Divergence {}
 
-/// Replays a trace: recreates the view by the join URL's route in `router`,
-/// feeds every recorded input at its recorded time and compares every output
-/// with the recorded one. The first difference is the error.
+/// Replays a trace: recreates the view by the join URL's route in `router`
+/// (its live session's `on_mount` hooks, then the view, as a socket's join
+/// does), feeds every recorded input at its recorded time and compares every
+/// output with the recorded one. The first difference is the error.
 pub fn replay(router: &Router, trace_text: &str) -> Result<ReplayReport, Divergence> {
-    replay_with(trace_text, |now, input| {
-        routing::join(router, now, input).map(|(_, r)| r)
+    replay_with(trace_text, |now, mut input| {
+        let (route, params) = router.route(input.url.path())?;
+        input.path_params = params;
+        Some(router.mount(route, now, input))
     })
+}
+
+/// Mounts a view of type `V`: the join to give [`replay_with`] for traces of
+/// views mounted by type ([`TestApp::mount_view`](crate::TestApp::mount_view)).
+pub fn join_typed<V: LiveView>(now: Time, input: JoinInput) -> Option<JoinResult> {
+    Some(ViewDriver::<V>::join(now, input).map(|(d, j)| (Box::new(d) as Box<dyn AnyView>, j)))
 }
 
 /// [`replay`] with a custom join: `join` gets the recorded time and join input

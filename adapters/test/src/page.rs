@@ -1,0 +1,522 @@
+//! [`LiveViewTest`]: a handle on one simulated browser page, to drive it
+//! like a user (clicks, forms, keys, patches) and look at what it shows.
+
+use crate::app::to_json;
+use crate::dom;
+use crate::world::World;
+use crate::TestError;
+use liveview_core::event::{ClientEvent, EventValue};
+use liveview_core::runtime::{Navigation, ViewDriver};
+use liveview_core::trace::TraceOutput;
+use liveview_core::view::Flash;
+use liveview_core::{LiveView, Time};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// A handle on one simulated page: its view, joined over a socket machine
+/// (or only dead-rendered), for driving it like a browser would and
+/// inspecting what it rendered and produced.
+///
+/// Every action sends what the official client sends, applies the server's
+/// answers, delivers the pub/sub messages and runs the timers they cause
+/// before it returns; actions return the page's HTML afterwards.
+pub struct LiveViewTest {
+    world: Rc<RefCell<World>>,
+    id: usize,
+}
+
+/// Which key event.
+#[derive(Clone, Copy)]
+enum KeyKind {
+    Up,
+    Down,
+}
+
+impl LiveViewTest {
+    pub(crate) fn new(world: Rc<RefCell<World>>, id: usize) -> LiveViewTest {
+        LiveViewTest { world, id }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&crate::browser::Page) -> T) -> T {
+        f(&self.world.borrow().pages[self.id])
+    }
+
+    /// Runs `f` on this page with the shared environment, then settles the app.
+    fn act(
+        &self,
+        f: impl FnOnce(&mut crate::browser::Page, &mut crate::world::Env) -> Result<(), TestError>,
+    ) -> Result<String, TestError> {
+        {
+            let mut world = self.world.borrow_mut();
+            let World { env, pages } = &mut *world;
+            let done = f(&mut pages[self.id], env);
+            match (done, world.settle()) {
+                // A crash says more than the error reply it caused.
+                (_, Err(e @ TestError::Crashed { .. })) | (Err(e), _) | (Ok(()), Err(e)) => {
+                    return Err(e)
+                }
+                (Ok(()), Ok(())) => {}
+            }
+        }
+        self.page()
+    }
+
+    /// The current HTML of the view (the server's render; once the view has
+    /// ended, the page the client last showed).
+    ///
+    /// Every action and inspection that returns a `Result` also checks that
+    /// the client's page — the join's rendered tree with every diff merged in
+    /// as the official client merges them — is exactly this HTML, and fails
+    /// with [`TestError::DiffMismatch`] otherwise.
+    pub fn render(&self) -> String {
+        self.with(|p| p.html())
+    }
+
+    /// The current HTML, after checking that the client's merge of every
+    /// diff sent so far gives exactly the server's render.
+    fn page(&self) -> Result<String, TestError> {
+        self.with(|p| p.checked_html())
+    }
+
+    /// The URL the page is at (after live patches and navigation).
+    pub fn url(&self) -> String {
+        self.with(|p| p.url.to_string())
+    }
+
+    /// The virtual clock.
+    pub fn now(&self) -> Time {
+        self.world.borrow().env.clock
+    }
+
+    fn live(&self) -> Result<(), TestError> {
+        self.with(|p| {
+            if !p.connected() {
+                return Err(TestError::NotConnected);
+            }
+            match &p.ended {
+                Some(how) => Err(TestError::Ended { how: how.clone() }),
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// Sends a client event and processes the reply and every output it causes.
+    fn send(&self, event: ClientEvent) -> Result<String, TestError> {
+        self.live()?;
+        self.act(|page, env| page.push_event(env, event))
+    }
+
+    fn element_event(
+        &self,
+        sel: &str,
+        attr: &str,
+        kind: &str,
+        extra: Map<String, Value>,
+    ) -> Result<String, TestError> {
+        self.live()?;
+        let html = self.page()?;
+        let doc = dom::parse(&html);
+        let el = dom::one(&doc, sel, &html)?;
+        let pushes = dom::binding(&el, attr, sel)?;
+        let mut events = Vec::new();
+        for push in pushes {
+            let mut value = extra.clone();
+            value.extend(dom::event_meta(&el));
+            value.extend(push.value);
+            let target = push
+                .target
+                .or_else(|| el.attr("phx-target").map(str::to_owned));
+            let cid = dom::target_cid(&doc, target.as_deref(), &html)?;
+            events.push(ClientEvent {
+                kind: kind.to_owned(),
+                name: push.event,
+                value: EventValue::Json(Value::Object(value)),
+                meta: Map::new(),
+                cid,
+            });
+        }
+        let mut out = html;
+        for e in events {
+            out = self.send(e)?;
+        }
+        Ok(out)
+    }
+
+    /// Clicks the element `sel` matches: reads its `phx-click` (an event name or
+    /// a JS command with `push`) and sends what the official client sends — a
+    /// value map of its `phx-value-*` attributes (strings) plus `value` when the
+    /// element has a value property (`""` for a button).
+    pub fn click(&self, sel: &str) -> Result<String, TestError> {
+        self.element_event(sel, "phx-click", "click", Map::new())
+    }
+
+    /// A `keyup` on `sel` (its `phx-keyup`, or `phx-window-keyup`), with `key`.
+    /// An element with `phx-key` only reacts to that key, as in the browser:
+    /// other keys send nothing.
+    pub fn keyup(&self, sel: &str, key: &str) -> Result<String, TestError> {
+        self.key(sel, key, KeyKind::Up)
+    }
+
+    /// A `keydown` on `sel` (its `phx-keydown`, or `phx-window-keydown`), with `key`.
+    pub fn keydown(&self, sel: &str, key: &str) -> Result<String, TestError> {
+        self.key(sel, key, KeyKind::Down)
+    }
+
+    fn key(&self, sel: &str, key: &str, kind: KeyKind) -> Result<String, TestError> {
+        let (kind, attr, window) = match kind {
+            KeyKind::Up => ("keyup", "phx-keyup", "phx-window-keyup"),
+            KeyKind::Down => ("keydown", "phx-keydown", "phx-window-keydown"),
+        };
+        let html = self.page()?;
+        let doc = dom::parse(&html);
+        let el = dom::one(&doc, sel, &html)?;
+        let attr = if el.attr(attr).is_none() && el.attr(window).is_some() {
+            window
+        } else {
+            attr
+        };
+        if let Some(only) = el.attr("phx-key") {
+            if !only.eq_ignore_ascii_case(key) {
+                return Ok(html);
+            }
+        }
+        let mut extra = Map::new();
+        extra.insert("key".into(), Value::String(key.to_owned()));
+        self.element_event(sel, attr, kind, extra)
+    }
+
+    /// A `focus` on `sel` (its `phx-focus`).
+    pub fn focus(&self, sel: &str) -> Result<String, TestError> {
+        self.element_event(sel, "phx-focus", "focus", Map::new())
+    }
+
+    /// A `blur` on `sel` (its `phx-blur`).
+    pub fn blur(&self, sel: &str) -> Result<String, TestError> {
+        self.element_event(sel, "phx-blur", "blur", Map::new())
+    }
+
+    /// Submits the form `sel` matches (its `phx-submit`), with its current
+    /// values from the HTML and `fields` put over them, urlencoded as the
+    /// client's `FormData`. Every field name must exist in the form.
+    pub fn submit(&self, sel: &str, fields: &[(&str, &str)]) -> Result<String, TestError> {
+        self.form_event(sel, "phx-submit", fields, None)
+    }
+
+    /// A `phx-change` on the form `sel`, after setting `fields`; `_target` is
+    /// the first field's name (as when the user typed into it).
+    pub fn change(&self, sel: &str, fields: &[(&str, &str)]) -> Result<String, TestError> {
+        let target = fields
+            .first()
+            .map(|(n, _)| (*n).to_owned())
+            .unwrap_or_else(|| "undefined".to_owned());
+        self.form_event(sel, "phx-change", fields, Some(target))
+    }
+
+    fn form_event(
+        &self,
+        sel: &str,
+        attr: &str,
+        fields: &[(&str, &str)],
+        target: Option<String>,
+    ) -> Result<String, TestError> {
+        self.live()?;
+        let html = self.page()?;
+        let doc = dom::parse(&html);
+        let form = dom::one(&doc, sel, &html)?;
+        let pushes = dom::binding(&form, attr, sel)?;
+        let available = dom::form_field_names(&form);
+        for (name, _) in fields {
+            if !available.iter().any(|a| a == name) {
+                return Err(TestError::UnknownField {
+                    form: sel.to_owned(),
+                    name: (*name).to_owned(),
+                    available: available.clone(),
+                });
+            }
+        }
+        let body = dom::urlencode(&dom::merge_fields(dom::form_pairs(&form), fields));
+        let mut events = Vec::new();
+        for push in pushes {
+            let mut meta = Map::new();
+            if let Some(t) = &target {
+                meta.insert("_target".into(), Value::String(t.clone()));
+            }
+            meta.extend(dom::phx_values(&form));
+            meta.extend(push.value);
+            let t = push
+                .target
+                .or_else(|| form.attr("phx-target").map(str::to_owned));
+            let cid = dom::target_cid(&doc, t.as_deref(), &html)?;
+            events.push(ClientEvent {
+                kind: "form".into(),
+                name: push.event,
+                value: EventValue::Form(body.clone()),
+                meta,
+                cid,
+            });
+        }
+        let mut out = html;
+        for e in events {
+            out = self.send(e)?;
+        }
+        Ok(out)
+    }
+
+    /// A hook's `pushEvent(name, payload)`. The view's `Command::Reply`, if
+    /// any, is then in [`LiveViewTest::hook_reply`].
+    pub fn hook_event(&self, name: &str, payload: Value) -> Result<String, TestError> {
+        self.send(ClientEvent {
+            kind: "hook".into(),
+            name: name.to_owned(),
+            value: EventValue::Json(payload),
+            meta: Map::new(),
+            cid: None,
+        })
+    }
+
+    /// A raw `click` event with this name and JSON value, bypassing the HTML.
+    pub fn event(&self, name: &str, value: Value) -> Result<String, TestError> {
+        self.send(ClientEvent {
+            kind: "click".into(),
+            name: name.to_owned(),
+            value: EventValue::Json(value),
+            meta: Map::new(),
+            cid: None,
+        })
+    }
+
+    /// Sends any client event as is.
+    pub fn client_event(&self, event: ClientEvent) -> Result<String, TestError> {
+        self.send(event)
+    }
+
+    /// Follows the `data-phx-link="patch"` link `sel` matches: the view's
+    /// `handle_params` runs with its `href`. Fails if the link is not a patch
+    /// link, or if the URL is served by another route (the client would remount).
+    pub fn follow_patch(&self, sel: &str) -> Result<String, TestError> {
+        self.live()?;
+        let html = self.page()?;
+        let doc = dom::parse(&html);
+        let el = dom::one(&doc, sel, &html)?;
+        let kind = el.attr("data-phx-link");
+        if kind != Some("patch") {
+            return Err(TestError::BadBinding {
+                selector: sel.to_owned(),
+                attr: "data-phx-link".into(),
+                value: kind.unwrap_or("").to_owned(),
+                reason: "not a live patch link (expected data-phx-link=\"patch\")".into(),
+            });
+        }
+        let href = el.attr("href").ok_or_else(|| TestError::NoBinding {
+            selector: sel.to_owned(),
+            attr: "href".into(),
+            element: el.html(),
+        })?;
+        let href = href.to_owned();
+        self.patch(&href)
+    }
+
+    /// A live patch to `url` (absolute path, or `?query` relative to the
+    /// current path): the client's `live_patch`. When the socket answers
+    /// that the URL is not this view's (`link_redirect`: another view or live
+    /// session), the page navigates there like the client: a live
+    /// navigation, or a full page load across live sessions.
+    pub fn patch(&self, url: &str) -> Result<String, TestError> {
+        self.live()?;
+        let full = if url.starts_with('?') {
+            format!("{}{url}", self.with(|p| p.url.path().to_owned()))
+        } else {
+            url.to_owned()
+        };
+        self.act(|page, env| page.patch(env, &full))
+    }
+
+    /// Advances the shared virtual clock by `by`, firing every due timer of
+    /// every page of the app in due order. Returns this page's HTML.
+    pub fn advance(&self, by: Duration) -> Result<String, TestError> {
+        self.world.borrow_mut().advance(by)?;
+        self.page()
+    }
+
+    /// Publishes `info` on `topic` through the app's pub/sub (every subscribed
+    /// page receives it). Returns this page's HTML.
+    pub fn broadcast<I: Serialize>(&self, topic: &str, info: &I) -> Result<String, TestError> {
+        let payload = to_json(info)?;
+        {
+            let mut world = self.world.borrow_mut();
+            world.env.pubsub.publish(topic, &payload);
+            world.settle()?;
+        }
+        self.page()
+    }
+
+    /// Sends the view one of its own infos (as a process message would), to
+    /// this view only, through
+    /// [`SocketMachine::send_info`](liveview_core::protocol::SocketMachine::send_info).
+    /// An info that does not decode into the view's `Info` type is
+    /// [`TestError::Refused`].
+    pub fn send_info<I: Serialize>(&self, info: &I) -> Result<String, TestError> {
+        self.live()?;
+        let payload = to_json(info)?;
+        self.act(|page, env| page.send_info(env, &payload))
+    }
+
+    /// Stops the view as when the socket closes: its timers end and it unsubscribes.
+    pub fn stop(&self) {
+        let mut world = self.world.borrow_mut();
+        let World { env, pages } = &mut *world;
+        let page = &mut pages[self.id];
+        if page.ended.is_none() {
+            page.close(env);
+            page.ended = Some("it was stopped".into());
+        }
+    }
+
+    // ---- inspection ----
+
+    /// Whether `sel` matches at least one element.
+    pub fn has_element(&self, sel: &str) -> Result<bool, TestError> {
+        Ok(self.count(sel)? > 0)
+    }
+
+    /// How many elements `sel` matches.
+    pub fn count(&self, sel: &str) -> Result<usize, TestError> {
+        let html = self.page()?;
+        Ok(dom::all(&dom::parse(&html), sel)?.len())
+    }
+
+    /// The text content of the one element `sel` matches.
+    pub fn text(&self, sel: &str) -> Result<String, TestError> {
+        let html = self.page()?;
+        let doc = dom::parse(&html);
+        Ok(dom::text(&dom::one(&doc, sel, &html)?))
+    }
+
+    /// The text of every element `sel` matches, in document order.
+    pub fn texts(&self, sel: &str) -> Result<Vec<String>, TestError> {
+        let html = self.page()?;
+        Ok(dom::all(&dom::parse(&html), sel)?
+            .iter()
+            .map(dom::text)
+            .collect())
+    }
+
+    /// The value of attribute `attr` on the one element `sel` matches.
+    pub fn attr(&self, sel: &str, attr: &str) -> Result<Option<String>, TestError> {
+        let html = self.page()?;
+        let doc = dom::parse(&html);
+        Ok(dom::one(&doc, sel, &html)?.attr(attr).map(str::to_owned))
+    }
+
+    /// Every `push_event` the view made so far: (name, payload), in order.
+    pub fn pushed_events(&self) -> Vec<(String, Value)> {
+        self.with(|p| p.client.pushed_events.clone())
+    }
+
+    /// The page title the view set last, if any.
+    pub fn title(&self) -> Option<String> {
+        self.with(|p| p.title())
+    }
+
+    /// The view's flash: the flash carried by its last navigation or
+    /// redirect; otherwise, for a view mounted by type, the driver's current
+    /// flash (`PutFlash`, `ClearFlash`).
+    pub fn flash(&self) -> Flash {
+        self.with(|p| p.flash())
+    }
+
+    /// Runs `f` on the state of the page's view if it is a `V` (mounted by
+    /// type or through the router); `None` otherwise, or once it has ended.
+    ///
+    /// Prefer asserting on the HTML; this is for state the page does not show.
+    pub fn state<V: LiveView, R>(&self, f: impl FnOnce(&V) -> R) -> Option<R> {
+        self.with(|p| {
+            p.view()?
+                .as_any()
+                .downcast_ref::<ViewDriver<V>>()?
+                .state()
+                .map(f)
+        })
+    }
+
+    /// Every navigation the view asked for (patches, navigates, redirects), in order.
+    pub fn navigations(&self) -> Vec<Navigation> {
+        self.with(|p| p.client.navigations.clone())
+    }
+
+    /// The `to` of the last live patch, if any.
+    pub fn patched_to(&self) -> Option<String> {
+        self.with(|p| {
+            p.client.navigations.iter().rev().find_map(|n| match n {
+                Navigation::Patch { to, .. } => Some(to.clone()),
+                _ => None,
+            })
+        })
+    }
+
+    /// Where the view navigated or redirected to, if it did (it has then ended).
+    pub fn redirected_to(&self) -> Option<String> {
+        self.with(|p| {
+            p.client.navigations.iter().rev().find_map(|n| match n {
+                Navigation::Navigate { to, .. } | Navigation::Redirect { to, .. } => {
+                    Some(to.clone())
+                }
+                _ => None,
+            })
+        })
+    }
+
+    /// The topics the view is subscribed to.
+    pub fn subscriptions(&self) -> Vec<String> {
+        self.with(|p| p.view().map(|v| v.subscriptions()).unwrap_or_default())
+    }
+
+    /// The number of live timers.
+    pub fn timer_count(&self) -> usize {
+        self.with(|p| p.view().map_or(0, |v| v.timer_count()))
+    }
+
+    /// The last diff the view sent (reply or push), as JSON.
+    pub fn last_diff(&self) -> Option<Value> {
+        self.with(|p| {
+            p.client
+                .last_diff
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+        })
+    }
+
+    /// The last hook reply (`"r"` of a reply), if any.
+    pub fn hook_reply(&self) -> Option<Value> {
+        self.with(|p| p.client.hook_reply.clone())
+    }
+
+    /// Everything the page's views produced, in order, as trace output lines
+    /// (join result, replies, pushes, navigations, pub/sub...), read from
+    /// the traces the socket machine recorded.
+    pub fn produced(&self) -> Vec<TraceOutput> {
+        self.with(|p| p.produced())
+    }
+
+    /// The pub/sub messages the view dropped because they did not decode
+    /// into its `Info` type: (topic, reason), in order. The view went on, as
+    /// on the server.
+    pub fn dropped(&self) -> Vec<(String, String)> {
+        self.with(|p| p.dropped.clone())
+    }
+
+    /// Whether the view has ended (navigated away, redirected, stopped,
+    /// crashed, or its socket closed).
+    pub fn is_ended(&self) -> bool {
+        self.with(|p| p.ended.is_some())
+    }
+
+    /// The trace recorded for the page's current view, when the app was
+    /// made with [`TestApp::record_traces`](crate::TestApp::record_traces).
+    pub fn trace(&self) -> Option<String> {
+        self.with(|p| p.trace())
+    }
+}
