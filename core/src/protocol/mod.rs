@@ -48,8 +48,9 @@ use std::time::Duration;
 /// Server configuration (the part the sans-IO core needs).
 #[derive(Clone)]
 pub struct Config {
-    /// The secret that signs session, CSRF and flash tokens. At least 32 bytes.
-    pub secret: Vec<u8>,
+    /// The secret that signs session, CSRF and flash tokens: at least
+    /// [`MIN_SECRET_BYTES`], checked by [`Config::new`] (hence not public).
+    pub(crate) secret: Vec<u8>,
     /// How long a rendered page's session token stays valid for joins.
     pub session_max_age: Duration,
     /// A socket that sends nothing (not even a heartbeat) for this long is closed.
@@ -115,6 +116,13 @@ impl std::fmt::Debug for Config {
             .field("max_frame_bytes", &self.max_frame_bytes)
             .field("trace", &self.trace.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// The signing secret's length in bytes (the secret itself stays inside).
+    pub fn secret_len(&self) -> usize {
+        self.secret.len()
     }
 }
 
