@@ -4,7 +4,7 @@
 //! navigation and live patches, per-session layouts, `live_socket_id`, and
 //! what `mount` and handlers read (time, connect params).
 
-use super::testing::{attr, connect, drain, frames, join_payload, send, Page, T0};
+use super::testing::{connect, drain, frames, join_payload, load_request, send, Page, T0};
 use super::{App, Config, DefaultLayout, LiveSession, OnMount, PageRequest, Router};
 use crate::protocol::live_session::{disconnect_payload, LIVE_SOCKET_ID};
 use crate::protocol::socket::{SocketMachine, SocketOutput};
@@ -137,7 +137,7 @@ fn app() -> Arc<App> {
     Arc::new(App::new(router, Config::new(vec![3u8; 32]).unwrap()))
 }
 
-/// Dead-renders `url` with the cookie header `cookie`; the client's view of the page.
+/// Dead-renders `url` with the cookie header `cookie` and a user agent.
 fn load(app: &App, url: &str, cookie: &str) -> (Page, String) {
     let headers = vec![("user-agent".to_owned(), "test-agent".to_owned())];
     let req = PageRequest {
@@ -146,23 +146,7 @@ fn load(app: &App, url: &str, cookie: &str) -> (Page, String) {
         headers: &headers,
         ..Default::default()
     };
-    let resp = app.render_request(T0, &req, [5; 16]);
-    assert_eq!(resp.status, 200, "{url}: {resp:?}");
-    let set = resp
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap();
-    let id = attr(&resp.body, "data-phx-main", "id");
-    let page = Page {
-        topic: format!("lv:{id}"),
-        id,
-        session: attr(&resp.body, "data-phx-main", "data-phx-session"),
-        csrf: attr(&resp.body, "<meta name=\"csrf-token\"", "content"),
-        cookie: format!("{cookie}; {set}"),
-    };
-    (page, resp.body)
+    load_request(app, &req, 5)
 }
 
 fn join_at(m: &mut SocketMachine, p: &Page, now: Time, payload: Value) -> Vec<SocketOutput> {

@@ -322,13 +322,29 @@ pub(crate) fn load_page(app: &App, url: &str, e: u8, cookie: Option<&str>) -> (P
         cookie,
         ..Default::default()
     };
-    let resp = app.render_request(T0, &req, [e; 16]);
-    assert_eq!(resp.status, 200, "{url}");
-    let cookie = match resp.header("set-cookie") {
-        Some(c) => c.split(';').next().unwrap().to_owned(),
-        None => cookie
-            .expect("a page without a cookie of its own")
-            .to_owned(),
+    load_request(app, &req, e)
+}
+
+/// Dead-renders `req` with entropy `[e; 16]`; what the client reads (its
+/// cookie: the request's cookies with the one the page set) and the HTML.
+pub(crate) fn load_request(app: &App, req: &super::PageRequest<'_>, e: u8) -> (Page, String) {
+    let resp = app.render_request(T0, req, [e; 16]);
+    assert_eq!(resp.status, 200, "{}: {resp:?}", req.url);
+    let set = resp
+        .header("set-cookie")
+        .map(|c| c.split(';').next().unwrap().to_owned());
+    // As a browser keeps them: the page's cookie replaces one of the same name.
+    let cookie = match (req.cookie.filter(|c| !c.is_empty()), set) {
+        (Some(sent), Some(set)) => {
+            let name = set.split('=').next().unwrap_or_default();
+            let kept = sent
+                .split("; ")
+                .filter(|c| c.split('=').next() != Some(name));
+            kept.chain([set.as_str()]).collect::<Vec<_>>().join("; ")
+        }
+        (Some(sent), None) => sent.to_owned(),
+        (None, Some(set)) => set,
+        (None, None) => panic!("a page without a cookie of its own"),
     };
     let id = attr(&resp.body, "data-phx-main", "id");
     let page = Page {
