@@ -13,7 +13,7 @@
 //! | [`view`] | the [`LiveView`] trait, [`Command`]s, mount/params/session types |
 //! | [`event`] | client events as received, and their typed decoding (clicks, keys, forms) |
 //! | [`diff`] | the Phoenix LiveView 1.x rendered/diff JSON encoder |
-//! | [`runtime`] | the per-view sans-IO driver ([`ViewDriver`]) and its timer table |
+//! | [`runtime`] | the per-view sans-IO driver ([`ViewDriver`](runtime::ViewDriver)) and its timer table |
 //! | [`protocol`] | Phoenix channels framing, the per-socket channel machine, tokens, routing, dead render |
 //! | [`pubsub`] | the transport-neutral pub/sub trait, its delivery rule and the in-process backend |
 #![warn(missing_docs)]

@@ -2,7 +2,7 @@
 //!
 //! One [`SocketMachine`] serves one WebSocket: it decodes frames, runs the
 //! Phoenix channel lifecycle (`phx_join`/`phx_leave`/heartbeat), drives the
-//! joined views through [`AnyView`](crate::runtime::AnyView) and turns
+//! joined views through [`AnyView`] and turns
 //! everything they produce into frames and pub/sub requests. It is sans-IO:
 //! every input carries `now`, and every effect is an output the adapter polls.
 //! The warp server and the test harness both run this machine, so what the
