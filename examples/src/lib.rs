@@ -7,7 +7,9 @@
 //! otherwise), `RUST_LOG` filters the log (the library's `tracing` events on
 //! stderr; default `info`), `QUIET=1` silences it, and
 //! `LIVEVIEW_TRACE_DIR=DIR` records every joined view to `DIR/*.trace.jsonl`
-//! (replay them with `liveview-test`).
+//! (replay them with `liveview-test`), and `LIVEVIEW_REDIS_URL` (with
+//! `LIVEVIEW_REDIS_NAMESPACE`, default `liveview`) carries pub/sub over Redis
+//! between several server nodes ([`liveview_redis`]).
 #![warn(missing_docs)]
 
 pub mod views;

@@ -1,7 +1,9 @@
 //! `liveview-examples`: serves the conformance app on `HOST:PORT` (default 127.0.0.1:3000).
 //!
 //! With `LIVEVIEW_METRICS=1`, `GET /_lv/metrics` serves the socket gauges as JSON
-//! (see `liveview_warp::metrics`). The library's `tracing` events go to
+//! (see `liveview_warp::metrics`). With `LIVEVIEW_REDIS_URL` set, pub/sub goes
+//! through that Redis (`liveview_redis`), so several nodes share broadcasts;
+//! `LIVEVIEW_REDIS_NAMESPACE` (default `liveview`) namespaces the topics. The library's `tracing` events go to
 //! stderr, filtered by `RUST_LOG` (default `info`); `QUIET=1` silences them.
 
 use liveview_core::protocol::App;
@@ -99,6 +101,19 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(url) = env("LIVEVIEW_REDIS_URL") {
+        let namespace = env("LIVEVIEW_REDIS_NAMESPACE").unwrap_or_else(|| "liveview".into());
+        match liveview_redis::RedisPubSub::connect(&url, &namespace) {
+            Ok(pubsub) => {
+                tracing::info!(%namespace, node = pubsub.node_id(), "pub/sub over Redis");
+                opts.pubsub = Arc::new(pubsub);
+            }
+            Err(e) => {
+                eprintln!("liveview-examples: LIVEVIEW_REDIS_URL: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if std::env::var_os("LIVEVIEW_METRICS").is_some_and(|v| v == "1") {
         // Live sockets, views, timers and subscriptions as JSON (leak tests, monitoring).
         opts.metrics_path = Some("/_lv/metrics".into());
