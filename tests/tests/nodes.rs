@@ -1,0 +1,121 @@
+//! Two example-server nodes on one real Redis (`LIVEVIEW_REDIS_URL`, the same
+//! `LIVEVIEW_SECRET`), as behind a load balancer: a page rendered by node A
+//! joins on node B, a chat message sent on node A reaches a view on node B,
+//! and after Redis is restarted messages flow between the nodes again with
+//! both servers still up.
+
+#[allow(dead_code)]
+#[path = "../../adapters/redis/tests/support/mod.rs"]
+mod redis_support;
+
+use liveview_tests::{Client, Server};
+use redis_support::RedisServer;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// Every string in a JSON tree, concatenated (enough to find a rendered text).
+fn strings(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(strings).collect::<Vec<_>>().join("|"),
+        Value::Object(o) => o.values().map(strings).collect::<Vec<_>>().join("|"),
+        _ => String::new(),
+    }
+}
+
+fn node(redis: &RedisServer, secret: &str) -> Server {
+    Server::launch()
+        .env("LIVEVIEW_REDIS_URL", redis.url())
+        .env(
+            "LIVEVIEW_REDIS_NAMESPACE",
+            format!("nodes-{}", std::process::id()),
+        )
+        .env("LIVEVIEW_SECRET", secret)
+        .start()
+}
+
+/// Sends `body` on the chat joined by `ws` (topic `topic`, push ref `reference`).
+async fn say(ws: &mut Client, topic: &str, reference: &str, body: &str) {
+    ws.push(json!(["1", reference, topic, "event",
+        {"type": "form", "event": "send", "value": format!("body={body}")}]))
+        .await;
+    let r = ws.reply_to(reference).await;
+    assert_eq!(r[4]["status"], "ok", "{r}");
+}
+
+/// Whether `ws` is pushed a diff holding `body` within `limit`.
+async fn hears(ws: &mut Client, body: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(200), ws.next_frame()).await {
+            Ok(Ok(f)) if f[3] == "diff" && strings(&f[4]).contains(body) => return true,
+            Ok(Ok(_)) | Err(_) => {}
+            Ok(Err(e)) => panic!("the socket failed: {e}"),
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn two_nodes_share_pages_and_broadcasts_through_redis() {
+    let mut redis = RedisServer::start();
+    let secret = format!("nodes-test-secret-{:0>32}", std::process::id());
+    let (a, b) = (node(&redis, &secret), node(&redis, &secret));
+
+    // A page rendered by node A joins on node B: they share the secret.
+    let page = a.load("/chat");
+    let mut on_b = liveview_tests::Page {
+        addr: b.addr().to_string(),
+        ..page.clone()
+    }
+    .connect()
+    .await;
+    let joined = on_b.join(&page, "1").await;
+    assert_eq!(
+        joined[4]["status"], "ok",
+        "a page of node A joins on node B: {joined}"
+    );
+    let b_topic = page.topic();
+
+    // A view on node A.
+    let page_a = a.load("/chat");
+    let mut on_a = page_a.connect().await;
+    assert_eq!(on_a.join(&page_a, "1").await[4]["status"], "ok");
+
+    // Node A → node B, and node B → node A.
+    let first = format!("from-a-{}", std::process::id());
+    say(&mut on_a, &page_a.topic(), "2", &first).await;
+    assert!(
+        hears(&mut on_b, &first, Duration::from_secs(10)).await,
+        "node B hears node A"
+    );
+    let second = format!("from-b-{}", std::process::id());
+    say(&mut on_b, &b_topic, "3", &second).await;
+    assert!(
+        hears(&mut on_a, &second, Duration::from_secs(10)).await,
+        "node A hears node B"
+    );
+
+    // Redis goes away and comes back: both nodes keep serving, and once
+    // they have subscribed again messages cross between them again.
+    redis.restart();
+    assert_eq!(a.get("/counter", &[]).map(|r| r.status), Some(200));
+    assert_eq!(b.get("/counter", &[]).map(|r| r.status), Some(200));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut n = 10;
+    loop {
+        let body = format!("after-restart-{n}");
+        say(&mut on_a, &page_a.topic(), &n.to_string(), &body).await;
+        if hears(&mut on_b, &body, Duration::from_millis(500)).await {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no message crossed nodes within 20 s of the restart"
+        );
+        n += 1;
+        // Heartbeats keep both sockets alive meanwhile.
+        on_a.push(liveview_tests::heartbeat(&format!("h{n}"))).await;
+        on_b.push(liveview_tests::heartbeat(&format!("h{n}"))).await;
+    }
+}
