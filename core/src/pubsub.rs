@@ -53,7 +53,7 @@
 //! ```
 
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -108,7 +108,8 @@ pub trait PubSub: Send + Sync + 'static {
     }
 }
 
-type Topics = HashMap<Arc<str>, HashMap<SubscriberId, Arc<dyn Mailbox>>>;
+/// Topic → its subscribers, in id order (a deterministic fan-out for tests and traces).
+type Topics = HashMap<Arc<str>, BTreeMap<SubscriberId, Arc<dyn Mailbox>>>;
 type Subscriber = (SubscriberId, Arc<dyn Mailbox>);
 
 /// The in-process backend: a map from topic to mailboxes. Publishing takes
@@ -126,7 +127,7 @@ impl InProcess {
 
     /// How many subscribers `topic` has.
     pub fn subscriber_count(&self, topic: &str) -> usize {
-        self.lock().get(topic).map_or(0, HashMap::len)
+        self.lock().get(topic).map_or(0, BTreeMap::len)
     }
 
     fn lock(&self) -> MutexGuard<'_, Topics> {
@@ -144,7 +145,7 @@ impl PubSub for InProcess {
                 subs.insert(id, mailbox);
             }
             None => {
-                topics.insert(Arc::from(topic), HashMap::from([(id, mailbox)]));
+                topics.insert(Arc::from(topic), BTreeMap::from([(id, mailbox)]));
             }
         }
     }
@@ -160,7 +161,7 @@ impl PubSub for InProcess {
     }
 
     fn publish(&self, topic: &str, payload: &Value) {
-        let (name, mut targets): (Arc<str>, Vec<Subscriber>) = {
+        let (name, targets): (Arc<str>, Vec<Subscriber>) = {
             let topics = self.lock();
             match topics.get_key_value(topic) {
                 Some((name, subs)) => (
@@ -170,8 +171,6 @@ impl PubSub for InProcess {
                 None => return,
             }
         };
-        // Subscribers in id order: deterministic fan-out (tests, traces).
-        targets.sort_unstable_by_key(|(id, _)| *id);
         let payload = Arc::new(payload.clone());
         let mut gone = Vec::new();
         for (id, mailbox) in targets {
@@ -193,7 +192,7 @@ impl PubSub for InProcess {
     }
 
     fn subscriber_total(&self) -> Option<usize> {
-        Some(self.lock().values().map(HashMap::len).sum())
+        Some(self.lock().values().map(BTreeMap::len).sum())
     }
 }
 

@@ -159,7 +159,7 @@ pub struct Options {
 /// | --- | --- |
 /// | `hooks` | `hooks` (`phx-hook="Name"`) |
 /// | `uploaders` | `uploaders` (external uploads) |
-/// | `params` | connect params: an object, or a function of the view's element; sent with every join and in the WebSocket's query, next to `_csrf_token` (views cannot read them yet) |
+/// | `params` | connect params: an object, or a function of the view's element; sent with every join and in the WebSocket's query, next to `_csrf_token`; `mount` reads them in `Mount::connect_params` |
 /// | `liveSocketOptions` | any other `LiveSocket` option (`bindingPrefix`, `dom`, `metadata`, …); its `hooks` and `uploaders` are merged under the exports above |
 ///
 /// The module is the app's to serve (a route of your own, or a CDN), at a

@@ -59,7 +59,8 @@
 
 use super::auth;
 use super::page::Layout;
-use crate::runtime::Navigation;
+use crate::runtime::{JoinInput, Navigation};
+use crate::time::Time;
 pub use crate::view::OnMount;
 use crate::view::{Mount, Session, Url};
 use std::fmt;
@@ -186,10 +187,15 @@ impl LiveSession {
         session
     }
 
-    /// Runs the `on_mount` hooks in order: the first halt wins.
-    pub fn check_mount(&self, mount: &Mount) -> Result<(), Navigation> {
+    /// Runs the `on_mount` hooks in order for the mount `input` describes
+    /// at `now`: the first halt wins. Without hooks nothing is built.
+    pub fn check_mount(&self, input: &JoinInput, now: Time) -> Result<(), Navigation> {
+        if self.on_mount.is_empty() {
+            return Ok(());
+        }
+        let mount = input.mount(now);
         for hook in &self.on_mount {
-            if let OnMount::Halt(nav) = hook(mount) {
+            if let OnMount::Halt(nav) = hook(&mount) {
                 return Err(nav);
             }
         }

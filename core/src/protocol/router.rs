@@ -181,7 +181,7 @@ impl Router {
         now: Time,
         input: JoinInput,
     ) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
-        self.live_session_of(route).check_mount(&input.mount(now))?;
+        self.live_session_of(route).check_mount(&input, now)?;
         route.join(now, input)
     }
 

@@ -65,6 +65,26 @@ pub(super) enum Retire {
     Silent,
 }
 
+/// Why a server-side input did not reach the view ([`SocketMachine::finish_info`]).
+pub(super) enum InfoRefused {
+    /// The view panicked; its channel is gone.
+    Crashed,
+    /// The view had ended; its channel is gone.
+    Ended,
+    /// The input does not decode into the view's `Info` type; the view goes on.
+    Undecodable(String),
+}
+
+impl std::fmt::Display for InfoRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InfoRefused::Crashed => f.write_str("the view crashed"),
+            InfoRefused::Ended => InputError::Ended.fmt(f),
+            InfoRefused::Undecodable(reason) => f.write_str(reason),
+        }
+    }
+}
+
 /// What a view's outputs did to its channel.
 enum Fate {
     Alive,
@@ -82,20 +102,19 @@ impl SocketMachine {
         let ch = ch.view_mut();
         let result = match event {
             "event" => match event_of(payload) {
-                Ok(ev) if ev.cid.is_some() => {
+                Ok(ev) => match ev.cid {
                     // Components are not modelled yet: an event meant for one
                     // must not be decoded as the parent's own.
-                    self.outbox.error(
-                        &r,
-                        &format!(
-                            "event {} targets component {}, but this view has no components",
-                            frame::json_str(&ev.name),
-                            ev.cid.unwrap_or_default()
-                        ),
-                    );
-                    return;
-                }
-                Ok(ev) => ch.view.call(|v| v.handle_event(now, ev)),
+                    Some(cid) => {
+                        let name = frame::json_str(&ev.name);
+                        self.outbox.error(
+                            &r,
+                            &format!("event {name} targets component {cid}, but this view has no components"),
+                        );
+                        return;
+                    }
+                    None => ch.view.call(|v| v.handle_event(now, ev)),
+                },
                 Err(reason) => {
                     self.outbox.error(&r, &reason);
                     return;
@@ -204,6 +223,37 @@ impl SocketMachine {
                 self.outbox
                     .reply(r, Status::Ok, &format!("{{\"{event}\":{obj}}}"));
                 self.retire(now, topic, Retire::Close);
+            }
+        }
+    }
+
+    /// Carries out what a server-side input (a pub/sub message, an info)
+    /// did to the view on `topic`: a crash retires the channel with
+    /// `phx_error`, an ended view with `phx_close`; otherwise the view's
+    /// outputs are drained, also after a refused input. `Err` is why the
+    /// input was not taken.
+    pub(super) fn finish_info(
+        &mut self,
+        now: Time,
+        topic: &str,
+        result: Result<Result<(), InputError>, Crashed>,
+    ) -> Result<(), InfoRefused> {
+        match result {
+            Err(Crashed) => {
+                self.retire(now, topic, Retire::Crash);
+                Err(InfoRefused::Crashed)
+            }
+            Ok(Err(InputError::Ended)) => {
+                self.retire(now, topic, Retire::Close);
+                Err(InfoRefused::Ended)
+            }
+            Ok(Err(e)) => {
+                self.drain(now, topic);
+                Err(InfoRefused::Undecodable(e.to_string()))
+            }
+            Ok(Ok(())) => {
+                self.drain(now, topic);
+                Ok(())
             }
         }
     }

@@ -140,7 +140,7 @@ mod guard;
 mod join;
 mod outbox;
 
-use channel::{Channel, ChannelKind, Retire};
+use channel::{Channel, InfoRefused, Retire};
 use guard::Crashed;
 use outbox::{Outbox, Ref};
 
@@ -356,21 +356,15 @@ impl SocketMachine {
             let Some(ch) = self.channels.get_mut(&t) else {
                 continue;
             };
-            match ch
+            let result = ch
                 .view_mut()
                 .view
-                .call(|v| v.handle_pubsub(now, topic, payload))
-            {
-                Err(Crashed) => self.retire(now, &t, Retire::Crash),
-                Ok(Err(crate::runtime::InputError::Ended)) => self.retire(now, &t, Retire::Close),
-                Ok(Err(e)) => {
-                    self.outbox.out.push_back(SocketOutput::Dropped {
-                        topic: topic.to_owned(),
-                        reason: e.to_string(),
-                    });
-                    self.drain(now, &t);
-                }
-                Ok(Ok(())) => self.drain(now, &t),
+                .call(|v| v.handle_pubsub(now, topic, payload));
+            if let Err(InfoRefused::Undecodable(reason)) = self.finish_info(now, &t, result) {
+                self.outbox.out.push_back(SocketOutput::Dropped {
+                    topic: topic.to_owned(),
+                    reason,
+                });
             }
         }
     }
@@ -387,21 +381,9 @@ impl SocketMachine {
         let Some(ch) = self.channels.get_mut(topic) else {
             return Err(format!("no view is joined on {}", frame::json_str(topic)));
         };
-        match ch.view_mut().view.call(|v| v.handle_info_value(now, info)) {
-            Err(Crashed) => {
-                self.retire(now, topic, Retire::Crash);
-                Err("the view crashed".into())
-            }
-            Ok(Err(crate::runtime::InputError::Ended)) => {
-                self.retire(now, topic, Retire::Close);
-                Err("the view has ended".into())
-            }
-            Ok(Err(e)) => Err(e.to_string()),
-            Ok(Ok(())) => {
-                self.drain(now, topic);
-                Ok(())
-            }
-        }
+        let result = ch.view_mut().view.call(|v| v.handle_info_value(now, info));
+        self.finish_info(now, topic, result)
+            .map_err(|refused| refused.to_string())
     }
 
     /// When [`SocketMachine::handle_timeout`] must next be called: the
@@ -513,7 +495,7 @@ impl SocketMachine {
             ..SocketStats::default()
         };
         for ch in self.channels.values() {
-            let ChannelKind::View(v) = &ch.kind;
+            let v = ch.view();
             // A view whose bookkeeping panics counts as holding no timer.
             s.timers += v.view.peek(|v| v.timer_count()).unwrap_or(0);
             s.subscriptions += v.subs.len();
