@@ -498,6 +498,16 @@ impl Page {
     }
 }
 
+/// Every string in a JSON tree, concatenated (enough to find a rendered text in a diff).
+pub fn strings(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(strings).collect::<Vec<_>>().join("|"),
+        Value::Object(o) => o.values().map(strings).collect::<Vec<_>>().join("|"),
+        _ => String::new(),
+    }
+}
+
 /// A click event frame (join ref "1") on `topic`.
 pub fn click(topic: &str, reference: &str, event: &str, value: Value) -> Value {
     json!(["1", reference, topic, "event", {"type": "click", "event": event, "value": value}])

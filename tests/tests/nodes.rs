@@ -8,20 +8,10 @@
 #[path = "../../adapters/redis/tests/support/mod.rs"]
 mod redis_support;
 
-use liveview_tests::{Client, Server};
+use liveview_tests::{strings, Client, Server};
 use redis_support::RedisServer;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-/// Every string in a JSON tree, concatenated (enough to find a rendered text).
-fn strings(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(strings).collect::<Vec<_>>().join("|"),
-        Value::Object(o) => o.values().map(strings).collect::<Vec<_>>().join("|"),
-        _ => String::new(),
-    }
-}
 
 fn node(redis: &RedisServer, secret: &str) -> Server {
     Server::launch()

@@ -4,7 +4,7 @@
 //!
 //! One server per test binary, built once and started on a free loopback port.
 
-use liveview_tests::{click, heartbeat, urlencode, Client, Page, Server};
+use liveview_tests::{click, heartbeat, strings, urlencode, Client, Page, Server};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -52,16 +52,6 @@ async fn joined(path: &str) -> (Client, String, Value) {
     assert_eq!(r[0], "1", "join reply echoes join_ref");
     assert_eq!(r[4]["status"], "ok", "join of {path}: {r}");
     (ws, page.topic(), r)
-}
-
-/// Every string in a JSON tree, concatenated (enough to find a rendered text).
-fn strings(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(strings).collect::<Vec<_>>().join("|"),
-        Value::Object(o) => o.values().map(strings).collect::<Vec<_>>().join("|"),
-        _ => String::new(),
-    }
 }
 
 /// A second client still gets served (the server survived whatever came before).
