@@ -5,6 +5,8 @@
 //!   environment a test needs ([`Server::launch`], [`Launch`]), optionally
 //!   capturing its log, and measures it ([`Server::rss_kib`]);
 //! - [`Page`] is a dead render ([`Server::load`]) with the tokens a join needs;
+//! - [`TcpProxy`] is the load balancer in front of several servers;
+//! - [`run_node_tests`] runs a browser test file of `tests/e2e`;
 //! - [`Client`] is a WebSocket to `/live/websocket` ([`Page::connect`],
 //!   [`Connect`] for a custom query, cookie, Origin or receive buffer) that
 //!   sends frames and waits, with a timeout, for replies ([`Client::reply_to`]).
@@ -22,6 +24,12 @@
 //! assert_eq!(client.reply_to("2").await[4]["status"], "ok");
 //! # }
 //! ```
+
+mod browser;
+mod proxy;
+
+pub use browser::run_node_tests;
+pub use proxy::TcpProxy;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -339,6 +347,30 @@ impl Server {
     /// `127.0.0.1:PORT`.
     pub fn addr(&self) -> &str {
         &self.addr
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server now (SIGKILL, as a crash) and waits for it to exit.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// CPU time the server has used so far (user + system), in clock ticks
+    /// (Linux `/proc/PID/stat`; `sysconf(_SC_CLK_TCK)` ticks per second).
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("read /proc/PID/stat");
+        // The fields after the parenthesised command name; utime and stime
+        // are the 14th and 15th of the line.
+        let rest = &stat[stat.rfind(')').expect("(comm) in stat") + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let tick = |i: usize| fields[i].parse::<u64>().expect("a tick count");
+        tick(11) + tick(12)
     }
 
     /// The server's resident set size in KiB (Linux `/proc`).

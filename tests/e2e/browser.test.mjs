@@ -12,37 +12,20 @@
 // tests/tests/e2e.rs builds and starts the server and runs this file.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { connected, launchChromium, noErrors, openIn, sent, until } from "./support.mjs";
 
 const BASE = (process.env.LIVEVIEW_URL || "").replace(/\/$/, "");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const SHOTS = process.env.SCREENSHOT_DIR || "";
 
 if (!BASE) throw new Error("set LIVEVIEW_URL to the example server, e.g. http://127.0.0.1:3000");
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get update && apt-get install -y chromium) or set CHROMIUM`);
-}
 
 let browser;
 const contexts = [];
 
 before(async () => {
-  // launch() gives every run a fresh temporary user-data-dir of its own.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -50,53 +33,14 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-/** A page in a fresh browser context, with its console errors and websocket frames recorded. */
+/** A joined page of `path` in a fresh browser context, or in `context`. */
 async function open(path, { context } = {}) {
   const ctx = context || (await browser.newContext());
   if (!context) contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.errors = [];
-  page.framesSent = [];
-  page.framesReceived = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") page.errors.push(`console.error: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => page.errors.push(`uncaught: ${e.message}`));
-  page.on("response", (r) => {
-    if (r.status() >= 400) page.errors.push(`HTTP ${r.status()} for ${r.url()}`);
-  });
-  page.on("websocket", (ws) => {
-    ws.on("framesent", (f) => page.framesSent.push(String(f.payload)));
-    ws.on("framereceived", (f) => page.framesReceived.push(String(f.payload)));
-  });
-  const resp = await page.goto(BASE + path);
-  assert.equal(resp.status(), 200, `GET ${path}`);
-  await connected(page);
-  return page;
-}
-
-/** Waits until the main LiveView has joined (the client marks it phx-connected). */
-async function connected(page) {
-  await page.waitForSelector("[data-phx-main].phx-connected", { timeout: 10000 });
+  return openIn(ctx, BASE + path);
 }
 
 const text = (page, sel) => page.locator(sel).innerText();
-
-/** Polls `fn` until it returns true; fails with `what` and the last value. */
-async function until(fn, what, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last === true) return;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what} (last: ${JSON.stringify(last)})`);
-}
 
 /**
  * Clicks a `phx-click` element and waits for the server's ack. The official
@@ -109,23 +53,6 @@ async function click(page, sel) {
   await page.waitForFunction((s) => !document.querySelector(s)?.hasAttribute("data-phx-ref-src"), sel, {
     timeout: 10000,
   });
-}
-
-function noErrors(page) {
-  assert.deepEqual(page.errors, [], "no client console errors");
-}
-
-/** Frames the client sent with this event name (V2 arrays: [join_ref, ref, topic, event, payload]). */
-function sent(page, event) {
-  return page.framesSent
-    .map((f) => {
-      try {
-        return JSON.parse(f);
-      } catch {
-        return null;
-      }
-    })
-    .filter((f) => Array.isArray(f) && f[3] === event);
 }
 
 async function shot(page, name) {

@@ -109,3 +109,35 @@ async fn two_nodes_share_pages_and_broadcasts_through_redis() {
         on_b.push(liveview_tests::heartbeat(&format!("h{n}"))).await;
     }
 }
+
+/// Two browsers with the official client: one on node B, one through a
+/// load balancer (a TCP proxy in front of node A, then node B). They chat
+/// across the nodes; then node A is killed, node B's browser keeps working,
+/// and the other browser reconnects through the proxy to node B and
+/// rejoins with the page node A rendered (`tests/e2e/nodes.test.mjs`).
+#[test]
+fn browsers_chat_across_nodes_and_one_survives_a_dead_node() {
+    let redis = RedisServer::start();
+    let secret = format!("nodes-browser-secret-{:0>32}", std::process::id());
+    let (a, b) = (node(&redis, &secret), node(&redis, &secret));
+    let proxy = liveview_tests::TcpProxy::start(&[a.addr(), b.addr()]);
+    liveview_tests::run_node_tests(
+        "nodes.test.mjs",
+        &[
+            ("NODE_B_URL", format!("http://{}", b.addr())),
+            ("PROXY_URL", format!("http://{}", proxy.addr())),
+            ("NODE_A_PID", a.pid().to_string()),
+        ],
+    );
+    // The page load and the first socket went to node A; the reconnect to B.
+    assert!(
+        proxy.connections_to(a.addr()) >= 2,
+        "node A served the proxied browser first"
+    );
+    assert!(
+        proxy.connections_to(b.addr()) >= 1,
+        "the proxied browser reconnected to node B"
+    );
+    assert_eq!(b.get("/counter", &[]).map(|r| r.status), Some(200));
+    assert!(a.get("/counter", &[]).is_none(), "node A is gone");
+}
