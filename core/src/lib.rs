@@ -27,6 +27,7 @@ pub mod protocol;
 pub mod pubsub;
 pub mod runtime;
 mod small_map;
+pub mod tasks;
 pub mod template;
 pub mod time;
 pub mod trace;
@@ -43,13 +44,17 @@ pub use template::{
     Comprehension, Dynamic, Entry, EntryKey, EntryRef, Html, Raw, Rendered, Statics, ToDynamic,
 };
 pub use time::Time;
-pub use view::{Command, Context, LiveView, Mount, Msg, OnMount, Params, Session, Update, Url};
+pub use view::{
+    AsyncError, AsyncValue, Command, Context, LiveView, Mount, Msg, OnMount, Params, Session,
+    Update, Url,
+};
 
 /// What most views and apps need, in one import: `use liveview_core::prelude::*;`.
 pub mod prelude {
     pub use crate::protocol::{App, Config, LiveSession, Router};
     pub use crate::view::{
-        Command, Context, Flash, LiveView, Mount, OnMount, Params, Session, Update, Url,
+        AsyncError, AsyncValue, Command, Context, Flash, LiveView, Mount, OnMount, Params, Session,
+        Update, Url,
     };
     pub use crate::{html, Html, Rendered, Time};
 }

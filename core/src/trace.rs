@@ -51,6 +51,7 @@
 //! | `pubsub` | `at`, `topic`, `payload` (the info as JSON) | [`AnyView::handle_pubsub`] (a pub/sub message) |
 //! | `info` | `at`, `payload` (the info as JSON) | [`AnyView::handle_info_value`] (an info for this view alone, e.g. a test's `send_info`) |
 //! | `timeout` | `at` | [`AnyView::handle_timeout`] |
+//! | `async` | `at`, `id` (the task's id in the view), `result`: `{"Ok": …}` (the runner's result as JSON) or `{"Err": {"kind": "failed"\|"panicked"\|"timed_out"\|"cancelled", "detail"?}}` | [`AnyView::handle_async`] (a task's outcome) |
 //! | `stop` | — | [`AnyView::stop`] |
 //!
 //! ## Output lines (`"out"`)
@@ -64,12 +65,14 @@
 //! | `refused` | `navigation` | a join that redirected instead of mounting |
 //! | `rendered` | `rendered` | `render_full` |
 //! | `reply` | `diff` (diff JSON or `null`), `navigation` ([`Navigation`] or `null`) | `event`, `params` |
-//! | `ok` | — | `pubsub` that was accepted |
+//! | `ok` | — | `pubsub`, `info` or `async` that was accepted |
 //! | `error` | `error` (`"decode"` or `"ended"`), `message` | an input the view refused ([`InputError`]) |
 //! | `push` | `diff` | [`Output::Push`] |
 //! | `navigate` | `navigation` | [`Output::Navigate`] |
 //! | `subscribe` / `unsubscribe` | `topic` | [`Output::Subscribe`] / [`Output::Unsubscribe`] |
 //! | `broadcast` | `topic`, `payload` | [`Output::Broadcast`] |
+//! | `start_task` | `id`, `key`, `task` | [`Output::StartTask`] |
+//! | `cancel_task` | `id` | [`Output::CancelTask`] |
 //! | `idle` | — | a `poll_output` that returned `None` (consecutive ones are written once) |
 //!
 //! A [`Navigation`] is `{"kind":"patch","to","replace"}`,
@@ -96,7 +99,7 @@
 use crate::event::ClientEvent;
 use crate::runtime::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
 use crate::time::Time;
-use crate::view::{Flash, Params, Session, Url};
+use crate::view::{AsyncError, Flash, Params, Session, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -234,6 +237,15 @@ pub enum TraceInput {
         /// When.
         at: Time,
     },
+    /// The outcome of a task ([`AnyView::handle_async`]).
+    Async {
+        /// When.
+        at: Time,
+        /// The task's id within the view.
+        id: u64,
+        /// The runner's result as JSON, or why there is none.
+        result: Result<Value, AsyncError>,
+    },
     /// The view was stopped.
     Stop,
 }
@@ -333,6 +345,20 @@ pub enum TraceOutput {
         /// The message.
         payload: Value,
     },
+    /// [`Output::StartTask`].
+    StartTask {
+        /// The task's id within the view.
+        id: u64,
+        /// Its key.
+        key: String,
+        /// What to do, as JSON.
+        task: Value,
+    },
+    /// [`Output::CancelTask`].
+    CancelTask {
+        /// The task's id within the view.
+        id: u64,
+    },
     /// `poll_output` returned `None`.
     Idle,
 }
@@ -410,6 +436,12 @@ impl TraceOutput {
                 topic: topic.clone(),
                 payload: payload.clone(),
             },
+            Some(Output::StartTask { id, key, task }) => TraceOutput::StartTask {
+                id: *id,
+                key: key.clone(),
+                task: task.clone(),
+            },
+            Some(Output::CancelTask { id }) => TraceOutput::CancelTask { id: *id },
         }
     }
 
@@ -425,6 +457,12 @@ impl TraceOutput {
                 topic: topic.clone(),
                 payload: payload.clone(),
             },
+            TraceOutput::StartTask { id, key, task } => Output::StartTask {
+                id: *id,
+                key: key.clone(),
+                task: task.clone(),
+            },
+            TraceOutput::CancelTask { id } => Output::CancelTask { id: *id },
             _ => return None,
         }))
     }
@@ -796,6 +834,29 @@ impl AnyView for Recorder {
     fn subscriptions(&self) -> Vec<String> {
         self.inner.subscriptions()
     }
+
+    fn handle_async(
+        &mut self,
+        now: Time,
+        id: u64,
+        result: Result<Value, AsyncError>,
+    ) -> Result<(), InputError> {
+        self.input(TraceInput::Async {
+            at: now,
+            id,
+            result: result.clone(),
+        });
+        let r = self.inner.handle_async(now, id, result);
+        self.output(match &r {
+            Ok(()) => TraceOutput::Ok,
+            Err(e) => TraceOutput::error(e),
+        });
+        r
+    }
+
+    fn pending_tasks(&self) -> Vec<crate::runtime::PendingTask> {
+        self.inner.pending_tasks()
+    }
 }
 
 #[cfg(test)]
@@ -811,6 +872,17 @@ mod tests {
     }
 
     impl AnyView for Echo {
+        fn handle_async(
+            &mut self,
+            _: Time,
+            _: u64,
+            _: Result<serde_json::Value, AsyncError>,
+        ) -> Result<(), InputError> {
+            Ok(())
+        }
+        fn pending_tasks(&self) -> Vec<crate::runtime::PendingTask> {
+            Vec::new()
+        }
         fn handle_info_value(&mut self, _: Time, _: &serde_json::Value) -> Result<(), InputError> {
             Ok(())
         }

@@ -165,11 +165,12 @@ async fn close_all(browser: &Arc<Browser>, sockets: Vec<Client>) {
 }
 
 /// The gauges that must return to baseline.
-const GAUGES: [&str; 5] = [
+const GAUGES: [&str; 6] = [
     "sockets",
     "views",
     "timers",
     "subscriptions",
+    "tasks",
     "pubsub_subscribers",
 ];
 

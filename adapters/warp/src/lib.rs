@@ -81,6 +81,7 @@ pub mod metrics;
 pub mod pubsub;
 mod server;
 mod socket;
+mod tasks;
 pub mod trace;
 mod websocket;
 
@@ -144,6 +145,11 @@ pub struct Options {
     /// What the served `/assets/app.js` adds to the official client: the
     /// app's own hooks, uploaders and connect params (default: nothing).
     pub client: ClientOptions,
+    /// The runners of the views' async work ([`Command::StartAsync`](liveview_core::Command::StartAsync)),
+    /// by view type (default: none, so every task fails with "no task
+    /// runner"). Each task runs in a tokio task of its own: its view keeps
+    /// answering events meanwhile, and a slow task delays no other view.
+    pub tasks: liveview_core::tasks::Tasks,
 }
 
 /// Extends the client served at `/assets/app.js` with the app's own ES module,
@@ -198,6 +204,7 @@ impl Default for Options {
             metrics: Arc::new(metrics::Metrics::new()),
             metrics_path: None,
             client: ClientOptions::default(),
+            tasks: liveview_core::tasks::Tasks::new(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Process- (or routes-) wide gauges of what the sockets hold: open sockets,
-//! joined views, pending view timers, view subscriptions, plus the pub/sub
+//! joined views, pending view timers, view subscriptions, running view
+//! tasks, plus the pub/sub
 //! backend's subscriber count and counters of sockets opened and closed.
 //!
 //! Each socket task keeps a [`SocketGauge`]: after every drain of its
@@ -23,7 +24,7 @@
 //!
 //! let metrics = Arc::new(Metrics::new());
 //! let mut gauge = metrics.track_socket();
-//! gauge.update(SocketStats { views: 2, timers: 1, subscriptions: 1, topics: 1 });
+//! gauge.update(SocketStats { views: 2, timers: 1, subscriptions: 1, topics: 1, tasks: 0 });
 //! let s = metrics.snapshot();
 //! assert_eq!((s.sockets, s.views, s.timers, s.subscriptions), (1, 2, 1, 1));
 //! drop(gauge); // the socket ended
@@ -46,6 +47,7 @@ pub struct Metrics {
     views: AtomicUsize,
     timers: AtomicUsize,
     subscriptions: AtomicUsize,
+    tasks: AtomicUsize,
     opened: AtomicU64,
     closed: AtomicU64,
     /// The backend whose subscribers the snapshot counts (set by [`crate::routes`]).
@@ -53,7 +55,7 @@ pub struct Metrics {
 }
 
 /// One reading of [`Metrics`]. Serializes to
-/// `{"sockets":…,"views":…,"timers":…,"subscriptions":…,"pubsub_subscribers":…,"sockets_opened":…,"sockets_closed":…}`.
+/// `{"sockets":…,"views":…,"timers":…,"subscriptions":…,"tasks":…,"pubsub_subscribers":…,"sockets_opened":…,"sockets_closed":…}`.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MetricsSnapshot {
     /// WebSockets open now.
@@ -64,6 +66,8 @@ pub struct MetricsSnapshot {
     pub timers: usize,
     /// View subscriptions (view, topic) now.
     pub subscriptions: usize,
+    /// View tasks running now ([`Options::tasks`](crate::Options::tasks)).
+    pub tasks: usize,
     /// (topic, subscriber) registrations in the pub/sub backend, if it can
     /// count them ([`PubSub::subscriber_total`]); `null` otherwise.
     pub pubsub_subscribers: Option<usize>,
@@ -131,6 +135,7 @@ impl Metrics {
             views: self.views.load(Ordering::Relaxed),
             timers: self.timers.load(Ordering::Relaxed),
             subscriptions: self.subscriptions.load(Ordering::Relaxed),
+            tasks: self.tasks.load(Ordering::Relaxed),
             pubsub_subscribers: pubsub.and_then(|p| p.subscriber_total()),
             sockets_opened: self.opened.load(Ordering::Relaxed),
             sockets_closed: self.closed.load(Ordering::Relaxed),
@@ -141,6 +146,7 @@ impl Metrics {
         adjust(&self.views, old.views, new.views);
         adjust(&self.timers, old.timers, new.timers);
         adjust(&self.subscriptions, old.subscriptions, new.subscriptions);
+        adjust(&self.tasks, old.tasks, new.tasks);
     }
 }
 
@@ -180,6 +186,7 @@ mod tests {
             timers,
             subscriptions,
             topics: subscriptions.min(1),
+            tasks: 0,
         }
     }
 

@@ -12,9 +12,11 @@
 use crate::clock::Clock;
 use crate::metrics::SocketGauge;
 use crate::pubsub::{Delivery, PubSub, SocketMailbox, SubscriberId};
+use crate::tasks::{Done, RunningTasks};
 use crate::websocket::{Incoming, Outgoing, WebSocket, WsError};
 use futures_util::{Sink, SinkExt, Stream};
 use liveview_core::protocol::{ConnectInfo, SocketMachine, SocketOutput};
+use liveview_core::tasks::Tasks;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -371,6 +373,8 @@ pub(crate) fn run(
         handled: 0,
         limits: Limits::of(opts),
         pubsub: opts.pubsub.clone(),
+        tasks: opts.tasks.clone(),
+        running: None,
         clock,
         gauge: opts.metrics.track_socket(),
     }))
@@ -422,6 +426,10 @@ struct Socket {
     handled: u32,
     limits: Limits,
     pubsub: Arc<dyn PubSub>,
+    /// The app's task runners.
+    tasks: Tasks,
+    /// The views' running tasks, created at the first one.
+    running: Option<Box<RunningTasks>>,
     clock: Clock,
     /// This socket's share of the metrics; dropped (given back) with the socket.
     gauge: SocketGauge,
@@ -447,6 +455,7 @@ impl Socket {
                     &mut this.subs,
                     this.id,
                     this.limits,
+                    (&this.tasks, &mut this.running),
                 ) {
                     Ok(None) => {}
                     Ok(Some(end)) => return Poll::Ready(Step::End(end)),
@@ -475,9 +484,12 @@ impl Socket {
                 this.handled = 0;
                 return Poll::Ready(Step::Yield);
             }
-            // The next input: a due deadline, a pub/sub delivery, or a frame.
+            // The next input: a due deadline, a task's outcome, a pub/sub
+            // delivery, or a frame.
             let event = if this.wake_at.is_some() && sleep.as_mut().poll(cx).is_ready() {
                 Event::Deadline
+            } else if let Some(Poll::Ready(done)) = this.running.as_mut().map(|r| r.poll_done(cx)) {
+                Event::Task(done)
             } else if let Some(Poll::Ready(Some(d))) =
                 this.subs.as_mut().map(|s| s.deliveries.poll_recv(cx))
             {
@@ -508,6 +520,9 @@ impl Socket {
                 }
                 Event::Delivery((topic, payload), _) => {
                     guard(|| machine.handle_pubsub(clock.now(), &topic, &payload)).map(|_| None)
+                }
+                Event::Task((id, result)) => {
+                    guard(|| machine.handle_async(clock.now(), id, result)).map(|_| None)
                 }
                 Event::Deadline => {
                     this.wake_at = None;
@@ -613,6 +628,7 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
 enum Event {
     Io(Io),
     Delivery(Delivery, usize),
+    Task(Done),
     Deadline,
 }
 
@@ -646,6 +662,7 @@ fn drain(
     subs: &mut Option<Box<Subscriptions>>,
     id: SubscriberId,
     limits: Limits,
+    (tasks, running): (&Tasks, &mut Option<Box<RunningTasks>>),
 ) -> Result<Option<End>, ()> {
     loop {
         let Some(o) = guard(|| machine.poll_output()).ok_or(())? else {
@@ -696,6 +713,14 @@ fn drain(
                     reason = clip(&reason, 300),
                     "dropped a pub/sub message"
                 )
+            }
+            SocketOutput::StartTask(task) => running
+                .get_or_insert_with(|| Box::new(RunningTasks::new()))
+                .start(tasks, task),
+            SocketOutput::CancelTask { id } => {
+                if let Some(r) = running.as_mut() {
+                    r.cancel(id);
+                }
             }
             other => tracing::warn!(output = ?other, "ignored a socket output"),
         }

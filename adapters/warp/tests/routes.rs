@@ -3,7 +3,8 @@
 //! through the `PubSub` trait, a panicking view).
 
 use liveview_core::protocol::{App, Config, Router};
-use liveview_core::{html, Command, LiveView, Mount, Rendered, Update};
+use liveview_core::tasks::Tasks;
+use liveview_core::{html, AsyncError, Command, LiveView, Mount, Rendered, Update};
 use liveview_warp::pubsub::{InProcess, Mailbox, PubSub, SubscriberId};
 use liveview_warp::{routes, ClientOptions, Options};
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,77 @@ impl LiveView for Room {
     }
 }
 
+/// A view with async work: `work` starts a task that sleeps, `inc` counts.
+#[derive(Debug, Default)]
+struct Slow {
+    n: i64,
+    outcome: String,
+}
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SlowEvent {
+    Work { ms: u64 },
+    Explode,
+    Fail,
+    Inc,
+}
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Job {
+    Sleep(u64),
+    Explode,
+    Fail,
+    Slept(u64),
+}
+impl LiveView for Slow {
+    type Event = SlowEvent;
+    type Info = Job;
+    fn mount(_: &Mount) -> Update<Self> {
+        (Slow::default(), vec![])
+    }
+    fn handle_event(self, e: SlowEvent) -> Update<Self> {
+        let job = match e {
+            SlowEvent::Inc => {
+                return (
+                    Slow {
+                        n: self.n + 1,
+                        ..self
+                    },
+                    vec![],
+                )
+            }
+            SlowEvent::Work { ms } => Job::Sleep(ms),
+            SlowEvent::Explode => Job::Explode,
+            SlowEvent::Fail => Job::Fail,
+        };
+        (self, vec![Command::start_async("job", job)])
+    }
+    fn handle_async(self, key: String, result: Result<Job, AsyncError>) -> Update<Self> {
+        let outcome = match result {
+            Ok(job) => format!("{key}: {job:?}"),
+            Err(e) => format!("{key}: {e}"),
+        };
+        (Slow { outcome, ..self }, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<b id="n">{self.n}</b><i id="outcome">{self.outcome}</i>"#)
+    }
+}
+
+/// The runner of [`Slow`]'s jobs, on tokio's clock.
+fn slow_tasks() -> Tasks {
+    Tasks::new().view::<Slow, _, _, _>(|job| async move {
+        match job {
+            Job::Sleep(ms) => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(Job::Slept(ms))
+            }
+            Job::Explode => panic!("the runner exploded"),
+            Job::Fail => Err("no such rows".to_string()),
+            other => Ok(other),
+        }
+    })
+}
+
 /// Counts what goes through the trait, then delegates to the in-process backend.
 #[derive(Default)]
 struct Counting {
@@ -138,7 +210,8 @@ fn app() -> Arc<App> {
     let router = Router::new()
         .live::<Counter>("/counter")
         .live::<Ticker>("/ticker")
-        .live::<Room>("/room");
+        .live::<Room>("/room")
+        .live::<Slow>("/slow");
     Arc::new(App::new(router, Config::new(vec![9u8; 32]).unwrap()))
 }
 
@@ -149,6 +222,7 @@ fn filter(
         app(),
         Options {
             pubsub,
+            tasks: slow_tasks(),
             ..Options::default()
         },
     )
@@ -560,7 +634,7 @@ async fn metrics_count_live_sockets_and_are_served_as_json_when_asked() {
     let mut r = socket(f.clone(), &pr).await;
     assert_eq!(join(&mut t, &pt, "/ticker").await[4]["status"], "ok");
     assert_eq!(join(&mut r, &pr, "/room").await[4]["status"], "ok");
-    let live = json!({"sockets": 2, "views": 2, "timers": 1, "subscriptions": 1,
+    let live = json!({"sockets": 2, "views": 2, "timers": 1, "subscriptions": 1, "tasks": 0,
                       "pubsub_subscribers": 1, "sockets_opened": 2, "sockets_closed": 0});
     assert_eq!(get(&f).await, live);
     assert_eq!(metrics.snapshot().views, 2);
@@ -570,7 +644,7 @@ async fn metrics_count_live_sockets_and_are_served_as_json_when_asked() {
     assert_eq!(reply(&mut t, "5").await[4]["status"], "ok");
     drop(r);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    let want = json!({"sockets": 1, "views": 0, "timers": 0, "subscriptions": 0,
+    let want = json!({"sockets": 1, "views": 0, "timers": 0, "subscriptions": 0, "tasks": 0,
                       "pubsub_subscribers": 0, "sockets_opened": 2, "sockets_closed": 1});
     loop {
         let now = get(&f).await;
@@ -753,4 +827,103 @@ async fn a_login_gated_live_session_reads_the_request_and_signing_out_closes_the
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(pubsub.subscriber_count("users_socket:ada"), 0);
+}
+
+/// Waits for a pushed diff whose `"1"` (the outcome) is set; returns it and
+/// when it came.
+async fn outcome(ws: &mut WsClient) -> (String, std::time::Instant) {
+    loop {
+        let f = next_json(ws).await;
+        if let (Some("diff"), Some(text)) = (f[3].as_str(), f[4]["1"].as_str()) {
+            return (text.to_owned(), std::time::Instant::now());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_view_answers_events_while_its_task_runs_and_other_views_are_not_delayed() {
+    let f = filter(Arc::new(InProcess::new()));
+    let p = page(&f, "/slow").await;
+    let mut ws = socket(f.clone(), &p).await;
+    assert_eq!(join(&mut ws, &p, "/slow").await[4]["status"], "ok");
+    let topic = format!("lv:{}", p.id);
+    let ev = |r: &str, e: &str, v: Value| {
+        json!(["1", r, topic, "event", {"type": "click", "event": e, "value": v}]).to_string()
+    };
+    let started = std::time::Instant::now();
+    ws.send_text(ev("2", "work", json!({"ms": 300}))).await;
+    assert_eq!(reply(&mut ws, "2").await[4]["status"], "ok");
+
+    // The same view answers a click while its 300 ms task is pending.
+    let clicked = std::time::Instant::now();
+    ws.send_text(ev("3", "inc", json!({}))).await;
+    let r = reply(&mut ws, "3").await;
+    let answered = clicked.elapsed();
+    assert_eq!(r[4]["response"]["diff"]["0"], "1", "{r}");
+    assert!(
+        answered < Duration::from_millis(50),
+        "answered in {answered:?}"
+    );
+
+    // Another view on another socket is not delayed either.
+    let p2 = page(&f, "/slow").await;
+    let mut ws2 = socket(f.clone(), &p2).await;
+    assert_eq!(join(&mut ws2, &p2, "/slow").await[4]["status"], "ok");
+    let clicked = std::time::Instant::now();
+    ws2.send_text(
+        json!(["1", "2", format!("lv:{}", p2.id), "event", {"type": "click", "event": "inc", "value": {}}])
+            .to_string(),
+    )
+    .await;
+    reply(&mut ws2, "2").await;
+    let other = clicked.elapsed();
+    assert!(
+        other < Duration::from_millis(50),
+        "the other view answered in {other:?}"
+    );
+
+    // The result arrives once the task is done, as a pushed diff.
+    let (text, at) = outcome(&mut ws).await;
+    assert_eq!(text, "job: Slept(300)");
+    assert!(
+        at - started >= Duration::from_millis(300),
+        "{:?}",
+        at - started
+    );
+}
+
+#[tokio::test]
+async fn a_failing_or_panicking_runner_reaches_the_view_as_an_error_and_the_socket_goes_on() {
+    let f = filter(Arc::new(InProcess::new()));
+    let p = page(&f, "/slow").await;
+    let mut ws = socket(f.clone(), &p).await;
+    assert_eq!(join(&mut ws, &p, "/slow").await[4]["status"], "ok");
+    let topic = format!("lv:{}", p.id);
+    let ev = |r: &str, e: &str| {
+        json!(["1", r, topic, "event", {"type": "click", "event": e, "value": {}}]).to_string()
+    };
+    ws.send_text(ev("2", "fail")).await;
+    assert_eq!(outcome(&mut ws).await.0, "job: failed: no such rows");
+    ws.send_text(ev("3", "explode")).await;
+    assert_eq!(
+        outcome(&mut ws).await.0,
+        "job: panicked: the runner exploded"
+    );
+    ws.send_text(ev("4", "inc")).await;
+    assert_eq!(reply(&mut ws, "4").await[4]["response"]["diff"]["0"], "1");
+}
+
+#[tokio::test]
+async fn a_view_without_a_runner_gets_a_clear_failure() {
+    let f = routes(app(), Options::default());
+    let p = page(&f, "/slow").await;
+    let mut ws = socket(f.clone(), &p).await;
+    assert_eq!(join(&mut ws, &p, "/slow").await[4]["status"], "ok");
+    let click = json!(["1", "2", format!("lv:{}", p.id), "event", {"type": "click", "event": "work", "value": {"ms": 1}}]);
+    ws.send_text(click.to_string()).await;
+    let (text, _) = outcome(&mut ws).await;
+    assert!(
+        text.starts_with("job: failed: no task runner is registered for") && text.contains("Slow"),
+        "{text}"
+    );
 }

@@ -34,12 +34,14 @@ mod live_session_tests;
 #[cfg(test)]
 mod real_view_tests;
 #[cfg(test)]
+mod task_tests;
+#[cfg(test)]
 mod testing;
 
 pub use live_session::{LiveSession, OnMount, SessionRequest};
 pub use page::{DefaultLayout, HttpResponse, Layout, PageRequest};
 pub use router::Router;
-pub use socket::{ConnectInfo, SocketMachine, SocketOutput, SocketStats};
+pub use socket::{ConnectInfo, SocketMachine, SocketOutput, SocketStats, TaskStart};
 
 use crate::trace::TraceFactory;
 use std::sync::Arc;

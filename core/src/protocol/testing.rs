@@ -95,6 +95,17 @@ fn diff(v: Value) -> Option<String> {
 }
 
 impl AnyView for FakeView {
+    fn handle_async(
+        &mut self,
+        _: Time,
+        _: u64,
+        _: Result<serde_json::Value, crate::view::AsyncError>,
+    ) -> Result<(), InputError> {
+        Ok(())
+    }
+    fn pending_tasks(&self) -> Vec<crate::runtime::PendingTask> {
+        Vec::new()
+    }
     fn handle_info_value(&mut self, _: Time, _: &serde_json::Value) -> Result<(), InputError> {
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! The driver of one view.
 
+use super::tasks::{PendingTask, TaskTable};
 use super::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
 use crate::diff::{self, Extras};
 use crate::event::{self, ClientEvent, DecodeError};
@@ -7,7 +8,8 @@ use crate::small_map::{SmallMap, SmallSet};
 use crate::template::Rendered;
 use crate::time::Time;
 use crate::view::{
-    Command, Context, Flash, LiveView, Mount, Msg, OnMount, Params, PathPattern, Url,
+    AsyncError, Command, Context, Flash, LiveView, Mount, Msg, OnMount, Params, PathPattern, Url,
+    DEFAULT_ASYNC_TIMEOUT,
 };
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -214,8 +216,10 @@ pub struct ViewDriver<V: LiveView> {
     extras: PendingExtras,
     /// The tree the client has (the last full render or diff sent).
     last: Option<Rendered>,
-    infos: VecDeque<V::Info>,
+    /// Infos and task outcomes, in arrival order.
+    infos: VecDeque<Queued<V::Info>>,
     outputs: VecDeque<Output>,
+    tasks: TaskTable,
     timers: SmallMap<String, Timer<V::Info>>,
     /// (due, creation sequence) → key: the timers in firing order.
     queue: SmallMap<(Time, u64), String>,
@@ -223,6 +227,24 @@ pub struct ViewDriver<V: LiveView> {
     subscriptions: SmallSet<String>,
     /// Infos `poll_output` may still handle in this round.
     budget: usize,
+}
+
+/// A queued server-side input.
+enum Queued<I> {
+    Info(I),
+    Async {
+        key: String,
+        result: Result<I, AsyncError>,
+    },
+}
+
+impl<I> Queued<I> {
+    fn into_msg<E>(self) -> Msg<E, I> {
+        match self {
+            Queued::Info(i) => Msg::Info(i),
+            Queued::Async { key, result } => Msg::Async { key, result },
+        }
+    }
 }
 
 struct Timer<I> {
@@ -314,6 +336,7 @@ impl<V: LiveView> ViewDriver<V> {
             last: None,
             infos: VecDeque::new(),
             outputs: VecDeque::new(),
+            tasks: TaskTable::default(),
             timers: SmallMap::new(),
             queue: SmallMap::new(),
             next_seq: 0,
@@ -383,7 +406,7 @@ impl<V: LiveView> ViewDriver<V> {
             return;
         }
         self.advance(now);
-        self.infos.push_back(info);
+        self.infos.push_back(Queued::Info(info));
     }
 
     /// A pub/sub message on `topic`: decoded into `V::Info` and queued like
@@ -406,7 +429,7 @@ impl<V: LiveView> ViewDriver<V> {
                 reason: format!("the message does not decode into the view's Info type: {e}"),
             })
         })?;
-        self.infos.push_back(info);
+        self.infos.push_back(Queued::Info(info));
         Ok(())
     }
 
@@ -424,7 +447,7 @@ impl<V: LiveView> ViewDriver<V> {
             })
         })?;
         if self.connected {
-            self.infos.push_back(info);
+            self.infos.push_back(Queued::Info(info));
         }
         Ok(())
     }
@@ -441,7 +464,11 @@ impl<V: LiveView> ViewDriver<V> {
         if !self.infos.is_empty() {
             return Some(self.now);
         }
-        self.queue.keys().next().map(|(due, _)| *due)
+        let timer = self.queue.keys().next().map(|(due, _)| *due);
+        match (timer, self.tasks.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Fires every timer due at `now`, in due order (ties in creation order),
@@ -482,6 +509,53 @@ impl<V: LiveView> ViewDriver<V> {
             };
             self.run_push(Msg::Info(info));
         }
+        if self.ended {
+            return;
+        }
+        // Tasks past their deadline: aborted, and the view told (in order,
+        // with the other queued inputs).
+        for task in self.tasks.take_due(now) {
+            self.outputs.push_back(Output::CancelTask { id: task.id });
+            self.infos.push_back(Queued::Async {
+                key: task.key,
+                result: Err(AsyncError::TimedOut(task.timeout)),
+            });
+        }
+    }
+
+    /// The outcome of the task `id` ([`Output::StartTask`]) as the adapter's
+    /// runner gave it: the result as JSON (decoded into `V::Info`; one that
+    /// does not decode becomes [`AsyncError::Failed`]), or why there is none.
+    /// Queued like an info, for [`LiveView::handle_async`] under the task's
+    /// key. The outcome of a task that is no longer running (superseded,
+    /// cancelled, timed out) is ignored.
+    pub fn handle_async(
+        &mut self,
+        now: Time,
+        id: u64,
+        result: Result<Value, AsyncError>,
+    ) -> Result<(), InputError> {
+        self.begin(now)?;
+        let Some(task) = self.tasks.remove_id(id) else {
+            return Ok(());
+        };
+        let result = result.and_then(|v| {
+            <V::Info as serde::Deserialize>::deserialize(&v).map_err(|e| {
+                AsyncError::Failed(format!(
+                    "the task's result does not decode into the view's Info type: {e}"
+                ))
+            })
+        });
+        self.infos.push_back(Queued::Async {
+            key: task.key,
+            result,
+        });
+        Ok(())
+    }
+
+    /// The tasks running now, by key.
+    pub fn pending_tasks(&self) -> Vec<PendingTask> {
+        self.tasks.pending().cloned().collect()
     }
 
     /// The next output. When none is pending, handles the next queued info
@@ -496,9 +570,9 @@ impl<V: LiveView> ViewDriver<V> {
             if self.ended || self.budget == 0 {
                 return None;
             }
-            let info = self.infos.pop_front()?;
+            let queued = self.infos.pop_front()?;
             self.budget -= 1;
-            self.run_push(Msg::Info(info));
+            self.run_push(queued.into_msg());
         }
     }
 
@@ -575,6 +649,9 @@ impl<V: LiveView> ViewDriver<V> {
         self.extras = PendingExtras::default();
         for topic in std::mem::take(&mut self.subscriptions) {
             self.outputs.push_back(Output::Unsubscribe(topic));
+        }
+        for id in self.tasks.clear() {
+            self.outputs.push_back(Output::CancelTask { id });
         }
     }
 
@@ -712,7 +789,7 @@ impl<V: LiveView> ViewDriver<V> {
             match command {
                 Command::SendInfo(info) => {
                     if live {
-                        self.infos.push_back(info);
+                        self.infos.push_back(Queued::Info(info));
                     }
                 }
                 Command::SendAfter { key, after, info } => {
@@ -761,6 +838,43 @@ impl<V: LiveView> ViewDriver<V> {
                 Command::Reply(value) => {
                     if is_event {
                         self.extras.reply = Some(value);
+                    }
+                }
+                Command::StartAsync { key, task, timeout } => {
+                    if !live {
+                        continue;
+                    }
+                    match serde_json::to_value(&task) {
+                        Ok(task) => {
+                            let timeout = timeout.unwrap_or(DEFAULT_ASYNC_TIMEOUT);
+                            let (id, superseded) =
+                                self.tasks
+                                    .start(key.clone(), task.clone(), self.now, timeout);
+                            if let Some(old) = superseded {
+                                fx.outputs.push(Output::CancelTask { id: old });
+                            }
+                            fx.outputs.push(Output::StartTask { id, key, task });
+                        }
+                        Err(e) => {
+                            if let Some(old) = self.tasks.remove_key(&key) {
+                                fx.outputs.push(Output::CancelTask { id: old.id });
+                            }
+                            self.infos.push_back(Queued::Async {
+                                key,
+                                result: Err(AsyncError::Failed(format!(
+                                    "the task does not serialize: {e}"
+                                ))),
+                            });
+                        }
+                    }
+                }
+                Command::CancelAsync { key } => {
+                    if let Some(task) = self.tasks.remove_key(&key) {
+                        fx.outputs.push(Output::CancelTask { id: task.id });
+                        self.infos.push_back(Queued::Async {
+                            key,
+                            result: Err(AsyncError::Cancelled),
+                        });
                     }
                 }
             }
@@ -902,5 +1016,16 @@ impl<V: LiveView> AnyView for ViewDriver<V> {
     }
     fn subscriptions(&self) -> Vec<String> {
         ViewDriver::subscriptions(self)
+    }
+    fn handle_async(
+        &mut self,
+        now: Time,
+        id: u64,
+        result: Result<Value, AsyncError>,
+    ) -> Result<(), InputError> {
+        ViewDriver::handle_async(self, now, id, result)
+    }
+    fn pending_tasks(&self) -> Vec<PendingTask> {
+        ViewDriver::pending_tasks(self)
     }
 }

@@ -5,8 +5,10 @@
 //! reads a clock. See [`ViewDriver`] for the run loop and its invariants.
 
 mod driver;
+mod tasks;
 
 pub use driver::{ViewDriver, INFO_BUDGET, MAX_PATCH_HOPS, MIN_PERIOD, REPEAT_CATCH_UP};
+pub use tasks::PendingTask;
 
 use crate::event::{ClientEvent, DecodeError};
 use crate::time::Time;
@@ -120,6 +122,23 @@ pub enum Output {
         /// The serialized info.
         payload: Value,
     },
+    /// Run this task ([`Command::StartAsync`](crate::Command::StartAsync))
+    /// with the view's runner, and report its outcome with
+    /// [`ViewDriver::handle_async`] under `id`.
+    StartTask {
+        /// The task's id within this view.
+        id: u64,
+        /// The name the view started it under.
+        key: String,
+        /// What to do: the view's `Info` value, as JSON.
+        task: Value,
+    },
+    /// Abort the task `id` (superseded, cancelled, timed out, or the view
+    /// ended); its outcome is no longer wanted.
+    CancelTask {
+        /// The task's id within this view.
+        id: u64,
+    },
 }
 
 /// Why an input was refused.
@@ -174,6 +193,15 @@ pub trait AnyView: Send {
     fn timer_count(&self) -> usize;
     /// The current subscriptions (for metrics and leak tests).
     fn subscriptions(&self) -> Vec<String>;
+    /// The outcome of a task. See [`ViewDriver::handle_async`].
+    fn handle_async(
+        &mut self,
+        now: Time,
+        id: u64,
+        result: Result<Value, crate::view::AsyncError>,
+    ) -> Result<(), InputError>;
+    /// The tasks running now. See [`ViewDriver::pending_tasks`].
+    fn pending_tasks(&self) -> Vec<PendingTask>;
     /// The driver behind this view, for typed access (tests downcast it to
     /// `ViewDriver<V>`); wrappers such as a trace recorder return the view
     /// they wrap.

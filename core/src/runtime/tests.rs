@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 mod props;
+mod tasks;
 
 // ---------------------------------------------------------------- the probe view
 

@@ -94,6 +94,31 @@ pub enum Command<I> {
     PageTitle(String),
     /// Reply to the hook `pushEvent` being handled (its promise resolves with this map).
     Reply(Value),
+    /// Start async work named `key`, described by `task` (the view's own
+    /// `Info` value naming what to do, e.g. `Info::LoadOrgs { user }`). The
+    /// adapter runs it with the task runner the app registered for this
+    /// view (Phoenix's `start_async`), off the socket; its outcome comes
+    /// back through [`LiveView::handle_async`](super::LiveView::handle_async)
+    /// with the same key, never before the render of the input that started
+    /// it. Starting a key that is still running supersedes it: the old
+    /// result is never delivered. Dropped on the dead render.
+    StartAsync {
+        /// The task's name (one running task per key).
+        key: String,
+        /// What to do, as the view's own data.
+        task: I,
+        /// How long it may run before it is aborted and the view gets
+        /// [`AsyncError::TimedOut`](super::AsyncError::TimedOut)
+        /// ([`DEFAULT_ASYNC_TIMEOUT`](super::DEFAULT_ASYNC_TIMEOUT) if `None`).
+        timeout: Option<Duration>,
+    },
+    /// Cancel the task running under `key` (Phoenix's `cancel_async`): it is
+    /// aborted and the view gets [`AsyncError::Cancelled`](super::AsyncError::Cancelled)
+    /// for it. Nothing happens if none is running.
+    CancelAsync {
+        /// The task's name.
+        key: String,
+    },
 }
 
 impl<I> Command<I> {
@@ -140,6 +165,33 @@ impl<I> Command<I> {
             to: to.into(),
             replace: false,
         }
+    }
+
+    /// `StartAsync` with the default timeout.
+    pub fn start_async(key: impl Into<String>, task: I) -> Command<I> {
+        Command::StartAsync {
+            key: key.into(),
+            task,
+            timeout: None,
+        }
+    }
+
+    /// `StartAsync` with its own timeout.
+    pub fn start_async_with_timeout(
+        key: impl Into<String>,
+        task: I,
+        timeout: Duration,
+    ) -> Command<I> {
+        Command::StartAsync {
+            key: key.into(),
+            task,
+            timeout: Some(timeout),
+        }
+    }
+
+    /// `CancelAsync`.
+    pub fn cancel_async(key: impl Into<String>) -> Command<I> {
+        Command::CancelAsync { key: key.into() }
     }
 
     /// `PutFlash`.

@@ -38,10 +38,12 @@
 //! assert!(cmds.is_empty());
 //! ```
 
+mod async_work;
 mod command;
 mod params;
 mod path;
 
+pub use async_work::{AsyncError, AsyncValue, DEFAULT_ASYNC_TIMEOUT};
 pub use command::Command;
 pub use params::{Flash, Params, Session, Url, UrlError};
 pub use path::{PathPattern, RouteError};
@@ -70,6 +72,13 @@ pub enum Msg<E, I> {
     Event(E),
     /// A server-side message: `SendInfo`, a timer tick, a pub/sub broadcast.
     Info(I),
+    /// The outcome of the task started under `key` ([`Command::StartAsync`]).
+    Async {
+        /// The task's name.
+        key: String,
+        /// Its result, or why there is none.
+        result: Result<I, AsyncError>,
+    },
 }
 
 /// What `mount` is told.
@@ -190,6 +199,13 @@ pub trait LiveView: Sized + Send + 'static {
         (self, Vec::new())
     }
 
+    /// The outcome of the task started under `key` ([`Command::StartAsync`]):
+    /// the runner's result, or why there is none (it failed, panicked, timed
+    /// out or was cancelled). Phoenix's `handle_async`. Ignored by default.
+    fn handle_async(self, _key: String, _result: Result<Self::Info, AsyncError>) -> Update<Self> {
+        (self, Vec::new())
+    }
+
     /// Renders the state.
     fn render(&self) -> Rendered;
 
@@ -211,6 +227,17 @@ pub trait LiveView: Sized + Send + 'static {
         self.handle_info(info)
     }
 
+    /// `handle_async` with the input's [`Context`] (its time). Override this
+    /// instead of `handle_async` to read it.
+    fn handle_async_with(
+        self,
+        key: String,
+        result: Result<Self::Info, AsyncError>,
+        _cx: &Context,
+    ) -> Update<Self> {
+        self.handle_async(key, result)
+    }
+
     /// The pure update function the driver calls for every input:
     /// dispatches a [`Msg`] to the `*_with` handlers, which call the plain
     /// ones unless overridden. Override it to take every input in one place.
@@ -219,6 +246,7 @@ pub trait LiveView: Sized + Send + 'static {
             Msg::Params(params, url) => self.handle_params_with(&params, &url, cx),
             Msg::Event(e) => self.handle_event_with(e, cx),
             Msg::Info(i) => self.handle_info_with(i, cx),
+            Msg::Async { key, result } => self.handle_async_with(key, result, cx),
         }
     }
 }

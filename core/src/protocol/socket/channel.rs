@@ -5,7 +5,7 @@
 
 use super::guard::{Crashed, GuardedView};
 use super::outbox::{nav_payload, Ref};
-use super::{SocketMachine, SocketOutput};
+use super::{SocketMachine, SocketOutput, TaskStart};
 use crate::protocol::frame::{self, event_of, Payload, Status};
 use crate::runtime::{InputError, Navigation, Output, Reply};
 use crate::small_map::SmallSet;
@@ -289,6 +289,35 @@ impl SocketMachine {
                     .outbox
                     .out
                     .push_back(SocketOutput::Broadcast { topic, payload }),
+                Output::StartTask { id, key, task } => {
+                    let sid = self.next_task;
+                    self.next_task += 1;
+                    self.tasks.insert(sid, (topic.to_owned(), id));
+                    let view = vc.view.get();
+                    self.outbox
+                        .out
+                        .push_back(SocketOutput::StartTask(TaskStart {
+                            id: sid,
+                            topic: topic.to_owned(),
+                            key,
+                            view: view.type_name(),
+                            view_type: std::any::Any::type_id(view.as_any()),
+                            task,
+                        }));
+                }
+                Output::CancelTask { id } => {
+                    let sid = self
+                        .tasks
+                        .iter()
+                        .find(|(_, (t, i))| t == topic && *i == id)
+                        .map(|(sid, _)| *sid);
+                    if let Some(sid) = sid {
+                        self.tasks.remove(&sid);
+                        self.outbox
+                            .out
+                            .push_back(SocketOutput::CancelTask { id: sid });
+                    }
+                }
             }
         };
         match fate {
@@ -323,6 +352,19 @@ impl SocketMachine {
         }
         for t in std::mem::take(&mut vc.subs) {
             self.outbox.release(&t);
+        }
+        // Its tasks, whether or not the view got to cancel them itself.
+        let orphans: Vec<u64> = self
+            .tasks
+            .iter()
+            .filter(|(_, (t, _))| t == topic)
+            .map(|(sid, _)| *sid)
+            .collect();
+        for sid in orphans {
+            self.tasks.remove(&sid);
+            self.outbox
+                .out
+                .push_back(SocketOutput::CancelTask { id: sid });
         }
         let jr = join_ref.as_deref();
         match how {

@@ -32,6 +32,7 @@
 //! handle_binary(&mut self, now, &[u8])      // one binary frame (upload chunks)
 //! handle_pubsub(&mut self, now, topic: &str, payload: &Value)
 //! send_info(&mut self, now, topic: &str, info: &Value) -> Result<(), String>  // one view's info
+//! handle_async(&mut self, now, id: u64, result)  // a task's outcome (after StartTask)
 //! poll_timeout(&self) -> Option<Time>       // heartbeat deadline, view timers
 //! handle_timeout(&mut self, now)
 //! poll_output(&mut self) -> Option<SocketOutput>
@@ -82,6 +83,8 @@
 //!         SocketOutput::Broadcast { .. } => { /* pubsub.publish(topic, payload) */ }
 //!         SocketOutput::Close { .. } => { /* ws.close(code, reason) */ }
 //!         SocketOutput::Dropped { .. } => { /* log it */ }
+//!         SocketOutput::StartTask(_task) => { /* spawn the view's runner; then m.handle_async(now, id, result) */ }
+//!         SocketOutput::CancelTask { .. } => { /* abort that task */ }
 //!         _ => { /* outputs added later: log them */ }
 //!     }
 //! }
@@ -132,6 +135,7 @@ use super::App;
 use crate::runtime::AnyView;
 use crate::small_map::SmallMap;
 use crate::time::Time;
+use crate::view::AsyncError;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -191,6 +195,34 @@ pub enum SocketOutput {
         /// Why it did not decode.
         reason: String,
     },
+    /// Run a view's task with the runner the app registered for its view
+    /// type ([`Tasks`](crate::tasks::Tasks)), off the socket, and report its
+    /// outcome with [`SocketMachine::handle_async`] under its id.
+    StartTask(TaskStart),
+    /// Abort the task with this id (superseded, cancelled, timed out, or its
+    /// view ended): its outcome is no longer wanted.
+    CancelTask {
+        /// The id of its [`SocketOutput::StartTask`].
+        id: u64,
+    },
+}
+
+/// A task to run ([`SocketOutput::StartTask`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskStart {
+    /// Its id on this socket (unique for the socket's life).
+    pub id: u64,
+    /// The topic of the view that started it.
+    pub topic: String,
+    /// The name the view started it under.
+    pub key: String,
+    /// The view's type name (for logs).
+    pub view: &'static str,
+    /// Identifies the view type to find its runner
+    /// ([`Tasks::runner`](crate::tasks::Tasks::runner)).
+    pub view_type: std::any::TypeId,
+    /// What to do: the view's `Info` value, as JSON.
+    pub task: Value,
 }
 
 /// What a socket holds right now, for metrics and leak tests
@@ -213,6 +245,8 @@ pub struct SocketStats {
     /// adapter's pub/sub for with [`SocketOutput::Subscribe`]): its views'
     /// topics, and the `live_socket_id` topics of their sessions.
     pub topics: usize,
+    /// Running tasks ([`SocketOutput::StartTask`] not yet answered or cancelled).
+    pub tasks: usize,
 }
 
 /// One WebSocket's channels and views. See the [module docs](self).
@@ -250,6 +284,9 @@ pub struct SocketMachine {
     /// views' sessions).
     live_socket_ids: Vec<String>,
     closed: bool,
+    /// Running tasks: socket task id → (topic, the task's id in its view).
+    tasks: SmallMap<u64, (String, u64)>,
+    next_task: u64,
 }
 
 impl SocketMachine {
@@ -277,6 +314,8 @@ impl SocketMachine {
             outbox: Outbox::default(),
             live_socket_ids: Vec::new(),
             closed: false,
+            tasks: SmallMap::new(),
+            next_task: 0,
         };
         if let Err(why) = frame::check_vsn(&connect.query) {
             m.shut(1002, why);
@@ -367,6 +406,28 @@ impl SocketMachine {
                 });
             }
         }
+    }
+
+    /// The outcome of the task `id` ([`SocketOutput::StartTask`]): the
+    /// runner's result as JSON (decoded into the view's `Info` type), or
+    /// why there is none (it failed, panicked). Handled like an info, by the
+    /// view's `handle_async`. The outcome of a task that is no longer
+    /// running (cancelled, superseded, timed out, its view gone) is ignored.
+    pub fn handle_async(&mut self, now: Time, id: u64, result: Result<Value, AsyncError>) {
+        if self.closed {
+            return;
+        }
+        let Some((topic, in_view)) = self.tasks.remove(&id) else {
+            return;
+        };
+        let Some(ch) = self.channels.get_mut(&topic) else {
+            return;
+        };
+        let result = ch
+            .view_mut()
+            .view
+            .call(|v| v.handle_async(now, in_view, result));
+        let _ = self.finish_info(now, &topic, result);
     }
 
     /// An info for the view joined on `topic` alone, as JSON decoded into
@@ -492,6 +553,7 @@ impl SocketMachine {
         let mut s = SocketStats {
             views: self.channels.len(),
             topics: self.outbox.subscriptions.len(),
+            tasks: self.tasks.len(),
             ..SocketStats::default()
         };
         for ch in self.channels.values() {

@@ -70,6 +70,7 @@ fn stats_count_views_timers_and_subscriptions() {
         timers: 1,
         subscriptions: 2,
         topics: 1,
+        tasks: 0,
     };
     assert_eq!(m.stats(), live);
     // A timer tick keeps the one timer.
@@ -103,6 +104,7 @@ fn stats_count_views_timers_and_subscriptions() {
             timers: 0,
             subscriptions: 1,
             topics: 1,
+            tasks: 0,
         }
     );
     m.close(T0);
@@ -136,6 +138,7 @@ fn stats_are_zero_after_close_heartbeat_timeout_or_crash() {
             timers: 1,
             subscriptions: 0,
             topics: 0,
+            tasks: 0,
         }
     );
     // A fatal frame closes the socket and stops every view.
@@ -1215,7 +1218,10 @@ proptest::proptest! {
                             other => proptest::prop_assert!(false, "unexpected event {}", other),
                         }
                     }
-                    SocketOutput::Broadcast { .. } | SocketOutput::Dropped { .. } => {}
+                    SocketOutput::Broadcast { .. }
+                    | SocketOutput::Dropped { .. }
+                    | SocketOutput::StartTask(_)
+                    | SocketOutput::CancelTask { .. } => {}
                     SocketOutput::Close { .. } => proptest::prop_assert!(false, "closed"),
                 }
             }

@@ -437,6 +437,9 @@ impl Checker {
                     self.mailbox.push((topic, payload));
                 }
                 Output::Navigate(_) => {}
+                Output::StartTask { .. } | Output::CancelTask { .. } => {
+                    prop_assert!(false, "the probe starts no task")
+                }
             }
         }
         for (t, n) in &self.subscribed {

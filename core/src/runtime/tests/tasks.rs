@@ -1,0 +1,294 @@
+//! Async tasks in the driver: started after the render of their input,
+//! superseded, cancelled, timed out, ended with the view, and their results
+//! delivered in order with the other infos.
+
+use crate::html;
+use crate::runtime::{JoinInput, Output, ViewDriver};
+use crate::template::Rendered;
+use crate::time::Time;
+use crate::view::{AsyncError, AsyncValue, Command, LiveView, Mount, Update, Url};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+struct Loader {
+    rows: AsyncValue<Vec<String>>,
+    /// Every outcome handled: (key, result).
+    seen: Vec<(String, Result<Info, AsyncError>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Info {
+    Load { query: String },
+    Rows(Vec<String>),
+    Note(u32),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Event {
+    Search { q: String },
+    Quick { q: String },
+    Stop,
+}
+
+impl LiveView for Loader {
+    type Event = Event;
+    type Info = Info;
+
+    fn mount(m: &Mount) -> Update<Self> {
+        let view = Loader {
+            rows: AsyncValue::loading(),
+            seen: vec![],
+        };
+        let cmds = if m.connected {
+            vec![
+                Command::Subscribe("rows".into()),
+                Command::start_async("rows", Info::Load { query: "".into() }),
+            ]
+        } else {
+            vec![Command::start_async(
+                "rows",
+                Info::Load { query: "".into() },
+            )]
+        };
+        (view, cmds)
+    }
+
+    fn handle_event(mut self, event: Event) -> Update<Self> {
+        match event {
+            Event::Search { q } => {
+                self.rows.reload();
+                (
+                    self,
+                    vec![Command::start_async("rows", Info::Load { query: q })],
+                )
+            }
+            Event::Quick { q } => {
+                self.rows.reload();
+                let task = Info::Load { query: q };
+                let cmd =
+                    Command::start_async_with_timeout("rows", task, Duration::from_millis(100));
+                (self, vec![cmd])
+            }
+            Event::Stop => (self, vec![Command::cancel_async("rows")]),
+        }
+    }
+
+    fn handle_info(self, _info: Info) -> Update<Self> {
+        (self, vec![])
+    }
+
+    fn handle_async(mut self, key: String, result: Result<Info, AsyncError>) -> Update<Self> {
+        self.seen.push((key, result.clone()));
+        self.rows.set(result.and_then(|info| match info {
+            Info::Rows(rows) => Ok(rows),
+            other => Err(AsyncError::Failed(format!("unexpected {other:?}"))),
+        }));
+        (self, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        let shown = self.rows.render(
+            || html!("<p>loading</p>"),
+            |rows| html!("<p>{rows.join(\",\")}</p>"),
+            |e| html!("<p>failed: {e}</p>"),
+        );
+        html!("<div>{shown}</div>")
+    }
+}
+
+fn join(connected: bool) -> ViewDriver<Loader> {
+    let input = JoinInput {
+        connected,
+        url: Url::parse("/rows").unwrap(),
+        ..Default::default()
+    };
+    ViewDriver::<Loader>::join(Time::ZERO, input).unwrap().0
+}
+
+fn drain(v: &mut ViewDriver<Loader>) -> Vec<Output> {
+    std::iter::from_fn(|| v.poll_output()).collect()
+}
+
+fn event(name: &str, value: serde_json::Value) -> crate::event::ClientEvent {
+    crate::event::ClientEvent::json("click", name, value)
+}
+
+#[test]
+fn mount_subscribes_before_the_load_starts_and_the_result_renders() {
+    let mut v = join(true);
+    let outs = drain(&mut v);
+    assert_eq!(
+        outs,
+        vec![
+            Output::Subscribe("rows".into()),
+            Output::StartTask {
+                id: 0,
+                key: "rows".into(),
+                task: json!({"Load": {"query": ""}}),
+            },
+        ]
+    );
+    assert_eq!(v.pending_tasks().len(), 1);
+    assert_eq!(v.render_html(), "<div><p>loading</p></div>");
+
+    v.handle_async(Time::from_millis(5), 0, Ok(json!({"Rows": ["a", "b"]})))
+        .unwrap();
+    assert!(v.pending_tasks().is_empty());
+    let outs = drain(&mut v);
+    assert!(matches!(&outs[..], [Output::Push(_)]), "{outs:?}");
+    assert_eq!(v.render_html(), "<div><p>a,b</p></div>");
+    assert_eq!(
+        v.state().unwrap().seen,
+        vec![("rows".into(), Ok(Info::Rows(vec!["a".into(), "b".into()])))]
+    );
+}
+
+#[test]
+fn the_dead_render_starts_no_task() {
+    let mut v = join(false);
+    assert_eq!(drain(&mut v), vec![]);
+    assert!(v.pending_tasks().is_empty());
+    assert_eq!(v.poll_timeout(), None);
+}
+
+#[test]
+fn a_task_starts_after_the_reply_of_the_event_that_started_it() {
+    let mut v = join(true);
+    drain(&mut v);
+    v.handle_async(Time::ZERO, 0, Err(AsyncError::Failed("down".into())))
+        .unwrap();
+    drain(&mut v);
+    assert_eq!(v.render_html(), "<div><p>failed: failed: down</p></div>");
+    let reply = v
+        .handle_event(Time::from_millis(1), event("search", json!({"q": "x"})))
+        .unwrap();
+    assert!(reply.diff.is_some(), "the reload renders in the reply");
+    assert_eq!(
+        drain(&mut v),
+        vec![Output::StartTask {
+            id: 1,
+            key: "rows".into(),
+            task: json!({"Load": {"query": "x"}}),
+        }]
+    );
+}
+
+#[test]
+fn restarting_a_key_supersedes_the_running_task() {
+    let mut v = join(true);
+    drain(&mut v);
+    v.handle_event(Time::from_millis(1), event("search", json!({"q": "a"})))
+        .unwrap();
+    let outs = drain(&mut v);
+    assert_eq!(outs[0], Output::CancelTask { id: 0 });
+    assert!(matches!(&outs[1], Output::StartTask { id: 1, .. }));
+    // The old task's result is never delivered.
+    v.handle_async(Time::from_millis(2), 0, Ok(json!({"Rows": ["old"]})))
+        .unwrap();
+    assert_eq!(drain(&mut v), vec![]);
+    assert!(v.state().unwrap().seen.is_empty());
+    v.handle_async(Time::from_millis(3), 1, Ok(json!({"Rows": ["new"]})))
+        .unwrap();
+    drain(&mut v);
+    assert_eq!(v.render_html(), "<div><p>new</p></div>");
+}
+
+#[test]
+fn cancel_aborts_the_task_and_tells_the_view() {
+    let mut v = join(true);
+    drain(&mut v);
+    v.handle_event(Time::from_millis(1), event("stop", json!({})))
+        .unwrap();
+    let outs = drain(&mut v);
+    assert_eq!(outs[0], Output::CancelTask { id: 0 });
+    assert_eq!(
+        v.state().unwrap().seen,
+        vec![("rows".into(), Err(AsyncError::Cancelled))]
+    );
+    // A late result of the cancelled task is ignored.
+    v.handle_async(Time::from_millis(2), 0, Ok(json!({"Rows": []})))
+        .unwrap();
+    assert_eq!(drain(&mut v), vec![]);
+    // Cancelling again, with nothing running, does nothing.
+    v.handle_event(Time::from_millis(3), event("stop", json!({})))
+        .unwrap();
+    assert_eq!(drain(&mut v), vec![]);
+    assert_eq!(v.state().unwrap().seen.len(), 1);
+}
+
+#[test]
+fn a_task_times_out_at_its_deadline() {
+    let mut v = join(true);
+    drain(&mut v);
+    // The mount's task has the default timeout.
+    assert_eq!(
+        v.poll_timeout(),
+        Some(Time::ZERO + crate::view::DEFAULT_ASYNC_TIMEOUT)
+    );
+    v.handle_event(Time::from_millis(10), event("quick", json!({"q": "slow"})))
+        .unwrap();
+    drain(&mut v);
+    assert_eq!(v.poll_timeout(), Some(Time::from_millis(110)));
+    v.handle_timeout(Time::from_millis(109));
+    assert_eq!(drain(&mut v), vec![]);
+    v.handle_timeout(Time::from_millis(110));
+    let outs = drain(&mut v);
+    assert_eq!(outs[0], Output::CancelTask { id: 1 });
+    assert!(matches!(&outs[1], Output::Push(_)), "{outs:?}");
+    assert_eq!(
+        v.state().unwrap().seen,
+        vec![(
+            "rows".into(),
+            Err(AsyncError::TimedOut(Duration::from_millis(100)))
+        )]
+    );
+    assert!(v.render_html().contains("failed: timed out after 100ms"));
+    assert_eq!(v.poll_timeout(), None);
+}
+
+#[test]
+fn the_end_of_the_view_cancels_its_tasks() {
+    let mut v = join(true);
+    drain(&mut v);
+    v.stop();
+    let outs = drain(&mut v);
+    assert!(outs.contains(&Output::CancelTask { id: 0 }), "{outs:?}");
+    assert!(v.pending_tasks().is_empty());
+    assert_eq!(
+        v.handle_async(Time::from_millis(1), 0, Ok(json!({"Rows": []}))),
+        Err(crate::runtime::InputError::Ended)
+    );
+}
+
+#[test]
+fn a_result_that_does_not_decode_fails_the_task_not_the_view() {
+    let mut v = join(true);
+    drain(&mut v);
+    v.handle_async(Time::from_millis(1), 0, Ok(json!({"Nope": 1})))
+        .unwrap();
+    drain(&mut v);
+    let seen = &v.state().unwrap().seen;
+    assert!(
+        matches!(&seen[..], [(_, Err(AsyncError::Failed(why)))] if why.contains("does not decode")),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn results_queue_in_order_with_infos() {
+    let mut v = join(true);
+    drain(&mut v);
+    v.handle_info(Time::from_millis(1), Info::Note(1));
+    v.handle_async(
+        Time::from_millis(1),
+        0,
+        Err(AsyncError::Panicked("boom".into())),
+    )
+    .unwrap();
+    // Reloading keeps the failure until the next result.
+    drain(&mut v);
+    assert!(v.render_html().contains("failed: panicked: boom"));
+}
