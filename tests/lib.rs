@@ -6,6 +6,7 @@
 //!   capturing its log, and measures it ([`Server::rss_kib`]);
 //! - [`Page`] is a dead render ([`Server::load`]) with the tokens a join needs;
 //! - [`TcpProxy`] is the load balancer in front of several servers;
+//! - [`run_chat`] measures a chat load across nodes;
 //! - [`run_node_tests`] runs a browser test file of `tests/e2e`;
 //! - [`Client`] is a WebSocket to `/live/websocket` ([`Page::connect`],
 //!   [`Connect`] for a custom query, cookie, Origin or receive buffer) that
@@ -26,9 +27,11 @@
 //! ```
 
 mod browser;
+mod chat_load;
 mod proxy;
 
 pub use browser::run_node_tests;
+pub use chat_load::{run_chat, ChatReport};
 pub use proxy::TcpProxy;
 
 use futures_util::{SinkExt, StreamExt};

@@ -141,3 +141,19 @@ fn browsers_chat_across_nodes_and_one_survives_a_dead_node() {
     assert_eq!(b.get("/counter", &[]).map(|r| r.status), Some(200));
     assert!(a.get("/counter", &[]).is_none(), "node A is gone");
 }
+
+/// The chat load of `chat-nodes` on two nodes, small: every message reaches
+/// every user on both nodes, in order (order per topic per publishing node).
+#[tokio::test]
+async fn a_chat_load_split_over_two_nodes_reaches_every_user_in_order() {
+    let redis = RedisServer::start();
+    let secret = format!("nodes-load-secret-{:0>32}", std::process::id());
+    let (a, b) = (node(&redis, &secret), node(&redis, &secret));
+    let report = liveview_tests::run_chat(&[&a, &b], 6, 40)
+        .await
+        .unwrap_or_else(|e| panic!("the chat load failed: {e}"));
+    // Users 0, 2, 4 on node A, 1, 3, 5 on node B; 40 receipts each.
+    assert_eq!(report.latency_us[0].len(), 3 * 40);
+    assert_eq!(report.latency_us[1].len(), 3 * 40);
+    assert_eq!(report.deliveries(), 240);
+}

@@ -267,7 +267,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&s.to_json()).unwrap();
         assert_eq!(
             v,
-            serde_json::json!({"sockets": 0, "views": 0, "timers": 0, "subscriptions": 0,
+            serde_json::json!({"sockets": 0, "views": 0, "timers": 0, "subscriptions": 0, "tasks": 0,
                 "pubsub_subscribers": 3, "sockets_opened": 0, "sockets_closed": 0})
         );
         ps.unsubscribe("a", SubscriberId(1));
