@@ -79,6 +79,8 @@ pub(crate) struct Page {
     flash_of: Option<FlashFn>,
     /// A crash not yet reported to the test.
     crashed: bool,
+    /// The view's async work, waiting for the test.
+    pub(crate) tasks: crate::tasks::PageTasks,
 }
 
 impl Page {
@@ -143,6 +145,7 @@ impl Page {
             record: env.record,
             flash_of,
             crashed: false,
+            tasks: Default::default(),
         };
         if connected {
             page.connect(env);
@@ -257,6 +260,8 @@ impl Page {
                         .get_or_insert(format!("the socket was closed ({code} {reason})"));
                 }
                 SocketOutput::Dropped { topic, reason } => self.dropped.push((topic, reason)),
+                SocketOutput::StartTask(task) => self.tasks.started(task, env.clock),
+                SocketOutput::CancelTask { id } => self.tasks.cancelled(id),
                 other => {
                     bad.get_or_insert(format!(
                         "the harness does not know the socket output {other:?}"
@@ -509,11 +514,26 @@ impl Page {
         Ok(())
     }
 
-    /// When the page next needs [`Page::on_time`]: the machine's deadline or the next heartbeat.
+    /// The outcome of task `id`, handed to the machine now.
+    pub(crate) fn complete_task(
+        &mut self,
+        env: &mut Env,
+        id: u64,
+        outcome: Result<Value, liveview_core::AsyncError>,
+    ) -> Result<(), TestError> {
+        let Some(s) = self.socket.as_mut() else {
+            return Err(TestError::NotConnected);
+        };
+        s.machine.handle_async(env.clock, id, outcome);
+        self.pump(env, None).map(|_| ())
+    }
+
+    /// When the page next needs [`Page::on_time`]: the machine's deadline,
+    /// the next heartbeat, or a task outcome a runner scheduled.
     pub(crate) fn deadline(&self) -> Option<Time> {
         let s = self.socket.as_ref()?;
-        let t = s.machine.poll_timeout()?;
-        Some(t.min(s.next_heartbeat))
+        let t = s.machine.poll_timeout()?.min(s.next_heartbeat);
+        Some(self.tasks.next_due().map_or(t, |due| due.min(t)))
     }
 
     /// Sends the heartbeat when due, then runs the machine's due timers.
@@ -535,6 +555,9 @@ impl Page {
                 s.machine.handle_timeout(now);
                 self.pump(env, None)?;
             }
+        }
+        for (id, outcome) in self.tasks.take_due(now) {
+            self.complete_task(env, id, outcome)?;
         }
         Ok(())
     }

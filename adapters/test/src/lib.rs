@@ -46,6 +46,7 @@
 //! | `recording` | the trace factory that records every join |
 //! | `dom` | CSS selectors, bindings and forms in the HTML |
 //! | `replay` | replaying traces |
+//! | `tasks` | the views' async work, completed by the test |
 //!
 //! ```
 //! use liveview_core::{html, LiveView, Mount, Rendered, Update};
@@ -100,6 +101,7 @@ mod page;
 mod pubsub;
 mod recording;
 mod replay;
+mod tasks;
 mod world;
 
 pub use app::{Harness, TestApp, TEST_SECRET};

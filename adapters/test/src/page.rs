@@ -40,12 +40,12 @@ impl LiveViewTest {
         LiveViewTest { world, id }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&crate::browser::Page) -> T) -> T {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&crate::browser::Page) -> T) -> T {
         f(&self.world.borrow().pages[self.id])
     }
 
     /// Runs `f` on this page with the shared environment, then settles the app.
-    fn act(
+    pub(crate) fn act(
         &self,
         f: impl FnOnce(&mut crate::browser::Page, &mut crate::world::Env) -> Result<(), TestError>,
     ) -> Result<String, TestError> {
@@ -91,7 +91,7 @@ impl LiveViewTest {
         self.world.borrow().env.clock
     }
 
-    fn live(&self) -> Result<(), TestError> {
+    pub(crate) fn live(&self) -> Result<(), TestError> {
         self.with(|p| {
             if !p.connected() {
                 return Err(TestError::NotConnected);

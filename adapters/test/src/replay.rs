@@ -181,6 +181,12 @@ where
                         v.handle_timeout(at);
                         None
                     }
+                    TraceInput::Async { at, id, result } => {
+                        Some(match v.handle_async(at, id, result) {
+                            Ok(()) => TraceOutput::Ok,
+                            Err(e) => TraceOutput::error(&e),
+                        })
+                    }
                     TraceInput::Stop => {
                         v.stop();
                         None

@@ -506,6 +506,17 @@ impl AnyView for Liar {
     fn subscriptions(&self) -> Vec<String> {
         vec![]
     }
+    fn handle_async(
+        &mut self,
+        _: Time,
+        _: u64,
+        _: Result<serde_json::Value, liveview_core::AsyncError>,
+    ) -> Result<(), InputError> {
+        Ok(())
+    }
+    fn pending_tasks(&self) -> Vec<liveview_core::runtime::PendingTask> {
+        vec![]
+    }
 }
 
 fn join_liar(_: Time, _: JoinInput) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
