@@ -36,7 +36,7 @@ td { padding: 0 .5rem; }
 .phx-loading { opacity: .6; }
 </style>"#;
 
-/// Every route of the conformance app, plus the landing page `/`.
+/// Every route of the conformance app, plus the landing page `/` and `/report`.
 pub fn router() -> Router {
     Router::new()
         .live::<views::home::Home>("/")
@@ -47,6 +47,12 @@ pub fn router() -> Router {
         .live::<views::chat::Chat>("/chat")
         .live::<views::list::List>("/list")
         .live::<views::nav::Nav>("/nav")
+        .live::<views::report::Report>("/report")
+}
+
+/// The runners of the views' async work (only `/report` has any).
+pub fn tasks() -> liveview_core::tasks::Tasks {
+    views::report::tasks(liveview_core::tasks::Tasks::new())
 }
 
 /// The configuration of the example app: tokens signed by `secret` (at

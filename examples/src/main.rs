@@ -101,6 +101,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    opts.tasks = liveview_examples::tasks();
     if let Some(url) = env("LIVEVIEW_REDIS_URL") {
         let namespace = env("LIVEVIEW_REDIS_NAMESPACE").unwrap_or_else(|| "liveview".into());
         match liveview_redis::RedisPubSub::connect(&url, &namespace) {

@@ -129,3 +129,36 @@ fn nav_patches_without_remounting() -> Result<(), TestError> {
     assert_eq!(view.url(), "/nav?page=3");
     Ok(())
 }
+
+#[test]
+fn report_builds_in_the_background_and_rebuilds_keeping_the_last_report() -> Result<(), TestError> {
+    use liveview_examples::views::report::{Info, Report, Summary};
+    let view = app().mount("/report?ms=250")?;
+    assert_eq!(view.text("#report")?, "building…");
+    assert_eq!(
+        view.pending_tasks::<Report>()?,
+        vec![("report".into(), Info::Build { build: 1, ms: 250 })]
+    );
+    // The page answers clicks while the report builds.
+    view.click("#inc")?;
+    assert_eq!(view.text("#clicks")?, "1");
+    // The runner's work, on the virtual clock: as long as the task says.
+    view.run_tasks_with::<Report>(|_, task| match task {
+        Info::Build { build, ms } => {
+            let rows = u64::from(build) * 10;
+            (Duration::from_millis(ms), Ok(Info::Built(Summary { rows, total: rows })))
+        }
+        other => panic!("not a task: {other:?}"),
+    })?;
+    view.advance(Duration::from_millis(249))?;
+    assert_eq!(view.text("#state")?, "loading");
+    view.advance(Duration::from_millis(1))?;
+    assert_eq!(view.text("#report")?, "10 rows, total 10");
+    view.click("#rebuild")?;
+    assert_eq!(view.text("#report")?, "10 rows, total 10", "kept while rebuilding");
+    assert_eq!(view.text("#state")?, "loading");
+    view.advance(Duration::from_millis(250))?;
+    assert_eq!(view.text("#report")?, "20 rows, total 20");
+    assert_eq!(view.text("#builds")?, "2");
+    Ok(())
+}

@@ -64,7 +64,7 @@ async function shot(page, name) {
 test("/ links every route", async () => {
   const p = await open("/");
   const hrefs = await p.locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
-  for (const route of ["/counter", "/dashboard", "/search", "/form", "/chat", "/list", "/nav"]) {
+  for (const route of ["/counter", "/dashboard", "/search", "/form", "/chat", "/list", "/nav", "/report"]) {
     assert.ok(hrefs.some((h) => h.startsWith(route)), `a link to ${route} in ${JSON.stringify(hrefs)}`);
   }
   noErrors(p);
@@ -192,6 +192,21 @@ test("/chat: messages reach both browser contexts, oldest first", async () => {
   }
 });
 
+test("/report: async work builds in the background while the page stays responsive", async () => {
+  const p = await open("/report?ms=600");
+  assert.equal(await text(p, "#report"), "building…");
+  await click(p, "#inc");
+  assert.equal(await text(p, "#clicks"), "1");
+  assert.equal(await text(p, "#report"), "building…", "the click was answered before the report was built");
+  await until(async () => (await text(p, "#report")) === "1000 rows, total 500500", "the report arrives");
+  assert.equal(await text(p, "#state"), "ready");
+  await click(p, "#rebuild");
+  assert.equal(await text(p, "#report"), "1000 rows, total 500500", "the last report stays while rebuilding");
+  await until(async () => (await text(p, "#report")) === "2000 rows, total 2001000", "the rebuilt report arrives");
+  assert.equal(await text(p, "#builds"), "2");
+  noErrors(p);
+});
+
 test("/list?n=1000: bumping one row changes that row only", async () => {
   const p = await open("/list?n=1000");
   assert.equal(await p.locator("#rows tr").count(), 1000);
@@ -260,7 +275,7 @@ test("reconnect: after the socket drops, the view rejoins and works", async () =
 });
 
 test("every route loads without client errors", async () => {
-  for (const path of ["/", "/counter", "/dashboard", "/search", "/form", "/chat", "/list", "/nav?page=4"]) {
+  for (const path of ["/", "/counter", "/dashboard", "/search", "/form", "/chat", "/list", "/nav?page=4", "/report"]) {
     const p = await open(path);
     await p.waitForTimeout(200);
     noErrors(p);

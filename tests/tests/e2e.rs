@@ -66,6 +66,7 @@ fn replay_browser_session(dir: &Path) {
         "/chat",
         "/list",
         "/nav",
+        "/report",
     ] {
         assert!(
             routes.get(route).is_some_and(|&inputs| inputs > 1),

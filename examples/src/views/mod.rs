@@ -1,4 +1,5 @@
-//! The conformance app's views, one per route of `shared/conformance/APP.md`.
+//! The conformance app's views, one per route of `shared/conformance/APP.md`,
+//! and `/report`, which shows async work.
 
 pub mod chat;
 pub mod counter;
@@ -7,4 +8,5 @@ pub mod form;
 pub mod home;
 pub mod list;
 pub mod nav;
+pub mod report;
 pub mod search;
