@@ -146,7 +146,10 @@ fn report_builds_in_the_background_and_rebuilds_keeping_the_last_report() -> Res
     view.run_tasks_with::<Report>(|_, task| match task {
         Info::Build { build, ms } => {
             let rows = u64::from(build) * 10;
-            (Duration::from_millis(ms), Ok(Info::Built(Summary { rows, total: rows })))
+            (
+                Duration::from_millis(ms),
+                Ok(Info::Built(Summary { rows, total: rows })),
+            )
         }
         other => panic!("not a task: {other:?}"),
     })?;
@@ -155,7 +158,11 @@ fn report_builds_in_the_background_and_rebuilds_keeping_the_last_report() -> Res
     view.advance(Duration::from_millis(1))?;
     assert_eq!(view.text("#report")?, "10 rows, total 10");
     view.click("#rebuild")?;
-    assert_eq!(view.text("#report")?, "10 rows, total 10", "kept while rebuilding");
+    assert_eq!(
+        view.text("#report")?,
+        "10 rows, total 10",
+        "kept while rebuilding"
+    );
     assert_eq!(view.text("#state")?, "loading");
     view.advance(Duration::from_millis(250))?;
     assert_eq!(view.text("#report")?, "20 rows, total 20");

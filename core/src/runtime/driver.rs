@@ -42,13 +42,15 @@ pub const MAX_PATCH_HOPS: usize = 8;
 /// * Inputs: [`handle_event`](Self::handle_event) (a client `event` push),
 ///   [`handle_params`](Self::handle_params) (a client `live_patch`),
 ///   [`handle_info`](Self::handle_info), [`handle_pubsub`](Self::handle_pubsub),
+///   [`handle_async`](Self::handle_async) (a task's outcome),
 ///   [`handle_timeout`](Self::handle_timeout);
 ///   [`handle_typed_event`](Self::handle_typed_event) for tests.
 /// * Outputs: [`poll_output`](Self::poll_output) and [`poll_timeout`](Self::poll_timeout).
 /// * End: [`stop`](Self::stop).
 /// * Inspection: [`state`](Self::state), [`flash`](Self::flash),
 ///   [`title`](Self::title), [`url`](Self::url), [`timer_count`](Self::timer_count),
-///   [`subscriptions`](Self::subscriptions), [`render_html`](Self::render_html),
+///   [`subscriptions`](Self::subscriptions), [`pending_tasks`](Self::pending_tasks),
+///   [`render_html`](Self::render_html),
 ///   [`render_full`](Self::render_full).
 ///
 /// # The run loop
@@ -90,6 +92,8 @@ pub const MAX_PATCH_HOPS: usize = 8;
 /// | `PutFlash`, `ClearFlash` | the driver's [`flash`](Self::flash), carried by `Navigate`/`Redirect` |
 /// | `PushPatch` | `handle_params` runs with the new URL before the render; [`Reply::navigation`] for events and live patches, [`Output::Navigate`] (before the `Push`) otherwise |
 /// | `PushNavigate`, `Redirect` | no render; the navigation (with the flash) is the reply's navigation or an [`Output::Navigate`]; the view ends ([`stop`](Self::stop)) and pending push events are dropped |
+/// | `StartAsync` | [`Output::StartTask`] (after the input's reply or push), preceded by [`Output::CancelTask`] for a task running under the same key, which is superseded; its deadline joins [`poll_timeout`](Self::poll_timeout) |
+/// | `CancelAsync` | [`Output::CancelTask`], and `handle_async` gets [`AsyncError::Cancelled`] (queued like an info) |
 ///
 /// The built-in event `lv:clear-flash` (value `{"key": kind}`, no key = all)
 /// clears the driver's flash without reaching the view.
@@ -122,14 +126,23 @@ pub const MAX_PATCH_HOPS: usize = 8;
 ///    `V::Event` ([`crate::event::decode`]); nothing from the wire reaches
 ///    `handle_info`.
 /// 4. **Effects are bounded by the connection.** When not connected (the
-///    dead render) `SendInfo`, `SendAfter`, `Repeat`, `Subscribe` and
-///    `Broadcast` are dropped: no timers, no subscriptions, no infos. After
-///    [`stop`](Self::stop) (or a navigation away) no timer remains, an
-///    `Unsubscribe` is emitted for every subscription, and inputs return
+///    dead render) `SendInfo`, `SendAfter`, `Repeat`, `Subscribe`,
+///    `Broadcast` and `StartAsync` are dropped: no timers, no subscriptions,
+///    no infos, no tasks. After [`stop`](Self::stop) (or a navigation away)
+///    no timer remains, an `Unsubscribe` is emitted for every subscription,
+///    a `CancelTask` for every running task, and inputs return
 ///    [`InputError::Ended`].
 /// 5. **Diffs compose.** Each diff is computed against the tree the client
 ///    last received, so applying successive diffs with the client's merge
 ///    gives the full render of the latest state.
+/// 6. **Tasks end once.** While the view lives, every task started gets
+///    exactly one outcome in `handle_async` — its result ([`handle_async`](Self::handle_async)), a
+///    cancel, or a timeout at its deadline, whichever comes first — except a
+///    superseded one, which gets none; every task that ends without a result
+///    (superseded, cancelled, timed out, the view stopped) gets an
+///    [`Output::CancelTask`]. Outcomes are queued with the infos, so they run
+///    after the render of the input that started the task. (Property-tested
+///    in `runtime/tests/tasks.rs`.)
 ///
 /// # Example
 ///

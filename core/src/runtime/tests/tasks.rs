@@ -292,3 +292,188 @@ fn results_queue_in_order_with_infos() {
     drain(&mut v);
     assert!(v.render_html().contains("failed: panicked: boom"));
 }
+
+// ---------------------------------------------------------------- properties
+
+mod props {
+    use super::*;
+    use crate::runtime::InputError;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// A view that starts and cancels tasks as told and records every outcome.
+    struct Tasker {
+        seen: Vec<(String, Result<u64, AsyncError>)>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    enum Job {
+        Run,
+        Done(u64),
+    }
+
+    #[derive(Debug, Deserialize)]
+    enum Do {
+        Start { key: String, ms: u64 },
+        Cancel { key: String },
+    }
+
+    impl LiveView for Tasker {
+        type Event = Do;
+        type Info = Job;
+        fn mount(_: &Mount) -> Update<Self> {
+            (Tasker { seen: vec![] }, vec![])
+        }
+        fn handle_event(self, e: Do) -> Update<Self> {
+            let cmd = match e {
+                Do::Start { key, ms } => {
+                    Command::start_async_with_timeout(key, Job::Run, Duration::from_millis(ms))
+                }
+                Do::Cancel { key } => Command::cancel_async(key),
+            };
+            (self, vec![cmd])
+        }
+        fn handle_async(mut self, key: String, result: Result<Job, AsyncError>) -> Update<Self> {
+            let r = result.map(|j| match j {
+                Job::Done(id) => id,
+                Job::Run => u64::MAX,
+            });
+            self.seen.push((key, r));
+            (self, vec![])
+        }
+        fn render(&self) -> Rendered {
+            html!("<p>{self.seen.len()}</p>")
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Start(&'static str, u64),
+        Cancel(&'static str),
+        /// Completes the task with this id (maybe stale, maybe never started).
+        Complete(u64),
+        Advance(u64),
+        Stop,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let key = prop::sample::select(&["a", "b", "c"][..]);
+        prop_oneof![
+            4 => (key.clone(), 1u64..50).prop_map(|(k, ms)| Op::Start(k, ms)),
+            1 => key.prop_map(Op::Cancel),
+            4 => (0u64..12).prop_map(Op::Complete),
+            2 => (0u64..30).prop_map(Op::Advance),
+            1 => Just(Op::Stop),
+        ]
+    }
+
+    /// What the driver must do, computed independently.
+    #[derive(Default)]
+    struct Model {
+        /// key → (id, deadline in ms, timeout in ms)
+        running: BTreeMap<String, (u64, u64, u64)>,
+        next: u64,
+        now: u64,
+        ended: bool,
+        seen: Vec<(String, Result<u64, AsyncError>)>,
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Each task gets exactly one outcome unless it is superseded (then
+        /// none): its result, a cancel or a timeout, whichever comes first;
+        /// `StartTask`/`CancelTask` name each task once, in that order; the
+        /// end of the view cancels every running task.
+        #[test]
+        fn every_task_ends_once_and_superseded_tasks_never_deliver(ops in prop::collection::vec(op(), 1..40)) {
+            let input = JoinInput { connected: true, url: Url::parse("/t").unwrap(), ..Default::default() };
+            let mut v = ViewDriver::<Tasker>::join(Time::ZERO, input).unwrap().0;
+            let mut m = Model::default();
+            for op in ops {
+                let now = Time::from_millis(m.now);
+                let mut expect = Vec::new();
+                match op {
+                    Op::Start(key, ms) => {
+                        let ev = Do::Start { key: key.into(), ms };
+                        let r = v.handle_typed_event(now, ev);
+                        if m.ended {
+                            prop_assert_eq!(r.err(), Some(InputError::Ended));
+                        } else {
+                            if let Some((old, _, _)) = m.running.remove(key) {
+                                expect.push(Output::CancelTask { id: old });
+                            }
+                            let id = m.next;
+                            m.next += 1;
+                            m.running.insert(key.into(), (id, m.now + ms, ms));
+                            expect.push(Output::StartTask { id, key: key.into(), task: json!("Run") });
+                        }
+                    }
+                    Op::Cancel(key) => {
+                        let r = v.handle_typed_event(now, Do::Cancel { key: key.into() });
+                        if m.ended {
+                            prop_assert_eq!(r.err(), Some(InputError::Ended));
+                        } else if let Some((id, _, _)) = m.running.remove(key) {
+                            expect.push(Output::CancelTask { id });
+                            m.seen.push((key.into(), Err(AsyncError::Cancelled)));
+                        }
+                    }
+                    Op::Complete(id) => {
+                        let r = v.handle_async(now, id, Ok(json!({"Done": id})));
+                        if m.ended {
+                            prop_assert_eq!(r.err(), Some(InputError::Ended));
+                        } else {
+                            let key = m.running.iter().find(|(_, t)| t.0 == id).map(|(k, _)| k.clone());
+                            if let Some(key) = key {
+                                m.running.remove(&key);
+                                m.seen.push((key, Ok(id)));
+                            }
+                        }
+                    }
+                    Op::Advance(ms) => {
+                        m.now += ms;
+                        v.handle_timeout(Time::from_millis(m.now));
+                        if !m.ended {
+                            let mut due: Vec<(u64, u64, String, u64)> = m
+                                .running
+                                .iter()
+                                .filter(|(_, t)| t.1 <= m.now)
+                                .map(|(k, t)| (t.1, t.0, k.clone(), t.2))
+                                .collect();
+                            due.sort();
+                            for (_, id, key, ms) in due {
+                                m.running.remove(&key);
+                                expect.push(Output::CancelTask { id });
+                                m.seen.push((key, Err(AsyncError::TimedOut(Duration::from_millis(ms)))));
+                            }
+                        }
+                    }
+                    Op::Stop => {
+                        v.stop();
+                        if !m.ended {
+                            let mut ids: Vec<u64> = m.running.values().map(|t| t.0).collect();
+                            ids.sort();
+                            expect.extend(ids.into_iter().map(|id| Output::CancelTask { id }));
+                            m.running.clear();
+                            m.ended = true;
+                        }
+                    }
+                }
+                let mut got: Vec<Output> = std::iter::from_fn(|| v.poll_output())
+                    .filter(|o| matches!(o, Output::StartTask { .. } | Output::CancelTask { .. }))
+                    .collect();
+                if matches!(op, Op::Stop) {
+                    // The order of cancels at the end is not specified.
+                    got.sort_by_key(|o| match o { Output::CancelTask { id } => *id, _ => u64::MAX });
+                }
+                prop_assert_eq!(&got, &expect, "after {:?}", op);
+                prop_assert_eq!(&v.state().unwrap().seen, &m.seen, "after {:?}", op);
+                let mut pending: Vec<u64> = v.pending_tasks().iter().map(|t| t.id).collect();
+                pending.sort();
+                let mut running: Vec<u64> = m.running.values().map(|t| t.0).collect();
+                running.sort();
+                prop_assert_eq!(pending, running);
+            }
+        }
+    }
+}
