@@ -1,21 +1,26 @@
 //! The driver of one view.
 
 use super::tasks::{PendingTask, TaskTable};
-use super::{AnyView, InputError, JoinInput, Joined, Navigation, Output, Reply};
+use super::{InputError, JoinInput, Joined, Navigation, Output, Reply};
 use crate::diff::{self, Extras};
 use crate::event::{self, ClientEvent, DecodeError};
 use crate::small_map::{SmallMap, SmallSet};
 use crate::template::Rendered;
 use crate::time::Time;
 use crate::view::{
-    AsyncError, Command, Context, Flash, LiveView, Mount, Msg, OnMount, Params, PathPattern, Url,
-    DEFAULT_ASYNC_TIMEOUT,
+    AsyncError, Context, Flash, LiveView, Mount, Msg, OnMount, Params, PathPattern, Url,
 };
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// The shortest period of a [`Command::Repeat`]; shorter periods are raised to it.
+mod commands;
+mod erased;
+
+use commands::next_deadline;
+pub use commands::REPEAT_CATCH_UP;
+
+/// The shortest period of a [`Command::Repeat`](crate::Command::Repeat); shorter periods are raised to it.
 pub const MIN_PERIOD: Duration = Duration::from_millis(1);
 
 /// How many queued infos [`ViewDriver::poll_output`] handles per round (a
@@ -796,126 +801,6 @@ impl<V: LiveView> ViewDriver<V> {
         }
     }
 
-    fn apply(&mut self, commands: Vec<Command<V::Info>>, fx: &mut Effects, is_event: bool) {
-        let live = self.connected && !self.ended;
-        for command in commands {
-            match command {
-                Command::SendInfo(info) => {
-                    if live {
-                        self.infos.push_back(Queued::Info(info));
-                    }
-                }
-                Command::SendAfter { key, after, info } => {
-                    if live {
-                        self.set_timer(key, self.now + after, None, info);
-                    }
-                }
-                Command::Repeat { key, every, info } => {
-                    if live {
-                        let every = every.max(MIN_PERIOD);
-                        self.set_timer(key, self.now + every, Some(every), info);
-                    }
-                }
-                Command::CancelRepeat { key } => self.cancel_timer(&key),
-                Command::Subscribe(topic) => {
-                    if live && self.subscriptions.insert(topic.clone()) {
-                        fx.outputs.push(Output::Subscribe(topic));
-                    }
-                }
-                Command::Unsubscribe(topic) => {
-                    if self.subscriptions.remove(&topic) {
-                        fx.outputs.push(Output::Unsubscribe(topic));
-                    }
-                }
-                Command::Broadcast { topic, info } => {
-                    if live {
-                        if let Ok(payload) = serde_json::to_value(&info) {
-                            fx.outputs.push(Output::Broadcast { topic, payload });
-                        }
-                    }
-                }
-                Command::PushEvent { name, payload } => self.extras.events.push((name, payload)),
-                Command::PushPatch { to, replace } => fx.patch = Some((to, replace)),
-                Command::PushNavigate { to, replace } => {
-                    fx.exit.get_or_insert(Exit::Navigate { to, replace });
-                }
-                Command::Redirect { to } => {
-                    fx.exit.get_or_insert(Exit::Redirect { to });
-                }
-                Command::PutFlash { kind, message } => self.flash.put(kind, message),
-                Command::ClearFlash { kind } => self.flash.clear(kind.as_deref()),
-                Command::PageTitle(title) => {
-                    self.title = Some(title);
-                    self.extras.title = true;
-                }
-                Command::Reply(value) => {
-                    if is_event {
-                        self.extras.reply = Some(value);
-                    }
-                }
-                Command::StartAsync { key, task, timeout } => {
-                    if !live {
-                        continue;
-                    }
-                    match serde_json::to_value(&task) {
-                        Ok(task) => {
-                            let timeout = timeout.unwrap_or(DEFAULT_ASYNC_TIMEOUT);
-                            let (id, superseded) =
-                                self.tasks
-                                    .start(key.clone(), task.clone(), self.now, timeout);
-                            if let Some(old) = superseded {
-                                fx.outputs.push(Output::CancelTask { id: old });
-                            }
-                            fx.outputs.push(Output::StartTask { id, key, task });
-                        }
-                        Err(e) => {
-                            if let Some(old) = self.tasks.remove_key(&key) {
-                                fx.outputs.push(Output::CancelTask { id: old.id });
-                            }
-                            self.infos.push_back(Queued::Async {
-                                key,
-                                result: Err(AsyncError::Failed(format!(
-                                    "the task does not serialize: {e}"
-                                ))),
-                            });
-                        }
-                    }
-                }
-                Command::CancelAsync { key } => {
-                    if let Some(task) = self.tasks.remove_key(&key) {
-                        fx.outputs.push(Output::CancelTask { id: task.id });
-                        self.infos.push_back(Queued::Async {
-                            key,
-                            result: Err(AsyncError::Cancelled),
-                        });
-                    }
-                }
-            }
-        }
-    }
-
-    fn set_timer(&mut self, key: String, due: Time, every: Option<Duration>, info: V::Info) {
-        self.cancel_timer(&key);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.queue.insert((due, seq), key.clone());
-        self.timers.insert(
-            key,
-            Timer {
-                due,
-                seq,
-                every,
-                info,
-            },
-        );
-    }
-
-    fn cancel_timer(&mut self, key: &str) {
-        if let Some(old) = self.timers.remove(key) {
-            self.queue.remove(&(old.due, old.seq));
-        }
-    }
-
     fn exit_navigation(&self, exit: Exit) -> Navigation {
         let flash = self.flash.clone();
         match exit {
@@ -960,85 +845,4 @@ pub(super) fn merge_params(url: &Url, path_params: &Params) -> Params {
         params.insert(k, v);
     }
     params
-}
-
-/// How late a repeat may fall behind its grid and still deliver every missed
-/// tick (one per [`ViewDriver::handle_timeout`] call); beyond this the missed
-/// ticks are skipped.
-pub const REPEAT_CATCH_UP: Duration = Duration::from_secs(1);
-
-/// The next deadline of a repeat scheduled at `scheduled`: one period later,
-/// even if that has already passed at `now` (the tick is caught up on the next
-/// call), unless it lies more than [`REPEAT_CATCH_UP`] before `now`: then it
-/// is the first point of the same grid after `now` (missed ticks are skipped).
-fn next_deadline(scheduled: Time, every: Duration, now: Time) -> Time {
-    let period = u64::try_from(every.as_micros()).unwrap_or(u64::MAX).max(1);
-    let next = scheduled + every;
-    let window = u64::try_from(REPEAT_CATCH_UP.as_micros()).unwrap_or(u64::MAX);
-    if next.as_micros().saturating_add(window) >= now.as_micros() {
-        return next;
-    }
-    let behind = now.as_micros().saturating_sub(scheduled.as_micros());
-    let periods = behind / period + 1;
-    Time::from_micros(
-        scheduled
-            .as_micros()
-            .saturating_add(periods.saturating_mul(period)),
-    )
-}
-
-impl<V: LiveView> AnyView for ViewDriver<V> {
-    fn type_name(&self) -> &'static str {
-        std::any::type_name::<V>()
-    }
-    fn render_html(&self) -> String {
-        ViewDriver::render_html(self)
-    }
-    fn render_full(&mut self) -> String {
-        ViewDriver::render_full(self)
-    }
-    fn handle_event(&mut self, now: Time, event: ClientEvent) -> Result<Reply, InputError> {
-        ViewDriver::handle_event(self, now, event)
-    }
-    fn handle_params(&mut self, now: Time, url: Url) -> Result<Reply, InputError> {
-        ViewDriver::handle_params(self, now, url)
-    }
-    fn handle_pubsub(&mut self, now: Time, topic: &str, payload: &Value) -> Result<(), InputError> {
-        ViewDriver::handle_pubsub(self, now, topic, payload)
-    }
-    fn handle_info_value(&mut self, now: Time, payload: &Value) -> Result<(), InputError> {
-        ViewDriver::handle_info_value(self, now, payload)
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn poll_timeout(&self) -> Option<Time> {
-        ViewDriver::poll_timeout(self)
-    }
-    fn handle_timeout(&mut self, now: Time) {
-        ViewDriver::handle_timeout(self, now)
-    }
-    fn poll_output(&mut self) -> Option<Output> {
-        ViewDriver::poll_output(self)
-    }
-    fn stop(&mut self) {
-        ViewDriver::stop(self)
-    }
-    fn timer_count(&self) -> usize {
-        ViewDriver::timer_count(self)
-    }
-    fn subscriptions(&self) -> Vec<String> {
-        ViewDriver::subscriptions(self)
-    }
-    fn handle_async(
-        &mut self,
-        now: Time,
-        id: u64,
-        result: Result<Value, AsyncError>,
-    ) -> Result<(), InputError> {
-        ViewDriver::handle_async(self, now, id, result)
-    }
-    fn pending_tasks(&self) -> Vec<PendingTask> {
-        ViewDriver::pending_tasks(self)
-    }
 }
