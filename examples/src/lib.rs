@@ -50,9 +50,10 @@ pub fn router() -> Router {
         .live::<views::report::Report>("/report")
 }
 
-/// The runners of the views' async work (only `/report` has any).
+/// The runners of the views' async work (`/search` and `/report`).
 pub fn tasks() -> liveview_core::tasks::Tasks {
-    views::report::tasks(liveview_core::tasks::Tasks::new())
+    let tasks = liveview_core::tasks::Tasks::new();
+    views::report::tasks(views::search::tasks(tasks))
 }
 
 /// The configuration of the example app: tokens signed by `secret` (at

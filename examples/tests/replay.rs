@@ -87,7 +87,11 @@ async fn recorded_sessions_replay() {
     let mut config = liveview_examples::config(vec![5; 32]);
     config.trace = Some(Arc::new(FileTraces::new(&dir).unwrap()));
     let app = Arc::new(App::new(liveview_examples::router(), config));
-    let f = liveview_warp::routes(app, liveview_warp::Options::default());
+    let opts = liveview_warp::Options {
+        tasks: liveview_examples::tasks(),
+        ..liveview_warp::Options::default()
+    };
+    let f = liveview_warp::routes(app, opts);
 
     let (mut counter, t) = join(&f, "/counter").await;
     for (r, e) in [("2", "inc"), ("3", "inc"), ("4", "dec")] {
@@ -95,8 +99,10 @@ async fn recorded_sessions_replay() {
     }
     let (mut search, t) = join(&f, "/search").await;
     push(&mut search, &t, "2", "form", "search", json!("query=pe")).await;
-    let results = next_json(&mut search).await; // the info's render, pushed after the reply
+    // The search task's result (100-300 ms later), pushed after the reply.
+    let results = next_json(&mut search).await;
     assert_eq!(results[3], "diff", "{results}");
+    assert!(results.to_string().contains("peach"), "{results}");
     let (mut a, ta) = join(&f, "/chat").await;
     let (mut b, _) = join(&f, "/chat").await;
     push(&mut a, &ta, "2", "form", "send", json!("body=hello")).await;

@@ -40,12 +40,24 @@ fn dashboard_ticks_only_when_connected() -> Result<(), TestError> {
 }
 
 #[test]
-fn search_shows_loading_then_results() -> Result<(), TestError> {
+fn search_shows_loading_then_the_results_of_its_task() -> Result<(), TestError> {
+    use liveview_examples::views::search::{latency, search_words, Info, Search};
     let view = app().mount("/search")?;
+    // The search service, on the virtual clock, with its real latency.
+    view.run_tasks_with::<Search>(|_, task| match task {
+        Info::RunSearch { query } => (latency(&query), Ok(Info::Results(search_words(&query)))),
+        other => panic!("not a task: {other:?}"),
+    })?;
     view.submit("#search-form", &[("query", "pe")])?;
+    assert_eq!(view.text("#status")?, "loading");
+    assert_eq!(
+        view.pending_tasks::<Search>()?,
+        vec![("search".into(), Info::RunSearch { query: "pe".into() })]
+    );
+    view.advance(latency("pe"))?;
     assert_eq!(view.text("#status")?, "2 results");
     assert_eq!(view.texts("#results li")?, vec!["peach", "pear"]);
-    // The submit's reply rendered `loading` before the info's push brought the results.
+    // The submit's reply rendered `loading` before the task's push brought the results.
     let produced = view.produced();
     let reply = produced
         .iter()
@@ -63,6 +75,12 @@ fn search_shows_loading_then_results() -> Result<(), TestError> {
         panic!("the reply carries a diff: {produced:?}");
     };
     assert!(diff.to_string().contains("loading"), "{diff}");
+
+    // A newer search supersedes one still running: only its results show.
+    view.submit("#search-form", &[("query", "a")])?;
+    view.submit("#search-form", &[("query", "b")])?;
+    view.advance(std::time::Duration::from_millis(300))?;
+    assert_eq!(view.texts("#results li")?, vec!["banana", "blueberry"]);
     Ok(())
 }
 

@@ -689,8 +689,9 @@ async fn frames_over_one_mebibyte_are_never_processed() {
 
 #[tokio::test]
 async fn infos_cannot_be_forged_from_the_client() {
-    // /search runs its search in handle_info(RunSearch{query}); /chat appends
-    // a message in handle_info(Info{body}). No client frame may reach them.
+    // /search's task and result are its Info (RunSearch{query}, Results);
+    // /chat appends a message in handle_info(Info{body}). No client frame
+    // may reach them.
     let (mut search, st, r) = joined("/search").await;
     assert!(!strings(&r[4]["response"]).contains("apricot"));
     let (mut chat, ct, _) = joined("/chat").await;

@@ -5,7 +5,7 @@ mod common;
 use common::Counter;
 use liveview_core::runtime::AnyView;
 use liveview_core::runtime::ViewDriver;
-use liveview_core::{html, Command, LiveView, Mount, Rendered, Update};
+use liveview_core::{html, AsyncError, Command, LiveView, Mount, Rendered, Update};
 use liveview_test::{
     join_typed, replay_with, Divergence, ReplayReport, TestApp, TestError, TraceOutput,
 };
@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// A view that uses every kind of input and effect: events with values,
-/// timers, pub/sub, infos that send infos, push events.
+/// timers, pub/sub, infos that send infos, push events, async tasks (which
+/// time out, are cancelled and superseded, and whose results send infos).
 #[derive(Debug, Default)]
 struct Lab {
     n: i64,
@@ -30,6 +31,8 @@ enum LabEvent {
     Start { ms: u64 },
     Stop,
     Shout { text: String },
+    Fetch { ms: u64 },
+    Cancel,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,6 +41,8 @@ enum LabInfo {
     Tick,
     Bump(i64),
     Heard(String),
+    /// The task: fetch `k`.
+    Fetch(i64),
 }
 
 impl LiveView for Lab {
@@ -70,8 +75,25 @@ impl LiveView for Lab {
             )],
             LabEvent::Stop => vec![Command::CancelRepeat { key: "t".into() }],
             LabEvent::Shout { text } => vec![Command::broadcast("lab", LabInfo::Heard(text))],
+            LabEvent::Fetch { ms } => vec![Command::start_async_with_timeout(
+                "f",
+                LabInfo::Fetch(self.n),
+                Duration::from_millis(ms),
+            )],
+            LabEvent::Cancel => vec![Command::cancel_async("f")],
         };
         (self, cmds)
+    }
+
+    fn handle_async(mut self, key: String, result: Result<LabInfo, AsyncError>) -> Update<Self> {
+        match result {
+            // A result is handled like the info it carries (which may send more).
+            Ok(info) => self.handle_info(info),
+            Err(e) => {
+                self.heard.push(format!("{key}: {e}"));
+                (self, vec![])
+            }
+        }
     }
 
     fn handle_info(mut self, info: LabInfo) -> Update<Self> {
@@ -100,6 +122,10 @@ impl LiveView for Lab {
                 self.heard.push(t);
                 vec![]
             }
+            LabInfo::Fetch(k) => {
+                self.heard.push(format!("fetch {k}?"));
+                vec![]
+            }
         };
         (self, cmds)
     }
@@ -112,7 +138,9 @@ impl LiveView for Lab {
 <button id="add" phx-click="add" phx-value-by="7">add</button>
 <button id="start" phx-click="start" phx-value-ms="250">start</button>
 <button id="stop" phx-click="stop">stop</button>
-<button id="shout" phx-click="shout" phx-value-text="hey">shout</button>"#
+<button id="shout" phx-click="shout" phx-value-text="hey">shout</button>
+<button id="fetch" phx-click="fetch" phx-value-ms="300">fetch</button>
+<button id="cancel" phx-click="cancel">cancel</button>"#
         )
     }
 }
@@ -123,12 +151,17 @@ enum Step {
     Info(i64),
     Broadcast(i64),
     Advance(u64),
+    /// Completes the running task "f" (if any) with `Bump(k)`.
+    Complete(i64),
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        prop::sample::select(vec!["#inc", "#add", "#start", "#stop", "#shout"])
-            .prop_map(Step::Click),
+        prop::sample::select(vec![
+            "#inc", "#add", "#start", "#stop", "#shout", "#fetch", "#cancel"
+        ])
+        .prop_map(Step::Click),
+        (-5i64..10).prop_map(Step::Complete),
         (-5i64..10).prop_map(Step::Info),
         (-5i64..10).prop_map(Step::Broadcast),
         (0u64..2000).prop_map(Step::Advance),
@@ -159,6 +192,11 @@ fn run(
             }
             Step::Advance(ms) => {
                 view.advance(Duration::from_millis(*ms))?;
+            }
+            Step::Complete(k) => {
+                if !view.pending_tasks::<Lab>()?.is_empty() {
+                    view.complete_task::<Lab>("f", Ok(LabInfo::Bump(*k)))?;
+                }
             }
         }
     }

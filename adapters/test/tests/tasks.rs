@@ -226,5 +226,13 @@ fn a_session_with_tasks_replays_from_its_trace() -> Result<(), TestError> {
     // A changed result in the trace diverges.
     let tampered = trace.replacen("acme", "evil", 1);
     assert!(replay_with(&tampered, join_typed::<Orgs>).is_err());
+    // So does a trace whose view started different work than the code does.
+    assert!(trace.contains(r#"{"Load":{"filter":"x"}}"#), "{trace}");
+    let other_work = trace.replace(r#"{"Load":{"filter":"x"}}"#, r#"{"Load":{"filter":"y"}}"#);
+    let divergence = replay_with(&other_work, join_typed::<Orgs>).unwrap_err();
+    assert!(
+        divergence.to_string().contains("start_task"),
+        "{divergence}"
+    );
     Ok(())
 }
