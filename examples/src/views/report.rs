@@ -136,7 +136,9 @@ pub fn tasks(tasks: Tasks) -> Tasks {
     tasks.view::<Report, _, _, _>(|info| async move {
         match info {
             Info::Build { build, ms } => {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
+                if ms > 0 {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
                 let rows = u64::from(build) * 1000;
                 Ok(Info::Built(Summary {
                     rows,
