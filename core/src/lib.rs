@@ -16,6 +16,9 @@
 //! | [`runtime`] | the per-view sans-IO driver ([`ViewDriver`](runtime::ViewDriver)) and its timer table |
 //! | [`protocol`] | Phoenix channels framing, the per-socket channel machine, tokens, routing, dead render |
 //! | [`pubsub`] | the transport-neutral pub/sub trait, its delivery rule and the in-process backend |
+//! | [`tasks`] | the registry of async task runners ([`Command::StartAsync`]) that adapters run |
+//! | [`js`] | JS commands ([`JS`](js::JS)) rendered into `phx-*` attributes |
+//! | [`trace`] | recording a view's inputs and outputs, for replay |
 #![warn(missing_docs)]
 
 // Lets `html!`'s expansion (`::liveview_core::…`) resolve inside this crate too.
@@ -23,6 +26,7 @@ extern crate self as liveview_core;
 
 pub mod diff;
 pub mod event;
+pub mod js;
 pub mod protocol;
 pub mod pubsub;
 pub mod runtime;
@@ -51,6 +55,7 @@ pub use view::{
 
 /// What most views and apps need, in one import: `use liveview_core::prelude::*;`.
 pub mod prelude {
+    pub use crate::js::JS;
     pub use crate::protocol::{App, Config, LiveSession, Router};
     pub use crate::view::{
         AsyncError, AsyncValue, Command, Context, Flash, LiveView, Mount, OnMount, Params, Session,
