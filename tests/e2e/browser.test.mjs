@@ -193,7 +193,8 @@ test("/chat: messages reach both browser contexts, oldest first", async () => {
 });
 
 test("/report: async work builds in the background while the page stays responsive", async () => {
-  const p = await open("/report?ms=600");
+  // Each build takes 3 s: long enough for the checks made meanwhile on a busy machine.
+  const p = await open("/report?ms=3000");
   assert.equal(await text(p, "#report"), "building…");
   await click(p, "#inc");
   assert.equal(await text(p, "#clicks"), "1");

@@ -159,6 +159,25 @@ fn assign(node: &mut Value, path: &[&str], value: String) {
     }
 }
 
+/// Phoenix's `used_input?`: whether the user has touched `field` of a
+/// submitted form (`params` is the form's map, e.g. `user` of
+/// `user[name]=…`). The client sends an untouched field with a companion
+/// `_unused_<field>` (empty) so that a view shows errors only on the fields
+/// the user has interacted with; a field missing from the params is unused
+/// too.
+///
+/// ```
+/// use liveview_core::event::form::{decode_nested, used_input};
+/// let form = decode_nested("f[name]=&f[_unused_name]=&f[age]=3").unwrap();
+/// let f = form["f"].as_object().unwrap();
+/// assert!(!used_input(f, "name"));
+/// assert!(used_input(f, "age"));
+/// assert!(!used_input(f, "email"));
+/// ```
+pub fn used_input(params: &Map<String, Value>, field: &str) -> bool {
+    params.contains_key(field) && !params.contains_key(&format!("_unused_{field}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,75 @@
+// Reads Playwright's JSON report of Phoenix LiveView's suite and checks it
+// against the ratchet (passing.txt: the tests expected to pass, one
+// "file › title" per line, `#` comments). Prints one line per test and
+// `N passed, N failed`; exits 1 when a listed test did not pass, and names
+// the tests that pass but are not listed yet.
+//
+//   node report.mjs RESULTS.json passing.txt [--partial]
+//
+// With --partial (a run of some specs only), listed tests missing from the
+// report are not an error.
+import { readFileSync } from "node:fs";
+
+const [resultsFile, listFile, mode] = process.argv.slice(2);
+const partial = mode === "--partial";
+if (!resultsFile || !listFile) {
+  console.error("usage: node report.mjs RESULTS.json passing.txt");
+  process.exit(2);
+}
+const report = JSON.parse(readFileSync(resultsFile, "utf8"));
+const listed = new Set(
+  readFileSync(listFile, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#")),
+);
+
+// Every test of the report: its file, its title path, and whether it passed.
+const tests = [];
+const walk = (suite, titles) => {
+  for (const spec of suite.specs || []) {
+    for (const t of spec.tests || []) {
+      const name = `${spec.file} › ${[...titles, spec.title].join(" › ")}`;
+      tests.push({ name, status: t.status });
+    }
+  }
+  for (const child of suite.suites || []) {
+    // A file's own suite carries the file name as its title.
+    const title = child.title === child.file ? [] : [child.title];
+    walk(child, [...titles, ...title]);
+  }
+};
+for (const suite of report.suites || []) walk(suite, []);
+tests.sort((a, b) => a.name.localeCompare(b.name));
+
+let passed = 0;
+let failed = 0;
+const regressions = [];
+const newlyPassing = [];
+for (const t of tests) {
+  const ok = t.status === "expected";
+  if (ok) passed++;
+  else failed++;
+  const mark = ok ? "pass" : t.status === "skipped" ? "skip" : "FAIL";
+  const tag = listed.has(t.name) ? "" : ok ? "  (not listed yet)" : "";
+  console.log(`${mark}  ${t.name}${tag}`);
+  if (listed.has(t.name) && !ok) regressions.push(t.name);
+  if (!listed.has(t.name) && ok) newlyPassing.push(t.name);
+}
+const known = new Set(tests.map((t) => t.name));
+const missing = partial ? [] : [...listed].filter((n) => !known.has(n));
+
+console.log(`\n${passed} passed, ${failed} failed (of ${tests.length}; ${listed.size} listed)`);
+if (newlyPassing.length) {
+  console.log(`\nPassing but not listed yet (add them to ${listFile}):`);
+  for (const n of newlyPassing) console.log(`  ${n}`);
+}
+if (missing.length) {
+  console.log("\nListed but not in the report (renamed or not run):");
+  for (const n of missing) console.log(`  ${n}`);
+}
+if (regressions.length) {
+  console.log("\nListed tests that did not pass:");
+  for (const n of regressions) console.log(`  ${n}`);
+}
+process.exit(regressions.length || missing.length ? 1 : 0);

@@ -1,0 +1,126 @@
+//! `phoenix-support`: the support app of Phoenix LiveView's browser suite
+//! (`test/e2e/test_helper.exs` and the views it routes to), written with
+//! liveview's public API, on `127.0.0.1:4004` (`PORT` overrides it).
+//!
+//! Besides the views it serves what the suite's endpoint serves:
+//! `/health`, `POST /submit` (the form params back as JSON), `POST /eval`,
+//! the client bundles at `/assets/phoenix/` and `/assets/phoenix_live_view/`
+//! from `PHOENIX_SUPPORT_NODE_MODULES` (a `node_modules` folder holding the
+//! npm packages `phoenix` and `phoenix_live_view`; `scripts/phoenix-e2e`
+//! installs them), and the colocated hooks at `/assets/colocated/`.
+//! Run by `scripts/phoenix-e2e`.
+
+mod layout;
+mod views;
+
+use liveview_core::prelude::*;
+use liveview_core::protocol::LiveSession;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use warp::Filter;
+
+/// The hooks of the suite's colocated views, under their fully qualified names.
+const COLOCATED_JS: &str = include_str!("colocated.js");
+/// The CSS of the suite's colocated views.
+const COLOCATED_CSS: &str = include_str!("colocated.css");
+
+/// Every route of the suite that this app serves so far.
+fn router() -> Router {
+    let default = LiveSession::new("default");
+    Router::new().live_session(default, |r| {
+        r.live::<views::js::JsLive>("/js")
+            .live::<views::select::SelectLive>("/select")
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    if std::env::var("QUIET").as_deref() != Ok("1") {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let port: u16 = match std::env::var("PORT").map(|p| p.parse()) {
+        Err(_) => 4004,
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            eprintln!("phoenix-support: PORT: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(modules) = std::env::var_os("PHOENIX_SUPPORT_NODE_MODULES").map(PathBuf::from) else {
+        eprintln!(
+            "phoenix-support: set PHOENIX_SUPPORT_NODE_MODULES to a node_modules folder with the \
+             npm packages phoenix and phoenix_live_view (scripts/phoenix-e2e does)"
+        );
+        return ExitCode::from(2);
+    };
+    for package in ["phoenix", "phoenix_live_view"] {
+        if !modules.join(package).join("priv/static").is_dir() {
+            eprintln!(
+                "phoenix-support: {} has no {package}/priv/static",
+                modules.display()
+            );
+            return ExitCode::from(2);
+        }
+    }
+    // A fixed secret, as the suite's endpoint has one.
+    let mut config = Config::new(vec![b'a'; 64]).expect("a 64-byte secret");
+    config.layout = Arc::new(layout::SuiteLayout);
+    let app = Arc::new(App::new(router(), config));
+
+    let health = warp::path!("health").map(|| "OK");
+    let submit = warp::path!("submit")
+        .and(warp::post())
+        .and(warp::body::form::<Vec<(String, String)>>())
+        .map(|params: Vec<(String, String)>| {
+            let echoed: BTreeMap<String, String> = params.into_iter().collect();
+            warp::reply::json(&echoed)
+        });
+    let eval = warp::path!("eval")
+        .and(warp::post())
+        .and(warp::body::json::<serde_json::Value>())
+        .map(|body: serde_json::Value| {
+            let code = body["code"].as_str().unwrap_or_default().to_owned();
+            tracing::warn!(code, "POST /eval: no equivalent for this code");
+            warp::reply::with_status(
+                warp::reply::json(&serde_json::json!({"error": "unknown code", "code": code})),
+                warp::http::StatusCode::NOT_IMPLEMENTED,
+            )
+        });
+    let phoenix = warp::path!("assets" / "phoenix" / ..)
+        .and(warp::fs::dir(modules.join("phoenix/priv/static")));
+    let live_view = warp::path!("assets" / "phoenix_live_view" / ..)
+        .and(warp::fs::dir(modules.join("phoenix_live_view/priv/static")));
+    let colocated_js = warp::path!("assets" / "colocated" / "index.js")
+        .map(|| warp::reply::with_header(COLOCATED_JS, "content-type", "text/javascript"));
+    let colocated_css = warp::path!("assets" / "colocated" / "colocated.css")
+        .map(|| warp::reply::with_header(COLOCATED_CSS, "content-type", "text/css"));
+    let own = health
+        .or(submit)
+        .or(eval)
+        .or(phoenix)
+        .or(live_view)
+        .or(colocated_js)
+        .or(colocated_css);
+
+    let addr = ([127, 0, 0, 1], port).into();
+    eprintln!("phoenix-support: serving on http://127.0.0.1:{port}");
+    match liveview_warp::serve_with(app, addr, liveview_warp::Options::default(), |routes| {
+        own.or(routes)
+    })
+    .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("phoenix-support: cannot listen on {addr}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The suite's views, one module per route (or group of routes).
+
+pub mod js;
+pub mod select;
