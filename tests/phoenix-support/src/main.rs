@@ -29,10 +29,19 @@ const COLOCATED_CSS: &str = include_str!("colocated.css");
 /// Every route of the suite that this app serves so far.
 fn router() -> Router {
     let default = LiveSession::new("default");
-    Router::new().live_session(default, |r| {
-        r.live::<views::js::JsLive>("/js")
-            .live::<views::select::SelectLive>("/select")
-    })
+    let navigation = LiveSession::new("navigation").layout(views::navigation::NavigationLayout);
+    Router::new()
+        .live_session(default, |r| {
+            r.live::<views::js::JsLive>("/js")
+                .live::<views::select::SelectLive>("/select")
+        })
+        .live_session(navigation, |r| {
+            use views::navigation::{ALive, BLive, RedirectLoopLive};
+            r.live::<ALive>("/navigation/a")
+                .live::<BLive>("/navigation/b")
+                .live::<BLive>("/navigation/b/:id")
+                .live::<RedirectLoopLive>("/navigation/redirectloop")
+        })
 }
 
 #[tokio::main]
@@ -76,6 +85,9 @@ async fn main() -> ExitCode {
     let app = Arc::new(App::new(router(), config));
 
     let health = warp::path!("health").map(|| "OK");
+    let dead = warp::path!("navigation" / "dead")
+        .and(warp::get())
+        .map(|| warp::reply::html(views::navigation::dead_page()));
     let submit = warp::path!("submit")
         .and(warp::post())
         .and(warp::body::form::<Vec<(String, String)>>())
@@ -103,6 +115,7 @@ async fn main() -> ExitCode {
     let colocated_css = warp::path!("assets" / "colocated" / "colocated.css")
         .map(|| warp::reply::with_header(COLOCATED_CSS, "content-type", "text/css"));
     let own = health
+        .or(dead)
         .or(submit)
         .or(eval)
         .or(phoenix)

@@ -184,7 +184,7 @@ impl SocketMachine {
         let topic = r.topic;
         let reply = match result {
             Err(Crashed) => {
-                self.outbox.error(r, "channel_crash");
+                // No reply: the push dies with the view, as in Phoenix.
                 self.retire(now, topic, Retire::Crash);
                 return;
             }

@@ -120,8 +120,10 @@
 //! # Failures
 //!
 //! A view that panics (in any call) is dropped — its subscriptions are
-//! released — and the client gets `phx_error` (`channel_crash`) on its topic,
-//! after an error reply if a push was being handled. Other views and the
+//! released — and the client gets `phx_error` (`channel_crash`) on its topic.
+//! A push being handled gets no reply, as when a Phoenix channel process
+//! dies: the official client then treats it as the view's error (a pending
+//! live patch, for one, reloads the page at its target). Other views and the
 //! socket carry on. Malformed frames get an error reply when their ref and
 //! topic can be read; otherwise (or when a frame exceeds
 //! [`Config::max_frame_bytes`](super::Config)) the socket is closed with 1007

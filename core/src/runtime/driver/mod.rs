@@ -31,8 +31,10 @@ pub const MIN_PERIOD: Duration = Duration::from_millis(1);
 pub const INFO_BUDGET: usize = 64;
 
 /// How many `PushPatch`es one input may chain (a patch whose `handle_params`
-/// patches again, ...). Further patches are dropped.
-pub const MAX_PATCH_HOPS: usize = 8;
+/// patches again, ...). Asking for one more is a patch loop: the view
+/// crashes with "too many redirects" (a panic, so the client gets
+/// `phx_error` and rejoins), as Phoenix raises at its 20th redirect.
+pub const MAX_PATCH_HOPS: usize = 20;
 
 /// Drives one view: a sans-IO state machine in the style of quinn-proto and str0m.
 ///
@@ -95,7 +97,7 @@ pub const MAX_PATCH_HOPS: usize = 8;
 /// | `PageTitle`, `PushEvent` | `"t"`, `"e"` in the next diff |
 /// | `Reply` | `"r"` in the reply's diff (events only; ignored elsewhere) |
 /// | `PutFlash`, `ClearFlash` | the driver's [`flash`](Self::flash), carried by `Navigate`/`Redirect` |
-/// | `PushPatch` | `handle_params` runs with the new URL before the render; [`Reply::navigation`] for events and live patches, [`Output::Navigate`] (before the `Push`) otherwise |
+/// | `PushPatch` | `handle_params` runs with the new URL before the render; [`Reply::navigation`] for events and live patches, [`Output::Navigate`] (before the `Push`) otherwise; more than [`MAX_PATCH_HOPS`] chained patches crash the view |
 /// | `PushNavigate`, `Redirect` | no render; the navigation (with the flash) is the reply's navigation or an [`Output::Navigate`]; the view ends ([`stop`](Self::stop)) and pending push events are dropped |
 /// | `StartAsync` | [`Output::StartTask`] (after the input's reply or push), preceded by [`Output::CancelTask`] for a task running under the same key, which is superseded; its deadline joins [`poll_timeout`](Self::poll_timeout) |
 /// | `CancelAsync` | [`Output::CancelTask`], and `handle_async` gets [`AsyncError::Cancelled`] (queued like an info) |
@@ -776,13 +778,21 @@ impl<V: LiveView> ViewDriver<V> {
         }
     }
 
-    /// Runs `handle_params` for each `PushPatch` (bounded by [`MAX_PATCH_HOPS`]).
+    /// Runs `handle_params` for each `PushPatch`.
+    ///
+    /// # Panics
+    /// On a patch beyond [`MAX_PATCH_HOPS`] in one chain (a patch loop).
     fn follow_patches(&mut self, fx: &mut Effects) {
         let mut hops = 0;
         while let Some((to, replace)) = fx.patch.take() {
-            if fx.exit.is_some() || hops == MAX_PATCH_HOPS {
+            if fx.exit.is_some() {
                 break;
             }
+            assert!(
+                hops < MAX_PATCH_HOPS,
+                "too many redirects for {} (a patch loop: {MAX_PATCH_HOPS} chained push_patch, the last to {to:?})",
+                std::any::type_name::<V>()
+            );
             // A patch target that is not a path (a view bug) is dropped.
             let Ok(url) = Url::parse(&to) else { continue };
             hops += 1;

@@ -1,4 +1,5 @@
 //! The suite's views, one module per route (or group of routes).
 
 pub mod js;
+pub mod navigation;
 pub mod select;

@@ -1,0 +1,250 @@
+//! `/navigation/*`: live navigation between two views of one live session
+//! (A patches itself and navigates to B from the server; B lists 100 items
+//! and shows one at `/navigation/b/:id`), a patch loop that crashes its view
+//! (`/navigation/redirectloop`), and a page without a LiveView
+//! (`/navigation/dead`), all inside the navigation layout: a sidebar of live
+//! links, and a `LiveSocket` that logs `phx:navigate` and
+//! `phx:before-navigate` and can prevent navigation.
+
+use liveview_core::prelude::*;
+use liveview_core::protocol::Layout;
+use serde::Deserialize;
+
+/// The navigation pages' layout.
+pub struct NavigationLayout;
+
+const BOOT: &str = r#"<script src="/assets/phoenix/phoenix.min.js"></script>
+<script type="module">
+  import { LiveSocket } from "/assets/phoenix_live_view/phoenix_live_view.esm.js";
+  const token = document.querySelector("meta[name='csrf-token']").getAttribute("content");
+  const liveSocket = new LiveSocket("/live", window.Phoenix.Socket, {
+    params: { _csrf_token: token },
+    reloadJitterMin: 50,
+    reloadJitterMax: 500,
+  });
+  liveSocket.connect();
+  window.liveSocket = liveSocket;
+  window.liveNavigationPreventEnabled = false;
+  window.addEventListener("phx:before-navigate", (e) => {
+    console.log("before navigate event", JSON.stringify(e.detail));
+    if (window.liveNavigationPreventEnabled) e.preventDefault();
+  });
+  window.addEventListener("phx:navigate", (e) => {
+    console.log("navigate event", JSON.stringify(e.detail));
+  });
+  window.addEventListener("change", (e) => {
+    if (e.target && e.target.id === "prevent-navigation-toggle") {
+      window.liveNavigationPreventEnabled = e.target.checked;
+    }
+  });
+</script>
+<style>
+  html, body { margin: 0; padding: 0; font-family: system-ui, sans-serif; font-size: 1rem; }
+</style>
+"#;
+
+const LINK: &str = "background-color: #f1f5f9; padding: 0.5rem;";
+
+impl Layout for NavigationLayout {
+    fn render(&self, _title: Option<&str>, csrf_token: &str, inner: &str) -> String {
+        let token = liveview_core::template::escape_html(csrf_token);
+        let link = |to: &str, text: &str| {
+            format!(
+                r#"<a href="{to}" data-phx-link="redirect" data-phx-link-state="push" style="{LINK}">{text}</a>"#
+            )
+        };
+        format!(
+            r#"<!DOCTYPE html>
+<meta name="csrf-token" content="{token}" />
+{BOOT}<div style="display: flex; width: 100%; height: 100vh;">
+  <div style="position: fixed; height: 100vh; background-color: #f8fafc; border-right: 1px solid; width: 20rem; display: flex; flex-direction: column; padding: 1rem; gap: 0.5rem;">
+    <h1 style="margin-bottom: 1rem; font-size: 1.125rem; line-height: 1.75rem;">Navigation</h1>
+    <label style="display: flex; align-items: center; gap: 0.5rem; background-color: #e2e8f0; padding: 0.5rem; cursor: pointer;">
+      <input id="prevent-navigation-toggle" type="checkbox" />
+      <span>Prevent navigation</span>
+    </label>
+    {}
+    {}
+    {}
+    {}
+  </div>
+  <div style="margin-left: 22rem; flex: 1; padding: 2rem;">
+{inner}
+  </div>
+</div>
+"#,
+            link("/navigation/a", "LiveView A"),
+            link("/navigation/b", "LiveView B"),
+            link("/stream", "LiveView (other session)"),
+            link("/navigation/dead", "Dead View"),
+        )
+    }
+}
+
+/// `/navigation/dead`: the layout around a page with no LiveView.
+pub fn dead_page() -> String {
+    NavigationLayout.render(None, "no-live-view-here", "<h1>Dead view</h1>")
+}
+
+const BUTTON: &str = "padding: 0.5rem 1rem; background-color: #e2e8f0; display: inline-flex; align-items: center; border-radius: 0.375rem; cursor: pointer;";
+
+/// A live link (`<.link patch/navigate>`), styled as the suite's.
+fn live_link(kind: &str, to: &str, replace: bool, text: &str) -> Rendered {
+    let state = if replace { "replace" } else { "push" };
+    html!(
+        r#"<a href="{to}" data-phx-link="{kind}" data-phx-link-state="{state}" style="{BUTTON}">{text}</a>"#
+    )
+}
+
+/// `/navigation/a`: shows its `param`, patches itself with a new one, and
+/// navigates to B from the server.
+pub struct ALive {
+    param: Option<String>,
+    next: u64,
+}
+
+/// A's events.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AEvent {
+    /// Navigates to B from the server.
+    ServerNavigate,
+}
+
+impl LiveView for ALive {
+    type Event = AEvent;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (
+            ALive {
+                param: None,
+                next: 0,
+            },
+            vec![],
+        )
+    }
+
+    fn handle_params_with(self, params: &Params, _url: &Url, cx: &Context) -> Update<Self> {
+        // A fresh value for the next patch (the suite uses a unique integer).
+        let next = cx.now.as_micros().max(self.next + 1);
+        let param = params.get("param").map(str::to_owned);
+        (ALive { param, next }, vec![])
+    }
+
+    fn handle_event(self, AEvent::ServerNavigate: AEvent) -> Update<Self> {
+        (self, vec![Command::push_navigate("/navigation/b")])
+    }
+
+    fn render(&self) -> Rendered {
+        let to = format!("/navigation/a?param={}", self.next);
+        let patch = live_link("patch", &to, false, "Patch this LiveView");
+        let replace = live_link("patch", &to, true, "Patch (Replace)");
+        let to42 = live_link(
+            "redirect",
+            "/navigation/b#items-item-42",
+            false,
+            "Navigate to 42",
+        );
+        let param = self.param.as_deref().unwrap_or("");
+        html!(
+            r#"<h1>This is page A</h1>
+<p>Current param: {param}</p>
+{patch}
+{replace}
+{to42}
+<button type="button" phx-click="server_navigate" style="{BUTTON}">Server Navigate</button>"#
+        )
+    }
+}
+
+/// `/navigation/b` (100 items, in a scroll container with `?container`) and
+/// `/navigation/b/:id` (one item).
+pub struct BLive {
+    container: bool,
+    id: Option<String>,
+}
+
+impl LiveView for BLive {
+    type Event = ();
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (
+            BLive {
+                container: false,
+                id: None,
+            },
+            vec![],
+        )
+    }
+
+    fn handle_params(self, params: &Params, _url: &Url) -> Update<Self> {
+        let view = BLive {
+            container: params.get("container").is_some(),
+            id: params.get("id").map(str::to_owned),
+        };
+        (view, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        let scroll = if self.container {
+            "height: 85vh; overflow-y: scroll; "
+        } else {
+            ""
+        };
+        let style = format!(
+            "{scroll}width: 100%; border: 1px solid #e2e8f0; border-radius: 0.375rem; position: relative;"
+        );
+        let items: Vec<u32> = (1..=100).collect();
+        html!(
+            r##"<h1>This is page B</h1>
+<a href="#items-item-42" style="margin-bottom: 8px; {BUTTON}">Go to 42.</a>
+{#if let Some(id) = &self.id}<div><p>Item {id}</p></div>{:else}<div id="my-scroll-container" style="{style}">
+  <ul id="items" style="padding: 1rem; list-style: none;">{#for i in &items}
+    <li id="items-item-{i}" style="padding: 0.5rem; border-bottom: 1px solid #e2e8f0;"><a href="/navigation/b/item-{i}" data-phx-link="patch" data-phx-link-state="push" style="display: inline-flex; align-items: center; gap: 0.5rem;">Item {i}</a></li>{/for}
+  </ul>
+</div>{/if}"##
+        )
+    }
+}
+
+/// `/navigation/redirectloop`: its link patches to `?loop=true`, whose
+/// `handle_params` patches there again: a loop that crashes the view. The
+/// client rejoins, and a mount with `loop` set says so instead of looping.
+pub struct RedirectLoopLive {
+    message: Option<&'static str>,
+    looping: bool,
+}
+
+impl LiveView for RedirectLoopLive {
+    type Event = ();
+    type Info = ();
+
+    fn mount(m: &Mount) -> Update<Self> {
+        let rejoined = m.params.get("loop").is_some();
+        let view = RedirectLoopLive {
+            message: rejoined.then_some("Too many redirects"),
+            looping: !rejoined,
+        };
+        (view, vec![])
+    }
+
+    fn handle_params(self, params: &Params, _url: &Url) -> Update<Self> {
+        if params.get("loop").is_some() && self.looping {
+            (
+                self,
+                vec![Command::push_patch("/navigation/redirectloop?loop=true")],
+            )
+        } else {
+            (self, vec![])
+        }
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"{#if let Some(m) = self.message}<div id="message">{m}</div>{/if}
+<a href="/navigation/redirectloop?loop=true" data-phx-link="patch" data-phx-link-state="push">Redirect Loop</a>"#
+        )
+    }
+}
