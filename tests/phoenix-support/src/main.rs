@@ -32,8 +32,15 @@ fn router() -> Router {
     let navigation = LiveSession::new("navigation").layout(views::navigation::NavigationLayout);
     Router::new()
         .live_session(default, |r| {
+            use views::issues::{Issue3107, Issue3529, Issue3636, Issue3719, Issue3814, Issue3819};
             r.live::<views::js::JsLive>("/js")
                 .live::<views::select::SelectLive>("/select")
+                .live::<Issue3107>("/issues/3107")
+                .live::<Issue3529>("/issues/3529")
+                .live::<Issue3636>("/issues/3636")
+                .live::<Issue3719>("/issues/3719")
+                .live::<Issue3814>("/issues/3814")
+                .live::<Issue3819>("/issues/3819")
         })
         .live_session(navigation, |r| {
             use views::navigation::{ALive, BLive, RedirectLoopLive};

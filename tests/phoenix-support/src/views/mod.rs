@@ -1,5 +1,6 @@
 //! The suite's views, one module per route (or group of routes).
 
+pub mod issues;
 pub mod js;
 pub mod navigation;
 pub mod select;

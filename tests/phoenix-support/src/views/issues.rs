@@ -1,0 +1,252 @@
+//! `/issues/*`: the views of the suite's regression tests, one per issue.
+
+use liveview_core::prelude::*;
+use serde::Deserialize;
+
+/// `/issues/3529`: shows when it was mounted, with a live navigation and a
+/// live patch to itself (a fresh `param` each time).
+pub struct Issue3529 {
+    mounted: Time,
+    next: u64,
+}
+
+impl LiveView for Issue3529 {
+    type Event = ();
+    type Info = ();
+
+    fn mount(m: &Mount) -> Update<Self> {
+        (
+            Issue3529 {
+                mounted: m.now,
+                next: 0,
+            },
+            vec![],
+        )
+    }
+
+    fn handle_params_with(self, _: &Params, _: &Url, cx: &Context) -> Update<Self> {
+        let next = cx.now.as_micros().max(self.next + 1);
+        (Issue3529 { next, ..self }, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        let mounted = self.mounted.as_micros();
+        let to = format!("/issues/3529?param={}", self.next);
+        html!(
+            r#"<h1>Mounted at {mounted}</h1>
+<a href="{to}" data-phx-link="redirect" data-phx-link-state="push">Navigate</a>
+<a href="{to}" data-phx-link="patch" data-phx-link-state="push">Patch</a>"#
+        )
+    }
+}
+
+/// `/issues/3719`: shows the `_target` of a `phx-change`, for a plain and a
+/// nested input name.
+pub struct Issue3719 {
+    target: Option<Vec<String>>,
+}
+
+/// The form's change.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issue3719Event {
+    /// `phx-change="inc"`, with the client's `_target`.
+    Inc {
+        /// The path of the input that changed.
+        #[serde(rename = "_target")]
+        target: Vec<String>,
+    },
+}
+
+impl LiveView for Issue3719 {
+    type Event = Issue3719Event;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue3719 { target: None }, vec![])
+    }
+
+    fn handle_event(self, Issue3719Event::Inc { target }: Issue3719Event) -> Update<Self> {
+        (
+            Issue3719 {
+                target: Some(target),
+            },
+            vec![],
+        )
+    }
+
+    fn render(&self) -> Rendered {
+        // As Elixir's `inspect` shows a list of strings, or `nil`.
+        let shown = match &self.target {
+            None => "nil".to_owned(),
+            Some(path) => {
+                let items: Vec<String> = path.iter().map(|p| format!("{p:?}")).collect();
+                format!("[{}]", items.join(", "))
+            }
+        };
+        html!(
+            r#"<form phx-change="inc">
+  <input id="a" type="text" name="foo" />
+  <input id="b" type="text" name="foo[bar]" />
+</form>
+<span id="target">{shown}</span>"#
+        )
+    }
+}
+
+/// `/issues/3814`: a form whose submit sets `phx-trigger-action`, so the
+/// client posts it to `/submit` over HTTP, with its submitter button.
+pub struct Issue3814 {
+    trigger: bool,
+}
+
+/// The form's submit.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issue3814Event {
+    /// `phx-submit="submit"`.
+    Submit {},
+}
+
+impl LiveView for Issue3814 {
+    type Event = Issue3814Event;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue3814 { trigger: false }, vec![])
+    }
+
+    fn handle_event(self, Issue3814Event::Submit {}: Issue3814Event) -> Update<Self> {
+        (Issue3814 { trigger: true }, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"{#if self.trigger}<form phx-submit="submit" phx-trigger-action action="/submit" method="post">{:else}<form phx-submit="submit" action="/submit" method="post">{/if}
+  <input type="hidden" name="greeting" value="hello" />
+  <button type="submit" name="i-am-the-submitter" value="submitter-value">Submit</button>
+</form>"#
+        )
+    }
+}
+
+/// `/issues/3107`: a select in a `phx-change` form keeps the value the user
+/// chose when the change enables the form's button.
+pub struct Issue3107 {
+    disabled: bool,
+}
+
+/// The form's change.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidateEvent {
+    /// `phx-change="validate"` (its fields are not read).
+    Validate {},
+}
+
+impl LiveView for Issue3107 {
+    type Event = ValidateEvent;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue3107 { disabled: true }, vec![])
+    }
+
+    fn handle_event(self, ValidateEvent::Validate {}: ValidateEvent) -> Update<Self> {
+        (Issue3107 { disabled: false }, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<form phx-change="validate" style="display: flex;">
+  <select>
+    <option value="ONE">ONE</option>
+    <option value="TWO">TWO</option>
+  </select>
+  {#if self.disabled}<button disabled>OK</button>{:else}<button>OK</button>{/if}
+</form>"#
+        )
+    }
+}
+
+/// Phoenix's `<.focus_wrap>`: keeps keyboard focus inside `inner` (the
+/// client's built-in `Phoenix.FocusWrap` hook with its two sentinels).
+pub fn focus_wrap(id: &str, class: &str, inner: Rendered) -> Rendered {
+    html!(
+        r#"<div id="{id}" phx-hook="Phoenix.FocusWrap" class="{class}"><span id="{id}-start" tabindex="0" aria-hidden="true"></span>{inner}<span id="{id}-end" tabindex="0" aria-hidden="true"></span></div>"#
+    )
+}
+
+/// `/issues/3636`: entering a focus wrap from outside focuses its first element.
+pub struct Issue3636;
+
+impl LiveView for Issue3636 {
+    type Event = ();
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue3636, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        let buttons = html!(
+            r#"<button id="first" class="border rounded py-2 px-4">One</button>
+<button id="second" class="border rounded py-2 px-4">Two</button>
+<button id="third" class="border rounded py-2 px-4">Three</button>"#
+        );
+        let wrap = focus_wrap("focus-wrap", "space-x-8", buttons);
+        html!(
+            r#"<style>
+  .space-x-8 > :not([hidden]) ~ :not([hidden]) {{ margin-left: 2rem; }}
+</style>
+<div class="container mx-auto p-8">
+  <button>Outside 1</button>
+  {wrap}
+  <button>Outside 2</button>
+</div>"#
+        )
+    }
+}
+
+/// `/issues/3819`: after a reconnect, the recovery of an empty form stops
+/// early, and the page's own event still arrives.
+pub struct Issue3819 {
+    reconnected: bool,
+}
+
+/// The form's and the page's events.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issue3819Event {
+    /// `phx-change`.
+    Validate {},
+    /// `phx-submit`.
+    Save {},
+    /// Pushed by the test once the page has reconnected.
+    Reconnected {},
+}
+
+impl LiveView for Issue3819 {
+    type Event = Issue3819Event;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue3819 { reconnected: false }, vec![])
+    }
+
+    fn handle_event(self, event: Issue3819Event) -> Update<Self> {
+        match event {
+            Issue3819Event::Reconnected {} => (Issue3819 { reconnected: true }, vec![]),
+            Issue3819Event::Validate {} | Issue3819Event::Save {} => (self, vec![]),
+        }
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<form id="recover" phx-change="validate" phx-submit="save">
+  <button>Submit</button>
+</form>
+{#if self.reconnected}<p id="reconnected">Reconnected!</p>{/if}"#
+        )
+    }
+}
