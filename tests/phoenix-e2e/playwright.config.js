@@ -19,7 +19,7 @@ export default {
   use: {
     trace: "off",
     screenshot: "off",
-    baseURL: "http://localhost:4004/",
+    baseURL: `http://localhost:${process.env.PHOENIX_E2E_PORT || 4004}/`,
     ignoreHTTPSErrors: true,
   },
   projects: [

@@ -32,7 +32,10 @@ fn router() -> Router {
     let navigation = LiveSession::new("navigation").layout(views::navigation::NavigationLayout);
     Router::new()
         .live_session(default, |r| {
-            use views::issues::{Issue3107, Issue3529, Issue3636, Issue3719, Issue3814, Issue3819};
+            use views::issues::{
+                Issue3107, Issue3529, Issue3636, Issue3719, Issue3814, Issue3819, Issue3919,
+                Issue3931, Issue4094, Issue4102,
+            };
             r.live::<views::js::JsLive>("/js")
                 .live::<views::select::SelectLive>("/select")
                 .live::<Issue3107>("/issues/3107")
@@ -41,6 +44,10 @@ fn router() -> Router {
                 .live::<Issue3719>("/issues/3719")
                 .live::<Issue3814>("/issues/3814")
                 .live::<Issue3819>("/issues/3819")
+                .live::<Issue3919>("/issues/3919")
+                .live::<Issue3931>("/issues/3931")
+                .live::<Issue4094>("/issues/4094")
+                .live::<Issue4102>("/issues/4102")
         })
         .live_session(navigation, |r| {
             use views::navigation::{ALive, BLive, RedirectLoopLive};
@@ -132,11 +139,11 @@ async fn main() -> ExitCode {
 
     let addr = ([127, 0, 0, 1], port).into();
     eprintln!("phoenix-support: serving on http://127.0.0.1:{port}");
-    match liveview_warp::serve_with(app, addr, liveview_warp::Options::default(), |routes| {
-        own.or(routes)
-    })
-    .await
-    {
+    let opts = liveview_warp::Options {
+        tasks: views::issues::issue_3931_tasks(liveview_core::tasks::Tasks::new()),
+        ..liveview_warp::Options::default()
+    };
+    match liveview_warp::serve_with(app, addr, opts, |routes| own.or(routes)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("phoenix-support: cannot listen on {addr}: {e}");

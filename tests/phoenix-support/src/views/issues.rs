@@ -250,3 +250,200 @@ impl LiveView for Issue3819 {
         )
     }
 }
+
+/// `/issues/4094`: a live patch whose `handle_params` redirects.
+pub struct Issue4094;
+
+impl LiveView for Issue4094 {
+    type Event = ();
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue4094, vec![])
+    }
+
+    fn handle_params(self, params: &Params, _: &Url) -> Update<Self> {
+        if params.get("foo") == Some("bar") {
+            (
+                self,
+                vec![Command::Redirect {
+                    to: "/navigation/a".into(),
+                }],
+            )
+        } else {
+            (self, vec![])
+        }
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<a href="/issues/4094?foo=bar" data-phx-link="patch" data-phx-link-state="push">Patch</a>"#
+        )
+    }
+}
+
+/// `/issues/4102`: a debounced input outside its form (`form="my-form"`).
+pub struct Issue4102 {
+    name: String,
+}
+
+/// The form's change and submit, with the outside input's `name`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issue4102Event {
+    /// `phx-change`.
+    Validate {
+        /// The input's value.
+        name: String,
+    },
+    /// `phx-submit`.
+    Submit {
+        /// The input's value.
+        name: String,
+    },
+}
+
+impl LiveView for Issue4102 {
+    type Event = Issue4102Event;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (
+            Issue4102 {
+                name: "Test".into(),
+            },
+            vec![],
+        )
+    }
+
+    fn handle_event(self, event: Issue4102Event) -> Update<Self> {
+        let (Issue4102Event::Validate { name } | Issue4102Event::Submit { name }) = event;
+        (Issue4102 { name }, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<div>
+  <input form="my-form" phx-debounce="500" name="name" id="name" value="{self.name}" type="text" />
+  <form id="my-form" phx-change="validate" phx-submit="submit">
+    <button type="submit" phx-disable-with="Submitting...">Submit</button>
+  </form>
+</div>"#
+        )
+    }
+}
+
+/// `/issues/3919`: a component whose optional attribute goes back to its
+/// default is rendered without it again.
+pub struct Issue3919 {
+    special: bool,
+}
+
+/// The toggle.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issue3919Event {
+    /// Switches the special attribute on and off.
+    ToggleSpecial {},
+}
+
+/// A div, red when `special`.
+fn special_box(special: bool, inner: &str) -> Rendered {
+    html!(
+        r#"{#if special}<div style="background-color: red;">{inner}</div>{:else}<div>{inner}</div>{/if}"#
+    )
+}
+
+impl LiveView for Issue3919 {
+    type Event = Issue3919Event;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue3919 { special: false }, vec![])
+    }
+
+    fn handle_event(self, Issue3919Event::ToggleSpecial {}: Issue3919Event) -> Update<Self> {
+        (
+            Issue3919 {
+                special: !self.special,
+            },
+            vec![],
+        )
+    }
+
+    fn render(&self) -> Rendered {
+        let text = if self.special { "Red" } else { "No red" };
+        let boxed = special_box(self.special, text);
+        html!(
+            r#"{boxed}
+<button phx-click="toggle_special">toggle</button>"#
+        )
+    }
+}
+
+/// `/issues/3931`: data loaded by async work after mount (`assign_async`),
+/// shown through `AsyncValue::render` inside a layout component.
+pub struct Issue3931 {
+    data: AsyncValue<String>,
+}
+
+/// The load task and its result.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, Deserialize)]
+pub enum Issue3931Info {
+    /// The task.
+    Load,
+    /// Its result.
+    Loaded(String),
+}
+
+impl LiveView for Issue3931 {
+    type Event = ();
+    type Info = Issue3931Info;
+
+    fn mount(m: &Mount) -> Update<Self> {
+        let view = Issue3931 {
+            data: AsyncValue::loading(),
+        };
+        let load = if m.connected {
+            vec![Command::start_async("slow_data", Issue3931Info::Load)]
+        } else {
+            vec![]
+        };
+        (view, load)
+    }
+
+    fn handle_async(
+        mut self,
+        _: String,
+        result: Result<Issue3931Info, AsyncError>,
+    ) -> Update<Self> {
+        self.data.set(result.and_then(|info| match info {
+            Issue3931Info::Loaded(text) => Ok(text),
+            other => Err(AsyncError::Failed(format!("unexpected {other:?}"))),
+        }));
+        (self, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        let body = self.data.render(
+            || {
+                html!(
+                    r#"<div id="async" class="flex items-center space-x-3"><div class="animate-spin rounded-full h-8 w-8 border-b-2 border-blue-500"></div><p class="text-gray-600">Loading data...</p></div>"#
+                )
+            },
+            |data| html!(r#"<div id="async" class="space-y-3">{data}</div>"#),
+            |e| html!(r#"<div id="async">{e}</div>"#),
+        );
+        html!(r#"<div class="max-w-4xl mx-auto p-8">{body}</div>"#)
+    }
+}
+
+/// The runner of `/issues/3931`'s load: 100 ms, then the text.
+pub fn issue_3931_tasks(tasks: liveview_core::tasks::Tasks) -> liveview_core::tasks::Tasks {
+    tasks.view::<Issue3931, _, _, _>(|_| async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        Ok::<_, String>(Issue3931Info::Loaded(
+            "This was loaded asynchronously!".into(),
+        ))
+    })
+}
