@@ -33,11 +33,12 @@ fn router() -> Router {
     Router::new()
         .live_session(default, |r| {
             use views::issues::{
-                Issue3107, Issue3529, Issue3636, Issue3719, Issue3814, Issue3819, Issue3919,
-                Issue3931, Issue4094, Issue4102,
+                Issue3083, Issue3107, Issue3529, Issue3636, Issue3719, Issue3814, Issue3819,
+                Issue3919, Issue3931, Issue4094, Issue4102, Issue4325,
             };
             r.live::<views::js::JsLive>("/js")
                 .live::<views::select::SelectLive>("/select")
+                .live::<Issue3083>("/issues/3083")
                 .live::<Issue3107>("/issues/3107")
                 .live::<Issue3529>("/issues/3529")
                 .live::<Issue3636>("/issues/3636")
@@ -48,6 +49,7 @@ fn router() -> Router {
                 .live::<Issue3931>("/issues/3931")
                 .live::<Issue4094>("/issues/4094")
                 .live::<Issue4102>("/issues/4102")
+                .live::<Issue4325>("/issues/4325")
         })
         .live_session(navigation, |r| {
             use views::navigation::{ALive, BLive, RedirectLoopLive};

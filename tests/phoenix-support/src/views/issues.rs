@@ -447,3 +447,159 @@ pub fn issue_3931_tasks(tasks: liveview_core::tasks::Tasks) -> liveview_core::ta
         ))
     })
 }
+
+/// `/issues/3083`: a multiple select whose selection the server changes
+/// (every second, unless `?auto=false`, and through the suite's `evalLV`);
+/// a focused select keeps the user's choice.
+pub struct Issue3083 {
+    selected: Vec<u32>,
+}
+
+/// The form's change, and the suite's `sandbox:eval`.
+#[derive(Debug, Deserialize)]
+pub enum Issue3083Event {
+    /// `phx-change="validate"` (ignored).
+    #[serde(rename = "validate")]
+    Validate {},
+    /// Code the suite sends (`evalLV`); the known strings are answered.
+    #[serde(rename = "sandbox:eval")]
+    Eval {
+        /// The Elixir code.
+        value: String,
+    },
+}
+
+/// The timer, and a selection to show.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, Deserialize)]
+pub enum Issue3083Info {
+    /// Every second: two options chosen by the time.
+    Tick,
+    /// Select these.
+    Select(Vec<u32>),
+}
+
+/// The ids of `send(self(), {:select, [1,2]}); nil`.
+fn select_ids(code: &str) -> Option<Vec<u32>> {
+    let list = code
+        .strip_prefix("send(self(), {:select, [")?
+        .split_once("]}); nil")?
+        .0;
+    list.split(',').map(|n| n.trim().parse().ok()).collect()
+}
+
+impl LiveView for Issue3083 {
+    type Event = Issue3083Event;
+    type Info = Issue3083Info;
+
+    fn mount(m: &Mount) -> Update<Self> {
+        let auto = m.connected && m.params.get("auto") != Some("false");
+        let tick = auto.then(|| {
+            Command::repeat(
+                "tick",
+                std::time::Duration::from_secs(1),
+                Issue3083Info::Tick,
+            )
+        });
+        (Issue3083 { selected: vec![] }, tick.into_iter().collect())
+    }
+
+    fn handle_event(self, event: Issue3083Event) -> Update<Self> {
+        match event {
+            Issue3083Event::Validate {} => (self, vec![]),
+            Issue3083Event::Eval { value } => match select_ids(&value) {
+                Some(ids) => (
+                    self,
+                    vec![
+                        Command::SendInfo(Issue3083Info::Select(ids)),
+                        Command::Reply(serde_json::json!({"result": null})),
+                    ],
+                ),
+                None => (
+                    self,
+                    vec![Command::Reply(
+                        serde_json::json!({"result": format!("unknown code: {value}")}),
+                    )],
+                ),
+            },
+        }
+    }
+
+    fn handle_info_with(self, info: Issue3083Info, cx: &Context) -> Update<Self> {
+        let selected = match info {
+            Issue3083Info::Select(ids) => ids,
+            Issue3083Info::Tick => {
+                let t = cx.now.as_micros() / 1000;
+                let a = (t % 5) as u32 + 1;
+                let b = ((t / 5 + 2) % 5) as u32 + 1;
+                if a == b {
+                    vec![a]
+                } else {
+                    vec![a.min(b), a.max(b)]
+                }
+            }
+        };
+        (Issue3083 { selected }, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        let options: Vec<u32> = (1..=5).collect();
+        html!(
+            r#"<form id="form" phx-change="validate">
+  <select id="ids" name="ids[]" multiple>{#for o in &options}{#if self.selected.contains(o)}<option selected value="{o}">{o}</option>{:else}<option value="{o}">{o}</option>{/if}{/for}</select>
+  <input type="text" placeholder="focus me!" />
+</form>"#
+        )
+    }
+}
+
+/// `/issues/4325`: a hook that sets its element's id to the same value
+/// keeps the element across patches.
+pub struct Issue4325 {
+    count: u64,
+}
+
+/// The button.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncrementEvent {
+    /// Adds one.
+    Increment {},
+}
+
+impl LiveView for Issue4325 {
+    type Event = IncrementEvent;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue4325 { count: 0 }, vec![])
+    }
+
+    fn handle_event(self, IncrementEvent::Increment {}: IncrementEvent) -> Update<Self> {
+        (
+            Issue4325 {
+                count: self.count + 1,
+            },
+            vec![],
+        )
+    }
+
+    fn render(&self) -> Rendered {
+        // The hook is defined before the LiveSocket boots: an inline script
+        // runs as the page is parsed, the boot module after it.
+        html!(
+            r#"<script>
+  window.issue4325Lifecycle = {{ mounted: 0, updated: 0, destroyed: 0 }};
+  window.hooks.IdPassthrough = {{
+    mounted() {{
+      window.issue4325Lifecycle.mounted++;
+      this.js().setAttribute(this.el, "id", this.el.id);
+    }},
+    updated() {{ window.issue4325Lifecycle.updated++; }},
+    destroyed() {{ window.issue4325Lifecycle.destroyed++; }},
+  }};
+</script>
+<button phx-click="increment">Increment</button>
+<div id="hooked" phx-hook="IdPassthrough">count is {self.count}</div>"#
+        )
+    }
+}
