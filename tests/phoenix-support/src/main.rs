@@ -33,13 +33,15 @@ fn router() -> Router {
     Router::new()
         .live_session(default, |r| {
             use views::issues::{
-                Issue3083, Issue3107, Issue3529, Issue3636, Issue3719, Issue3814, Issue3819,
-                Issue3919, Issue3931, Issue4094, Issue4102, Issue4325,
+                Issue3083, Issue3107, Issue3194, Issue3194Other, Issue3529, Issue3636, Issue3719,
+                Issue3814, Issue3819, Issue3919, Issue3931, Issue4094, Issue4102, Issue4325,
             };
             r.live::<views::js::JsLive>("/js")
                 .live::<views::select::SelectLive>("/select")
                 .live::<Issue3083>("/issues/3083")
                 .live::<Issue3107>("/issues/3107")
+                .live::<Issue3194>("/issues/3194")
+                .live::<Issue3194Other>("/issues/3194/other")
                 .live::<Issue3529>("/issues/3529")
                 .live::<Issue3636>("/issues/3636")
                 .live::<Issue3719>("/issues/3719")

@@ -603,3 +603,57 @@ impl LiveView for Issue4325 {
         )
     }
 }
+
+/// `/issues/3194`: submitting a form whose input is debounced until blur
+/// navigates away; the pending change must not reach the next view.
+pub struct Issue3194;
+
+/// The form's events.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issue3194Event {
+    /// `phx-change` (ignored).
+    Validate {},
+    /// `phx-submit`: navigates to the other view.
+    Submit {},
+}
+
+impl LiveView for Issue3194 {
+    type Event = Issue3194Event;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue3194, vec![])
+    }
+
+    fn handle_event(self, event: Issue3194Event) -> Update<Self> {
+        match event {
+            Issue3194Event::Validate {} => (self, vec![]),
+            Issue3194Event::Submit {} => (self, vec![Command::push_navigate("/issues/3194/other")]),
+        }
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<form phx-change="validate" phx-submit="submit">
+  <input id="foo_store_number" name="foo[store_number]" type="text" phx-debounce="blur" />
+</form>"#
+        )
+    }
+}
+
+/// `/issues/3194/other`: where the submit navigates.
+pub struct Issue3194Other;
+
+impl LiveView for Issue3194Other {
+    type Event = ();
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        (Issue3194Other, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        html!("<h2>Another LiveView</h2>")
+    }
+}
