@@ -37,6 +37,8 @@ fn router() -> Router {
                 Issue3814, Issue3819, Issue3919, Issue3931, Issue4094, Issue4102, Issue4325,
             };
             r.live::<views::js::JsLive>("/js")
+                .live::<views::form_unsaved::FormUnsavedLive>("/form-unsaved")
+                .live::<views::form_unsaved::Target>("/form-unsaved/target")
                 .live::<views::select::SelectLive>("/select")
                 .live::<Issue3083>("/issues/3083")
                 .live::<Issue3107>("/issues/3107")

@@ -1,5 +1,6 @@
 //! The suite's views, one module per route (or group of routes).
 
+pub mod form_unsaved;
 pub mod issues;
 pub mod js;
 pub mod navigation;
