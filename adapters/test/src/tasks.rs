@@ -224,14 +224,7 @@ impl LiveViewTest {
             };
             match catch_unwind(AssertUnwindSafe(|| runner(&task.key, info))) {
                 Ok((takes, result)) => (takes, to_value(result.map_err(AsyncError::Failed))),
-                Err(panic) => {
-                    let why = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a panic with a non-string payload".into());
-                    (Duration::ZERO, Err(AsyncError::Panicked(why)))
-                }
+                Err(panic) => (Duration::ZERO, Err(AsyncError::from_panic(panic.as_ref()))),
             }
         });
         self.act(|page, env| {

@@ -810,11 +810,7 @@ fn guard<T>(f: impl FnOnce() -> T) -> Option<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(v) => Some(v),
         Err(e) => {
-            let what = e
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| e.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let what = liveview_core::view::panic_message(e.as_ref()).unwrap_or("unknown panic");
             tracing::error!(panic = %what, "socket machine panicked");
             None
         }

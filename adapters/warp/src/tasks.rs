@@ -62,9 +62,9 @@ impl RunningTasks {
                     Err(AsyncError::Failed(why))
                 }
                 Err(panic) => {
-                    let why = panic_message(panic.as_ref());
-                    tracing::warn!(view, key, id, panic = why, "task panicked");
-                    Err(AsyncError::Panicked(why))
+                    let error = AsyncError::from_panic(panic.as_ref());
+                    tracing::warn!(view, key, id, panic = %error, "task panicked");
+                    Err(error)
                 }
             };
             let _ = done.send((id, outcome));
@@ -98,13 +98,4 @@ impl Drop for RunningTasks {
             h.abort();
         }
     }
-}
-
-/// The message of a panic payload (`panic!` with a string or a format).
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic with a non-string payload".to_owned())
 }

@@ -4,6 +4,7 @@
 
 use crate::template::Rendered;
 use serde::{Deserialize, Serialize};
+use std::any::Any;
 use std::time::Duration;
 
 /// The timeout of a task started without one
@@ -40,6 +41,28 @@ impl std::fmt::Display for AsyncError {
 }
 
 impl std::error::Error for AsyncError {}
+
+impl AsyncError {
+    /// [`AsyncError::Panicked`] for a runner's caught panic, with its
+    /// message ([`panic_message`]), so every adapter names it the same way.
+    pub fn from_panic(payload: &(dyn Any + Send)) -> AsyncError {
+        AsyncError::Panicked(
+            panic_message(payload)
+                .unwrap_or("a panic with a non-string payload")
+                .to_owned(),
+        )
+    }
+}
+
+/// The message of a caught panic's payload (`catch_unwind`'s `Err`): the
+/// text of `panic!("…")` or of a formatted `panic!`, `None` for any other
+/// payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
 
 /// Renders as its message (`{error}` in `html!`).
 impl crate::ToDynamic for AsyncError {

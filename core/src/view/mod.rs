@@ -43,7 +43,7 @@ mod command;
 mod params;
 mod path;
 
-pub use async_work::{AsyncError, AsyncValue, DEFAULT_ASYNC_TIMEOUT};
+pub use async_work::{panic_message, AsyncError, AsyncValue, DEFAULT_ASYNC_TIMEOUT};
 pub use command::Command;
 pub use params::{Flash, Params, Session, Url, UrlError};
 pub use path::{PathPattern, RouteError};

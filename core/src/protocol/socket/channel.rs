@@ -4,11 +4,11 @@
 //! requests, and retiring a channel.
 
 use super::guard::{Crashed, GuardedView};
-use super::outbox::{nav_payload, Ref};
+use super::outbox::{nav_payload, Outbox, Ref};
 use super::{SocketMachine, SocketOutput, TaskStart};
 use crate::protocol::frame::{self, event_of, Payload, Status};
 use crate::runtime::{InputError, Navigation, Output, Reply};
-use crate::small_map::SmallSet;
+use crate::small_map::{SmallMap, SmallSet};
 use crate::time::Time;
 use crate::view::Url;
 use serde_json::Value;
@@ -306,17 +306,7 @@ impl SocketMachine {
                         }));
                 }
                 Output::CancelTask { id } => {
-                    let sid = self
-                        .tasks
-                        .iter()
-                        .find(|(_, (t, i))| t == topic && *i == id)
-                        .map(|(sid, _)| *sid);
-                    if let Some(sid) = sid {
-                        self.tasks.remove(&sid);
-                        self.outbox
-                            .out
-                            .push_back(SocketOutput::CancelTask { id: sid });
-                    }
+                    cancel_tasks(&mut self.tasks, &mut self.outbox, topic, Some(id))
                 }
             }
         };
@@ -354,18 +344,7 @@ impl SocketMachine {
             self.outbox.release(&t);
         }
         // Its tasks, whether or not the view got to cancel them itself.
-        let orphans: Vec<u64> = self
-            .tasks
-            .iter()
-            .filter(|(_, (t, _))| t == topic)
-            .map(|(sid, _)| *sid)
-            .collect();
-        for sid in orphans {
-            self.tasks.remove(&sid);
-            self.outbox
-                .out
-                .push_back(SocketOutput::CancelTask { id: sid });
-        }
+        cancel_tasks(&mut self.tasks, &mut self.outbox, topic, None);
         let jr = join_ref.as_deref();
         match how {
             Retire::Close => self
@@ -382,5 +361,25 @@ impl SocketMachine {
         }
         // Dropping a view's state could panic too (a user `Drop`); contain it.
         vc.view.discard();
+    }
+}
+
+/// Forgets the running tasks of the view on `topic` (only the one with
+/// this id within the view, if given) and asks the adapter to abort each.
+/// A free function: the socket calls it while it holds a channel.
+fn cancel_tasks(
+    tasks: &mut SmallMap<u64, (String, u64)>,
+    outbox: &mut Outbox,
+    topic: &str,
+    in_view: Option<u64>,
+) {
+    let ended: Vec<u64> = tasks
+        .iter()
+        .filter(|(_, (t, i))| t == topic && (in_view.is_none() || in_view == Some(*i)))
+        .map(|(sid, _)| *sid)
+        .collect();
+    for sid in ended {
+        tasks.remove(&sid);
+        outbox.out.push_back(SocketOutput::CancelTask { id: sid });
     }
 }
