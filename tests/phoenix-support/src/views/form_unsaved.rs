@@ -2,6 +2,7 @@
 //! asks before live navigation (`phx:before-navigate`) or unloading while
 //! it is dirty; `/form-unsaved/target` is where its link goes.
 
+use super::{live_link, Live};
 use liveview_core::prelude::*;
 use serde::Deserialize;
 
@@ -69,10 +70,17 @@ impl LiveView for FormUnsavedLive {
         } else {
             "true"
         };
+        let leave = live_link(
+            Live::Navigate,
+            "/form-unsaved/target",
+            false,
+            None,
+            "Leave form",
+        );
         html!(
             r#"{guard}
 <h1>Unsaved form</h1>
-<a href="/form-unsaved/target" data-phx-link="redirect" data-phx-link-state="push">Leave form</a>
+{leave}
 <form id="unsaved-form" phx-change="validate" data-dirty="{dirty}" style="margin-top: 1rem; display: flex; flex-direction: column; gap: 0.5rem; max-width: 20rem;">
   <label for="unsaved-note">Unsaved note</label>
   <input id="unsaved-note" name="note" value="{self.note}" style="height: 2rem; border: 1px solid #cbd5e1; padding: 0 0.5rem;" />

@@ -1,5 +1,6 @@
 //! `/issues/*`: the views of the suite's regression tests, one per issue.
 
+use super::{live_link, Live};
 use liveview_core::prelude::*;
 use serde::Deserialize;
 
@@ -32,10 +33,12 @@ impl LiveView for Issue3529 {
     fn render(&self) -> Rendered {
         let mounted = self.mounted.as_micros();
         let to = format!("/issues/3529?param={}", self.next);
+        let navigate = live_link(Live::Navigate, &to, false, None, "Navigate");
+        let patch = live_link(Live::Patch, &to, false, None, "Patch");
         html!(
             r#"<h1>Mounted at {mounted}</h1>
-<a href="{to}" data-phx-link="redirect" data-phx-link-state="push">Navigate</a>
-<a href="{to}" data-phx-link="patch" data-phx-link-state="push">Patch</a>"#
+{navigate}
+{patch}"#
         )
     }
 }
@@ -276,9 +279,7 @@ impl LiveView for Issue4094 {
     }
 
     fn render(&self) -> Rendered {
-        html!(
-            r#"<a href="/issues/4094?foo=bar" data-phx-link="patch" data-phx-link-state="push">Patch</a>"#
-        )
+        live_link(Live::Patch, "/issues/4094?foo=bar", false, None, "Patch")
     }
 }
 

@@ -1,7 +1,32 @@
-//! The suite's views, one module per route (or group of routes).
+//! The suite's views, one module per route (or group of routes), and the
+//! function components they share.
 
 pub mod form_unsaved;
 pub mod issues;
 pub mod js;
 pub mod navigation;
 pub mod select;
+
+use liveview_core::prelude::*;
+
+/// How a live link moves: Phoenix's `<.link patch>` and `<.link navigate>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Live {
+    /// `handle_params` on the same view (`data-phx-link="patch"`).
+    Patch,
+    /// Another view over the same socket (`data-phx-link="redirect"`).
+    Navigate,
+}
+
+/// A live link to `to` showing `text`: it pushes a history entry, or
+/// replaces the current one; `style` is an inline style, if any.
+pub fn live_link(how: Live, to: &str, replace: bool, style: Option<&str>, text: &str) -> Rendered {
+    let kind = match how {
+        Live::Patch => "patch",
+        Live::Navigate => "redirect",
+    };
+    let state = if replace { "replace" } else { "push" };
+    html!(
+        r#"{#if let Some(style) = style}<a href="{to}" data-phx-link="{kind}" data-phx-link-state="{state}" style="{style}">{text}</a>{:else}<a href="{to}" data-phx-link="{kind}" data-phx-link-state="{state}">{text}</a>{/if}"#
+    )
+}

@@ -6,6 +6,7 @@
 //! links, and a `LiveSocket` that logs `phx:navigate` and
 //! `phx:before-navigate` and can prevent navigation.
 
+use super::{live_link, Live};
 use liveview_core::prelude::*;
 use liveview_core::protocol::Layout;
 use serde::Deserialize;
@@ -48,11 +49,8 @@ const LINK: &str = "background-color: #f1f5f9; padding: 0.5rem;";
 impl Layout for NavigationLayout {
     fn render(&self, _title: Option<&str>, csrf_token: &str, inner: &str) -> String {
         let token = liveview_core::template::escape_html(csrf_token);
-        let link = |to: &str, text: &str| {
-            format!(
-                r#"<a href="{to}" data-phx-link="redirect" data-phx-link-state="push" style="{LINK}">{text}</a>"#
-            )
-        };
+        let link =
+            |to: &str, text: &str| live_link(Live::Navigate, to, false, Some(LINK), text).to_html();
         format!(
             r#"<!DOCTYPE html>
 <meta name="csrf-token" content="{token}" />
@@ -88,12 +86,9 @@ pub fn dead_page() -> String {
 
 const BUTTON: &str = "padding: 0.5rem 1rem; background-color: #e2e8f0; display: inline-flex; align-items: center; border-radius: 0.375rem; cursor: pointer;";
 
-/// A live link (`<.link patch/navigate>`), styled as the suite's.
-fn live_link(kind: &str, to: &str, replace: bool, text: &str) -> Rendered {
-    let state = if replace { "replace" } else { "push" };
-    html!(
-        r#"<a href="{to}" data-phx-link="{kind}" data-phx-link-state="{state}" style="{BUTTON}">{text}</a>"#
-    )
+/// A live link styled as the suite's buttons.
+fn button_link(how: Live, to: &str, replace: bool, text: &str) -> Rendered {
+    live_link(how, to, replace, Some(BUTTON), text)
 }
 
 /// `/navigation/a`: shows its `param`, patches itself with a new one, and
@@ -138,10 +133,10 @@ impl LiveView for ALive {
 
     fn render(&self) -> Rendered {
         let to = format!("/navigation/a?param={}", self.next);
-        let patch = live_link("patch", &to, false, "Patch this LiveView");
-        let replace = live_link("patch", &to, true, "Patch (Replace)");
-        let to42 = live_link(
-            "redirect",
+        let patch = button_link(Live::Patch, &to, false, "Patch this LiveView");
+        let replace = button_link(Live::Patch, &to, true, "Patch (Replace)");
+        let to42 = button_link(
+            Live::Navigate,
             "/navigation/b#items-item-42",
             false,
             "Navigate to 42",
@@ -198,13 +193,20 @@ impl LiveView for BLive {
         let style = format!(
             "{scroll}width: 100%; border: 1px solid #e2e8f0; border-radius: 0.375rem; position: relative;"
         );
-        let items: Vec<u32> = (1..=100).collect();
+        let item_style = "display: inline-flex; align-items: center; gap: 0.5rem;";
+        let items: Vec<Rendered> = (1..=100)
+            .map(|i| {
+                let to = format!("/navigation/b/item-{i}");
+                let link = live_link(Live::Patch, &to, false, Some(item_style), &format!("Item {i}"));
+                html!(r#"<li id="items-item-{i}" style="padding: 0.5rem; border-bottom: 1px solid #e2e8f0;">{link}</li>"#)
+            })
+            .collect();
         html!(
             r##"<h1>This is page B</h1>
 <a href="#items-item-42" style="margin-bottom: 8px; {BUTTON}">Go to 42.</a>
 {#if let Some(id) = &self.id}<div><p>Item {id}</p></div>{:else}<div id="my-scroll-container" style="{style}">
-  <ul id="items" style="padding: 1rem; list-style: none;">{#for i in &items}
-    <li id="items-item-{i}" style="padding: 0.5rem; border-bottom: 1px solid #e2e8f0;"><a href="/navigation/b/item-{i}" data-phx-link="patch" data-phx-link-state="push" style="display: inline-flex; align-items: center; gap: 0.5rem;">Item {i}</a></li>{/for}
+  <ul id="items" style="padding: 1rem; list-style: none;">{#for item in &items}
+    {item}{/for}
   </ul>
 </div>{/if}"##
         )
@@ -244,9 +246,11 @@ impl LiveView for RedirectLoopLive {
     }
 
     fn render(&self) -> Rendered {
+        let to = "/navigation/redirectloop?loop=true";
+        let link = live_link(Live::Patch, to, false, None, "Redirect Loop");
         html!(
             r#"{#if let Some(m) = self.message}<div id="message">{m}</div>{/if}
-<a href="/navigation/redirectloop?loop=true" data-phx-link="patch" data-phx-link-state="push">Redirect Loop</a>"#
+{link}"#
         )
     }
 }
