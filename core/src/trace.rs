@@ -272,6 +272,7 @@ impl TraceInput {
                         session: session.clone(),
                         flash: flash.clone(),
                         connect_params: connect_params.clone(),
+                        layout: None,
                     })
                     .map_err(|e| e.to_string()),
             ),

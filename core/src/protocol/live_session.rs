@@ -62,7 +62,7 @@ use super::page::Layout;
 use crate::runtime::{JoinInput, Navigation};
 use crate::time::Time;
 pub use crate::view::OnMount;
-use crate::view::{Mount, Session, Url};
+use crate::view::{LiveLayout, Mount, Session, Url};
 use std::fmt;
 use std::sync::Arc;
 
@@ -105,7 +105,8 @@ impl<'a> SessionRequest<'a> {
 type SessionFn = dyn Fn(&SessionRequest<'_>) -> Session + Send + Sync;
 type OnMountFn = dyn Fn(&Mount) -> OnMount + Send + Sync;
 
-/// A named group of routes: session function, `on_mount` hooks and layout.
+/// A named group of routes: session function, `on_mount` hooks, root and
+/// live layouts.
 /// See the [module docs](self).
 #[derive(Clone)]
 pub struct LiveSession {
@@ -113,6 +114,7 @@ pub struct LiveSession {
     session: Option<Arc<SessionFn>>,
     on_mount: Vec<Arc<OnMountFn>>,
     layout: Option<Arc<dyn Layout>>,
+    live_layout: Option<LiveLayout>,
 }
 
 impl fmt::Debug for LiveSession {
@@ -122,6 +124,7 @@ impl fmt::Debug for LiveSession {
             .field("session", &self.session.is_some())
             .field("on_mount", &self.on_mount.len())
             .field("layout", &self.layout.is_some())
+            .field("live_layout", &self.live_layout.is_some())
             .finish()
     }
 }
@@ -135,6 +138,7 @@ impl LiveSession {
             session: None,
             on_mount: Vec::new(),
             layout: None,
+            live_layout: None,
         }
     }
 
@@ -165,9 +169,24 @@ impl LiveSession {
         self
     }
 
+    /// The live layout of this session's views: rendered inside the
+    /// container around each view's render and sent again on every join
+    /// (a view may keep it, drop it or use its own: [`LiveView::layout`]).
+    ///
+    /// [`LiveView::layout`]: crate::LiveView::layout
+    pub fn live_layout(mut self, layout: LiveLayout) -> LiveSession {
+        self.live_layout = Some(layout);
+        self
+    }
+
     /// The name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// This session's live layout, if any.
+    pub fn own_live_layout(&self) -> Option<&LiveLayout> {
+        self.live_layout.as_ref()
     }
 
     /// This session's layout, if it has its own.

@@ -30,6 +30,8 @@ pub mod socket;
 pub mod token;
 
 #[cfg(test)]
+mod live_layout_tests;
+#[cfg(test)]
 mod live_session_tests;
 #[cfg(test)]
 mod real_view_tests;

@@ -272,6 +272,7 @@ impl App {
             session: session.clone(),
             flash: flash.clone(),
             connect_params: None,
+            layout: None,
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
             self.router

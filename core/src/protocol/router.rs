@@ -173,15 +173,17 @@ impl Router {
     }
 
     /// Mounts `route` for `input`: the live session's `on_mount` hooks, then
-    /// the view (see [`Route::join`]). The one way the dead render and a
-    /// socket's join mount a view.
+    /// the view (see [`Route::join`]) with the live session's live layout.
+    /// The one way the dead render and a socket's join mount a view.
     pub fn mount(
         &self,
         route: &Route,
         now: Time,
-        input: JoinInput,
+        mut input: JoinInput,
     ) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
-        self.live_session_of(route).check_mount(&input, now)?;
+        let session = self.live_session_of(route);
+        session.check_mount(&input, now)?;
+        input.layout = session.own_live_layout().cloned();
         route.join(now, input)
     }
 

@@ -12,7 +12,7 @@ pub use tasks::PendingTask;
 
 use crate::event::{ClientEvent, DecodeError};
 use crate::time::Time;
-use crate::view::{Flash, Mount, Params, PathPattern, Session, Url};
+use crate::view::{Flash, LiveLayout, Mount, Params, PathPattern, Session, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -34,6 +34,11 @@ pub struct JoinInput {
     pub flash: Flash,
     /// The client's connect params (the join's `params`); `None` on the dead render.
     pub connect_params: Option<serde_json::Map<String, Value>>,
+    /// The live session's live layout, if any ([`Router::mount`] sets it
+    /// from the route's live session).
+    ///
+    /// [`Router::mount`]: crate::protocol::Router::mount
+    pub layout: Option<LiveLayout>,
 }
 
 impl JoinInput {

@@ -40,11 +40,13 @@
 
 mod async_work;
 mod command;
+mod layout;
 mod params;
 mod path;
 
 pub use async_work::{panic_message, AsyncError, AsyncValue, DEFAULT_ASYNC_TIMEOUT};
 pub use command::Command;
+pub use layout::{LayoutContext, LiveLayout, ViewLayout};
 pub use params::{Flash, Params, Session, Url, UrlError};
 pub use path::{PathPattern, RouteError};
 
@@ -208,6 +210,13 @@ pub trait LiveView: Sized + Send + 'static {
 
     /// Renders the state.
     fn render(&self) -> Rendered;
+
+    /// The live layout around [`render`](Self::render): the live session's
+    /// by default, none, or the view's own (see [`ViewLayout`]). Asked on
+    /// every render, so a view may choose from its state.
+    fn layout(&self) -> ViewLayout<Self> {
+        ViewLayout::Session
+    }
 
     /// `handle_params` with the input's [`Context`] (its time). Override this
     /// instead of `handle_params` to read it.

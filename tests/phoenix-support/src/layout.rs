@@ -1,11 +1,15 @@
-//! The page around every view: what the suite's root and live layouts put
-//! there (the CSRF meta tag, the Phoenix socket script, the `LiveSocket`
-//! with the suite's hooks and uploaders, a little CSS), then the container.
+//! The suite's layouts. The root layout is the document around the
+//! container (the CSRF meta tag, no `<html>`, `<head>` or `<body>`); the
+//! live layout, inside the container, boots the client: the Phoenix socket
+//! script, the `LiveSocket` with the suite's hooks and uploaders, a little
+//! CSS, then the view.
 
+use liveview_core::prelude::*;
 use liveview_core::protocol::Layout;
+use liveview_core::view::{LayoutContext, LiveLayout};
 
-/// The support app's layout.
-pub struct SuiteLayout;
+/// The root layout of every page.
+pub struct SuiteRoot;
 
 /// Boots the official client as the suite's live layout does: hooks of its
 /// own, hooks pages add to `window.hooks`, the colocated hooks; an external
@@ -49,12 +53,18 @@ const BOOT: &str = r#"<script>
 </style>
 "#;
 
-impl Layout for SuiteLayout {
+impl Layout for SuiteRoot {
     fn render(&self, _title: Option<&str>, csrf_token: &str, inner: &str) -> String {
         // No <html>, <head> or <body>, as the suite's root layout.
         let token = liveview_core::template::escape_html(csrf_token);
-        format!(
-            "<!DOCTYPE html>\n<meta name=\"csrf-token\" content=\"{token}\" />\n{BOOT}{inner}\n"
-        )
+        format!("<!DOCTYPE html>\n<meta name=\"csrf-token\" content=\"{token}\" />\n{inner}\n")
     }
+}
+
+/// The live layout of the `default` live session.
+pub fn suite_live_layout() -> LiveLayout {
+    LiveLayout::new(|_: &LayoutContext<'_>, inner: Rendered| {
+        let boot = Html::raw(BOOT);
+        html!("{boot}{inner}")
+    })
 }

@@ -28,8 +28,9 @@ const COLOCATED_CSS: &str = include_str!("colocated.css");
 
 /// Every route of the suite that this app serves so far.
 fn router() -> Router {
-    let default = LiveSession::new("default");
-    let navigation = LiveSession::new("navigation").layout(views::navigation::NavigationLayout);
+    let default = LiveSession::new("default").live_layout(layout::suite_live_layout());
+    let navigation =
+        LiveSession::new("navigation").live_layout(views::navigation::navigation_layout());
     Router::new()
         .live_session(default, |r| {
             use views::issues::{
@@ -101,7 +102,7 @@ async fn main() -> ExitCode {
     }
     // A fixed secret, as the suite's endpoint has one.
     let mut config = Config::new(vec![b'a'; 64]).expect("a 64-byte secret");
-    config.layout = Arc::new(layout::SuiteLayout);
+    config.layout = Arc::new(layout::SuiteRoot);
     let app = Arc::new(App::new(router(), config));
 
     let health = warp::path!("health").map(|| "OK");

@@ -208,6 +208,7 @@ fn route<'a>(
                 }
                 _ => data.flash,
             },
+            layout: None,
         },
     ))
 }

@@ -8,7 +8,8 @@ use crate::small_map::{SmallMap, SmallSet};
 use crate::template::Rendered;
 use crate::time::Time;
 use crate::view::{
-    AsyncError, Context, Flash, LiveView, Mount, Msg, OnMount, Params, PathPattern, Url,
+    AsyncError, Context, Flash, LayoutContext, LiveLayout, LiveView, Mount, Msg, OnMount, Params,
+    PathPattern, Url, ViewLayout,
 };
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -233,6 +234,8 @@ pub struct ViewDriver<V: LiveView> {
     pattern: Option<PathPattern>,
     flash: Flash,
     title: Option<String>,
+    /// The live session's live layout (used unless the view picks another).
+    layout: Option<LiveLayout>,
     extras: PendingExtras,
     /// The tree the client has (the last full render or diff sent).
     last: Option<Rendered>,
@@ -327,6 +330,7 @@ impl<V: LiveView> ViewDriver<V> {
             session,
             flash,
             connect_params,
+            layout,
         } = input;
         let params = merge_params(&url, &path_params);
         let mount = Mount {
@@ -352,6 +356,7 @@ impl<V: LiveView> ViewDriver<V> {
             pattern,
             flash,
             title: None,
+            layout,
             extras: PendingExtras::default(),
             last: None,
             infos: VecDeque::new(),
@@ -393,7 +398,17 @@ impl<V: LiveView> ViewDriver<V> {
         if event.name == event::CLEAR_FLASH {
             let value = event::event_value(&event).map_err(InputError::Decode)?;
             self.flash.clear(value.get("key").and_then(Value::as_str));
-            return Ok(Reply::default());
+            // A live layout may show the flash: render it again (the view
+            // itself does not see the flash, so without one nothing changed).
+            let diff = if self.layout.is_some() || self.has_own_layout() {
+                self.render_diff()
+            } else {
+                None
+            };
+            return Ok(Reply {
+                diff,
+                navigation: None,
+            });
         }
         let decoded: V::Event = event::decode(&event).map_err(InputError::Decode)?;
         Ok(self.run_reply(Msg::Event(decoded), true))
@@ -603,7 +618,7 @@ impl<V: LiveView> ViewDriver<V> {
         let Some(state) = self.state.as_ref() else {
             return "{}".to_owned();
         };
-        let rendered = state.render();
+        let rendered = self.render_state(state);
         let extras = std::mem::take(&mut self.extras);
         let json = diff::full(
             &rendered,
@@ -819,14 +834,27 @@ impl<V: LiveView> ViewDriver<V> {
         }
     }
 
+    /// Whether the view renders its own live layout.
+    fn has_own_layout(&self) -> bool {
+        self.state
+            .as_ref()
+            .is_some_and(|s| matches!(s.layout(), ViewLayout::Own(_)))
+    }
+
+    /// The view's render inside its live layout.
+    fn render_state(&self, state: &V) -> Rendered {
+        let cx = LayoutContext::new(&self.flash, &self.url);
+        state.layout().wrap(state, self.layout.as_ref(), &cx)
+    }
+
     /// Renders and diffs against the tree the client has, with the pending extras.
     fn render_diff(&mut self) -> Option<String> {
         let state = self.state.as_ref()?;
         // Lists share their unchanged entries with the last render, which
         // the diff then skips without comparing them.
         let next = match &self.last {
-            Some(prev) => crate::template::render_reusing(prev, || state.render()),
-            None => state.render(),
+            Some(prev) => crate::template::render_reusing(prev, || self.render_state(state)),
+            None => self.render_state(state),
         };
         let extras = std::mem::take(&mut self.extras);
         let title = if extras.title {

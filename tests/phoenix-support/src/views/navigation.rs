@@ -7,12 +7,11 @@
 //! `phx:before-navigate` and can prevent navigation.
 
 use super::{live_link, Live};
+use crate::layout::SuiteRoot;
 use liveview_core::prelude::*;
 use liveview_core::protocol::Layout;
+use liveview_core::view::{LayoutContext, LiveLayout};
 use serde::Deserialize;
-
-/// The navigation pages' layout.
-pub struct NavigationLayout;
 
 const BOOT: &str = r#"<script src="/assets/phoenix/phoenix.min.js"></script>
 <script type="module">
@@ -46,42 +45,46 @@ const BOOT: &str = r#"<script src="/assets/phoenix/phoenix.min.js"></script>
 
 const LINK: &str = "background-color: #f1f5f9; padding: 0.5rem;";
 
-impl Layout for NavigationLayout {
-    fn render(&self, _title: Option<&str>, csrf_token: &str, inner: &str) -> String {
-        let token = liveview_core::template::escape_html(csrf_token);
-        let link =
-            |to: &str, text: &str| live_link(Live::Navigate, to, false, Some(LINK), text).to_html();
-        format!(
-            r#"<!DOCTYPE html>
-<meta name="csrf-token" content="{token}" />
-{BOOT}<div style="display: flex; width: 100%; height: 100vh;">
+/// The navigation pages' markup around `inner`: the boot script, then a
+/// sidebar of live links beside the content.
+fn navigation_page(inner: Rendered) -> Rendered {
+    let link = |to: &str, text: &str| live_link(Live::Navigate, to, false, Some(LINK), text);
+    let boot = Html::raw(BOOT);
+    let (a, b, other, dead) = (
+        link("/navigation/a", "LiveView A"),
+        link("/navigation/b", "LiveView B"),
+        link("/stream", "LiveView (other session)"),
+        link("/navigation/dead", "Dead View"),
+    );
+    html!(
+        r#"{boot}<div style="display: flex; width: 100%; height: 100vh;">
   <div style="position: fixed; height: 100vh; background-color: #f8fafc; border-right: 1px solid; width: 20rem; display: flex; flex-direction: column; padding: 1rem; gap: 0.5rem;">
     <h1 style="margin-bottom: 1rem; font-size: 1.125rem; line-height: 1.75rem;">Navigation</h1>
     <label style="display: flex; align-items: center; gap: 0.5rem; background-color: #e2e8f0; padding: 0.5rem; cursor: pointer;">
       <input id="prevent-navigation-toggle" type="checkbox" />
       <span>Prevent navigation</span>
     </label>
-    {}
-    {}
-    {}
-    {}
+    {a}
+    {b}
+    {other}
+    {dead}
   </div>
   <div style="margin-left: 22rem; flex: 1; padding: 2rem;">
 {inner}
   </div>
-</div>
-"#,
-            link("/navigation/a", "LiveView A"),
-            link("/navigation/b", "LiveView B"),
-            link("/stream", "LiveView (other session)"),
-            link("/navigation/dead", "Dead View"),
-        )
-    }
+</div>"#
+    )
 }
 
-/// `/navigation/dead`: the layout around a page with no LiveView.
+/// The live layout of the `navigation` live session.
+pub fn navigation_layout() -> LiveLayout {
+    LiveLayout::new(|_: &LayoutContext<'_>, inner: Rendered| navigation_page(inner))
+}
+
+/// `/navigation/dead`: the navigation markup in a page with no LiveView.
 pub fn dead_page() -> String {
-    NavigationLayout.render(None, "no-live-view-here", "<h1>Dead view</h1>")
+    let body = navigation_page(html!("<h1>Dead view</h1>")).to_html();
+    SuiteRoot.render(None, "no-live-view-here", &body)
 }
 
 const BUTTON: &str = "padding: 0.5rem 1rem; background-color: #e2e8f0; display: inline-flex; align-items: center; border-radius: 0.375rem; cursor: pointer;";
