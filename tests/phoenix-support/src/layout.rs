@@ -14,11 +14,18 @@ pub struct SuiteRoot;
 /// Boots the official client as the suite's live layout does: hooks of its
 /// own, hooks pages add to `window.hooks`, the colocated hooks; an external
 /// uploader `TestExternal`; `cascadePhxRemoveOnNavigation` from the query.
-const BOOT: &str = r#"<script>
+const SOCKET: &str = r#"<script>
   window.hooks = {};
 </script>
 <script src="/assets/phoenix/phoenix.min.js"></script>
-<script type="module">
+"#;
+
+/// The browser build of Tailwind CSS, for views that ask for it.
+const TAILWIND: &str = r#"<script src="/assets/vendor/tailwind.js"></script>
+"#;
+
+/// The rest of the boot, after any script a view runs before it.
+const BOOT: &str = r#"<script type="module">
   import { LiveSocket } from "/assets/phoenix_live_view/phoenix_live_view.esm.js";
   import { hooks as colocated } from "/assets/colocated/index.js";
 
@@ -55,16 +62,42 @@ const BOOT: &str = r#"<script>
 
 impl Layout for SuiteRoot {
     fn render(&self, _title: Option<&str>, csrf_token: &str, inner: &str) -> String {
-        // No <html>, <head> or <body>, as the suite's root layout.
+        // No <html>, <head> or <body>, as the suite's root layout. The empty
+        // icon keeps Debian's Chromium (new headless mode) from asking for
+        // /favicon.ico, which the suite's endpoint does not serve either: the
+        // 404 would be a console error, and some specs require none.
         let token = liveview_core::template::escape_html(csrf_token);
-        format!("<!DOCTYPE html>\n<meta name=\"csrf-token\" content=\"{token}\" />\n{inner}\n")
+        format!(
+            "<!DOCTYPE html>\n<link rel=\"icon\" href=\"data:,\" />\n<meta name=\"csrf-token\" content=\"{token}\" />\n{inner}\n"
+        )
     }
+}
+
+/// What a view adds to the suite's live layout (Phoenix's `@tailwind` and
+/// `@pre_script` assigns the layout reads).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras {
+    /// Load Tailwind CSS.
+    pub tailwind: bool,
+    /// A script run before the `LiveSocket` is created (HTML, trusted).
+    pub pre_script: Option<&'static str>,
+}
+
+/// The suite's live layout around `inner`, with a view's extras.
+pub fn suite_page(extras: Extras, inner: Rendered) -> Rendered {
+    let mut head = String::from(SOCKET);
+    if extras.tailwind {
+        head.push_str(TAILWIND);
+    }
+    if let Some(script) = extras.pre_script {
+        head.push_str(script);
+    }
+    head.push_str(BOOT);
+    let head = Html::raw(head);
+    html!("{head}{inner}")
 }
 
 /// The live layout of the `default` live session.
 pub fn suite_live_layout() -> LiveLayout {
-    LiveLayout::new(|_: &LayoutContext<'_>, inner: Rendered| {
-        let boot = Html::raw(BOOT);
-        html!("{boot}{inner}")
-    })
+    LiveLayout::new(|_: &LayoutContext<'_>, inner: Rendered| suite_page(Extras::default(), inner))
 }

@@ -7,7 +7,9 @@
 //! the client bundles at `/assets/phoenix/` and `/assets/phoenix_live_view/`
 //! from `PHOENIX_SUPPORT_NODE_MODULES` (a `node_modules` folder holding the
 //! npm packages `phoenix` and `phoenix_live_view`; `scripts/phoenix-e2e`
-//! installs them), and the colocated hooks at `/assets/colocated/`.
+//! installs them), the CSS the suite loads from CDNs (`/assets/vendor/`:
+//! Tailwind's browser build and daisyUI, from the same folder), and the
+//! colocated hooks at `/assets/colocated/`.
 //! Run by `scripts/phoenix-e2e`.
 
 mod layout;
@@ -41,6 +43,8 @@ fn router() -> Router {
                 .live::<views::form_unsaved::FormUnsavedLive>("/form-unsaved")
                 .live::<views::form_unsaved::Target>("/form-unsaved/target")
                 .live::<views::select::SelectLive>("/select")
+                .live::<views::components::ComponentsLive>("/components")
+                .live::<views::keyed::KeyedComprehensionLive>("/keyed-comprehension")
                 .live::<Issue3083>("/issues/3083")
                 .live::<Issue3107>("/issues/3107")
                 .live::<Issue3194>("/issues/3194")
@@ -91,12 +95,14 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    for package in ["phoenix", "phoenix_live_view"] {
-        if !modules.join(package).join("priv/static").is_dir() {
-            eprintln!(
-                "phoenix-support: {} has no {package}/priv/static",
-                modules.display()
-            );
+    for needed in [
+        "phoenix/priv/static",
+        "phoenix_live_view/priv/static",
+        "@tailwindcss/browser/dist/index.global.js",
+        "daisyui/daisyui.css",
+    ] {
+        if !modules.join(needed).exists() {
+            eprintln!("phoenix-support: {} has no {needed}", modules.display());
             return ExitCode::from(2);
         }
     }
@@ -131,6 +137,11 @@ async fn main() -> ExitCode {
         .and(warp::fs::dir(modules.join("phoenix/priv/static")));
     let live_view = warp::path!("assets" / "phoenix_live_view" / ..)
         .and(warp::fs::dir(modules.join("phoenix_live_view/priv/static")));
+    let tailwind = warp::path!("assets" / "vendor" / "tailwind.js").and(warp::fs::file(
+        modules.join("@tailwindcss/browser/dist/index.global.js"),
+    ));
+    let daisyui = warp::path!("assets" / "vendor" / "daisyui.css")
+        .and(warp::fs::file(modules.join("daisyui/daisyui.css")));
     let colocated_js = warp::path!("assets" / "colocated" / "index.js")
         .map(|| warp::reply::with_header(COLOCATED_JS, "content-type", "text/javascript"));
     let colocated_css = warp::path!("assets" / "colocated" / "colocated.css")
@@ -141,6 +152,8 @@ async fn main() -> ExitCode {
         .or(eval)
         .or(phoenix)
         .or(live_view)
+        .or(tailwind)
+        .or(daisyui)
         .or(colocated_js)
         .or(colocated_css);
 

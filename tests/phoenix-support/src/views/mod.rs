@@ -1,9 +1,11 @@
 //! The suite's views, one module per route (or group of routes), and the
 //! function components they share.
 
+pub mod components;
 pub mod form_unsaved;
 pub mod issues;
 pub mod js;
+pub mod keyed;
 pub mod navigation;
 pub mod select;
 
