@@ -30,10 +30,13 @@ const COLOCATED_CSS: &str = include_str!("colocated.css");
 
 /// Every route of the suite that this app serves so far.
 fn router() -> Router {
+    // Views with a layout of their own are outside any live session, as in
+    // the suite's router.
+    let router = Router::new().live::<views::errors::ErrorLive>("/errors");
     let default = LiveSession::new("default").live_layout(layout::suite_live_layout());
     let navigation =
         LiveSession::new("navigation").live_layout(views::navigation::navigation_layout());
-    Router::new()
+    router
         .live_session(default, |r| {
             use views::issues::{
                 Issue3083, Issue3107, Issue3194, Issue3194Other, Issue3529, Issue3636, Issue3719,

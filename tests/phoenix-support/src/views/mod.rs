@@ -2,6 +2,7 @@
 //! function components they share.
 
 pub mod components;
+pub mod errors;
 pub mod form_unsaved;
 pub mod issues;
 pub mod js;
