@@ -71,6 +71,6 @@ pub const CLIENT_VERSION: &str = "1.2.12";
 pub mod __private {
     //! Items used by code that `html!` expands to. Not a public API.
     pub use crate::template::{
-        Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics, ToDynamic,
+        attr, Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics, ToDynamic,
     };
 }

@@ -170,11 +170,20 @@ fn generic_values() {
 }
 
 #[test]
-fn unquoted_attribute_values_get_quotes() {
+fn unquoted_attribute_holes_render_the_whole_attribute() {
     let v = "a onfocus=alert(1)";
     let r = html!("<input value={v} disabled>");
-    assert_eq!(r.statics().parts(), &["<input value=\"", "\" disabled>"]);
+    assert_eq!(r.statics().parts(), &["<input", " disabled>"]);
     assert_eq!(r.to_html(), "<input value=\"a onfocus=alert(1)\" disabled>");
+    // HEEx's boolean and optional attributes: false and None leave it out.
+    let (on, off, none, some) = (true, false, None::<&str>, Some("x"));
+    let r = html!("<input checked={on} readonly={off} form={none} name = {some} size={3}>");
+    assert_eq!(r.to_html(), "<input checked name=\"x\" size=\"3\">");
+    // Quoted, a hole is text as anywhere else.
+    assert_eq!(
+        html!("<i data-b=\"{off}\">").to_html(),
+        "<i data-b=\"false\">"
+    );
 }
 
 fn grade(n: u32) -> Rendered {
@@ -455,6 +464,6 @@ fn conditionals_inside_attribute_values() {
     );
     assert_eq!(
         r.statics().parts(),
-        &[r#"<a class="tab "#, r#"" href=/t/{x} id=""#, r#"">x</a>"#]
+        &[r#"<a class="tab "#, r#"" href=/t/{x}"#, r#">x</a>"#]
     );
 }

@@ -4,7 +4,7 @@
 //! because escaping cannot make them safe there; a dynamic written as an
 //! unquoted attribute value (`class={c}`) gets quotes.
 
-use crate::lex::{location, quote_piece, Error, Piece, TagKind};
+use crate::lex::{location, quote_piece, Error, Piece, Tag, TagKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
@@ -220,10 +220,29 @@ pub(crate) fn check(src: &str, pieces: Vec<Piece>) -> Result<Vec<Piece>, Error> 
                                 quote_piece(&tag.source),
                             )));
                         }
-                        // `attr={expr}` → `attr="{expr}"`: escaping is only safe in a quoted value.
-                        out.push(Piece::Text("\"".to_owned()));
-                        out.push(piece);
-                        out.push(Piece::Text("\"".to_owned()));
+                        // `name={expr}` → one hole rendering the whole attribute
+                        // (` name="…"`, ` name` or nothing), as HEEx does.
+                        let Piece::Tag(tag) = piece else {
+                            unreachable!("checked above: a tag")
+                        };
+                        let name = match out.last_mut() {
+                            Some(Piece::Text(text)) => take_attribute_name(text),
+                            _ => None,
+                        };
+                        let Some(name) = name else {
+                            return Err(Error(format!(
+                                "`{}` at {}: the attribute it is the value of has no literal name",
+                                quote_piece(&tag.source),
+                                location(src, tag.pos),
+                            )));
+                        };
+                        out.push(Piece::Tag(Tag {
+                            body: format!(
+                                "::liveview_core::__private::attr({name:?}, &({}))",
+                                tag.body
+                            ),
+                            ..tag
+                        }));
                         t.state = State::InTag {
                             after_eq: false,
                             raw: t.raw(),
@@ -248,6 +267,24 @@ pub(crate) fn check(src: &str, pieces: Vec<Piece>) -> Result<Vec<Piece>, Error> 
         out.push(piece);
     }
     Ok(out)
+}
+
+/// Removes ` name=` (with any spaces around `=`) from the end of `text`
+/// and returns `name`; `None` when `text` does not end that way.
+fn take_attribute_name(text: &mut String) -> Option<String> {
+    let before_eq = text.trim_end().strip_suffix('=')?.trim_end();
+    let start = before_eq
+        .rfind(|c: char| c.is_whitespace())
+        .map(|i| i + before_eq[i..].chars().next().map_or(1, char::len_utf8))?;
+    let name = &before_eq[start..];
+    if name.is_empty() || name.contains(['"', '\'', '<', '>', '/', '=']) {
+        return None;
+    }
+    let name = name.to_owned();
+    // Drop the name and the whitespace before it: the hole writes ` name…`.
+    let keep = before_eq[..start].trim_end().len();
+    text.truncate(keep);
+    Some(name)
 }
 
 impl Tracker {
@@ -306,22 +343,40 @@ mod tests {
     }
 
     #[test]
-    fn quotes_unquoted_attribute_values() {
+    fn unquoted_attribute_holes_take_the_attribute_name() {
+        let body = |src: &str| {
+            run(src)
+                .unwrap()
+                .into_iter()
+                .filter_map(|p| match p {
+                    Piece::Tag(t) => Some(t.body),
+                    Piece::Text(_) => None,
+                })
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             text_of(&run("<input value={v} disabled>").unwrap()),
-            "<input value=\"{v}\" disabled>"
+            "<input{v} disabled>"
+        );
+        assert_eq!(
+            body("<input value={v} disabled>"),
+            [r#"::liveview_core::__private::attr("value", &(v))"#]
         );
         assert_eq!(
             text_of(&run("<a href = {u}>{t}</a>").unwrap()),
-            "<a href = \"{u}\">{t}</a>"
+            "<a{u}>{t}</a>"
         );
         assert_eq!(
             text_of(&run("<a href=\"{u}\" x='{y}'>a={t}</a>").unwrap()),
             "<a href=\"{u}\" x='{y}'>a={t}</a>"
         );
         assert_eq!(
-            text_of(&run("<a href=/x id={i}>").unwrap()),
-            "<a href=/x id=\"{i}\">"
+            text_of(&run("<a href=/x\n  data-id={i}>").unwrap()),
+            "<a href=/x{i}>"
+        );
+        assert_eq!(
+            body("<a href=/x\n  data-id={i}>"),
+            [r#"::liveview_core::__private::attr("data-id", &(i))"#]
         );
         let e = run("<a href=/t/{id}>").unwrap_err().0;
         assert!(e.contains("inside an unquoted attribute value"), "{e}");

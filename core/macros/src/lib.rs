@@ -54,9 +54,19 @@ use syn::LitStr;
 /// ```
 ///
 /// An expression used as a whole unquoted attribute value (`<input value={v}>`)
-/// is quoted for you (`value="…"`), since escaping only protects quoted values;
-/// a hole in the middle of an unquoted value (`href=/u/{id}`) is a compile
-/// error asking for quotes.
+/// renders the whole attribute, as in HEEx: text and numbers give
+/// ` value="…"` (escaped and quoted), `true` gives the bare name (` checked`),
+/// and `false` or `None` leave the attribute out; see
+/// [`AttrValue`](../liveview_core/template/trait.AttrValue.html). A quoted hole
+/// (`value="{v}"`) is text, as anywhere else. A hole in the middle of an
+/// unquoted value (`href=/u/{id}`) is a compile error asking for quotes.
+///
+/// ```
+/// use liveview_core::html;
+/// let (done, note): (bool, Option<&str>) = (false, None);
+/// let r = html!("<input type=checkbox checked={done} title={note} value={7}>");
+/// assert_eq!(r.to_html(), r#"<input type=checkbox value="7">"#);
+/// ```
 ///
 /// # Conditionals: `{#if}` … `{:else if}` … `{:else}` … `{/if}`
 ///

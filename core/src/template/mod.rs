@@ -10,12 +10,14 @@
 //! every [`ToDynamic`] impl for strings and displayable values); raw HTML is an
 //! explicit opt-in ([`Raw`]).
 
+mod attr;
 mod escape;
 mod html;
 mod list;
 mod reuse;
 mod to_dynamic;
 
+pub use attr::{attr, AttrValue};
 pub use escape::{escape_html, escape_into};
 pub use html::Html;
 pub use list::Comprehension;
