@@ -32,7 +32,9 @@ const COLOCATED_CSS: &str = include_str!("colocated.css");
 fn router() -> Router {
     // Views with a layout of their own are outside any live session, as in
     // the suite's router.
-    let router = Router::new().live::<views::errors::ErrorLive>("/errors");
+    let router = Router::new()
+        .live::<views::errors::ErrorLive>("/errors")
+        .live::<views::form_feedback::FormFeedbackLive>("/form/feedback");
     let default = LiveSession::new("default").live_layout(layout::suite_live_layout());
     let navigation =
         LiveSession::new("navigation").live_layout(views::navigation::navigation_layout());
@@ -48,6 +50,8 @@ fn router() -> Router {
                 .live::<views::select::SelectLive>("/select")
                 .live::<views::components::ComponentsLive>("/components")
                 .live::<views::keyed::KeyedComprehensionLive>("/keyed-comprehension")
+                .live::<views::form::FormLive>("/form")
+                .live::<views::form::FormDynamicInputsLive>("/form/dynamic-inputs")
                 .live::<Issue3083>("/issues/3083")
                 .live::<Issue3107>("/issues/3107")
                 .live::<Issue3194>("/issues/3194")

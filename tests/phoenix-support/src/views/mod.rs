@@ -3,6 +3,8 @@
 
 pub mod components;
 pub mod errors;
+pub mod form;
+pub mod form_feedback;
 pub mod form_unsaved;
 pub mod issues;
 pub mod js;
@@ -31,5 +33,14 @@ pub fn live_link(how: Live, to: &str, replace: bool, style: Option<&str>, text: 
     let state = if replace { "replace" } else { "push" };
     html!(
         r#"{#if let Some(style) = style}<a href="{to}" data-phx-link="{kind}" data-phx-link-state="{state}" style="{style}">{text}</a>{:else}<a href="{to}" data-phx-link="{kind}" data-phx-link-state="{state}">{text}</a>{/if}"#
+    )
+}
+
+/// Phoenix's `<.portal>`: `inner` is rendered where it stands (inside a
+/// `<template>`) and the client moves it to `target` (a CSS selector), one
+/// wrapper element around it as the client requires.
+pub fn portal(id: &str, target: &str, inner: Rendered) -> Rendered {
+    html!(
+        r#"<template id="{id}" data-phx-portal="{target}"><div id="_lv_portal_wrap_{id}">{inner}</div></template>"#
     )
 }

@@ -1,0 +1,340 @@
+//! `/form`: a form whose attributes come from the URL (its id, its
+//! `phx-change` — an event name or a JS command —, `phx-auto-recover`,
+//! `phx-no-unused-field` on the form or one input, a disabled fieldset), for
+//! the client's submit locking and form recovery on reconnect. Recovery
+//! events can answer with a custom value or with a patch. At `?portal` the
+//! form is teleported to `<body>`; the LiveComponent variant
+//! (`?live-component`) waits for LiveComponents and says so.
+
+use liveview_core::prelude::*;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The page: the form's params (URL params over the defaults, then every
+/// change merged in) and whether it was submitted.
+pub struct FormLive {
+    params: BTreeMap<String, String>,
+    /// `?js-change`: `phx-change` is `JS.push("validate")`.
+    js_change: bool,
+    submitted: bool,
+}
+
+/// The form's and buttons' events.
+#[derive(Debug, Deserialize)]
+pub enum FormEvent {
+    /// `phx-change`: the form's fields.
+    #[serde(rename = "validate")]
+    Validate(Map<String, Value>),
+    /// `phx-submit`.
+    #[serde(rename = "save")]
+    Save {},
+    /// A recovery event that sets `b` on the server.
+    #[serde(rename = "custom-recovery")]
+    CustomRecovery {},
+    /// A recovery event that patches the URL.
+    #[serde(rename = "patch-recovery")]
+    PatchRecovery {},
+    /// The button outside the submit flow.
+    #[serde(rename = "button-test")]
+    ButtonTest {},
+}
+
+/// `<option>`s for `choices`, `selected` marked (Phoenix.HTML's
+/// `options_for_select`).
+pub fn options_for_select(choices: &[&str], selected: Option<&str>) -> Rendered {
+    html!(
+        r#"{#for c in choices}<option selected={selected == Some(*c)} value={*c}>{*c}</option>{/for}"#
+    )
+}
+
+impl FormLive {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+}
+
+impl LiveView for FormLive {
+    type Event = FormEvent;
+    type Info = ();
+
+    fn mount(m: &Mount) -> Update<Self> {
+        let mut params: BTreeMap<String, String> = [
+            ("a", "foo"),
+            ("b", "bar"),
+            ("c", "baz"),
+            ("id", "test-form"),
+            ("phx-change", "validate"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in m.params.iter() {
+            params.insert(k.to_owned(), v.to_owned());
+        }
+        if m.params.get("no-id").is_some() {
+            params.remove("id");
+        } else if m.params.get("no-change-event").is_some() {
+            params.remove("phx-change");
+        }
+        let js_change = m.params.get("no-id").is_none()
+            && m.params.get("no-change-event").is_none()
+            && m.params.get("js-change").is_some();
+        let view = FormLive {
+            params,
+            js_change,
+            submitted: false,
+        };
+        (view, vec![])
+    }
+
+    fn handle_event(mut self, event: FormEvent) -> Update<Self> {
+        match event {
+            FormEvent::Validate(fields) => {
+                for (k, v) in fields {
+                    if let Value::String(v) = v {
+                        self.params.insert(k, v);
+                    }
+                }
+            }
+            FormEvent::Save {} => self.submitted = true,
+            FormEvent::CustomRecovery {} => {
+                self.params
+                    .insert("b".into(), "custom value from server".into());
+            }
+            FormEvent::PatchRecovery {} => {
+                return (self, vec![Command::push_patch("/form?patched=true")]);
+            }
+            FormEvent::ButtonTest {} => {}
+        }
+        (self, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        let form = if self.params.contains_key("live-component") {
+            html!(
+                r#"<p id="unsupported">The LiveComponent variant of this form needs LiveComponents, which this server does not have yet.</p>"#
+            )
+        } else {
+            self.my_form()
+        };
+        let submitted = html!("{#if self.submitted}<p>Form was submitted!</p>{/if}");
+        if self.params.contains_key("portal") {
+            let form = super::portal("form-portal", "body", form);
+            html!("<h1>Form</h1>\n{form}\n{submitted}")
+        } else {
+            html!("{form}\n{submitted}")
+        }
+    }
+}
+
+impl FormLive {
+    /// The form and the input outside it.
+    fn my_form(&self) -> Rendered {
+        let id = self.param("id");
+        let change = if self.js_change {
+            Some(JS::new().push("validate").to_json())
+        } else {
+            self.param("phx-change").map(str::to_owned)
+        };
+        let options = options_for_select(&["foo", "bar", "baz"], self.param("d"));
+        let dispatch = JS::new().dispatch("test");
+        html!(
+            r#"<form id={id} phx-submit="save" phx-change={change} phx-auto-recover={self.param("phx-auto-recover")} phx-no-unused-field={self.param("phx-no-unused-field-form")} class="myformclass">
+  <fieldset disabled={self.param("disabled-fieldset")}>
+    <input type="text" name="a" readonly value={self.param("a")} />
+    <input type="text" name="b" value={self.param("b")} />
+  </fieldset>
+  <input type="text" name="c" value={self.param("c")} phx-no-unused-field={self.param("phx-no-unused-field-input")} />
+  <select name="d">
+    {options}
+  </select>
+  {#if let Some(id) = id}<input type="text" name="e" form={id} value={self.param("e")} />{/if}
+  <button type="submit" phx-disable-with="Submitting" phx-click={dispatch}>Submit with JS</button>
+  <button id="submit" type="submit" phx-disable-with="Submitting">Submit</button>
+  <button type="button" phx-click="button-test" phx-disable-with="Loading">Non-form Button</button>
+</form>
+{#if let Some(id) = id}<input type="text" name="f" form={id} value={self.param("f")} />{/if}"#
+        )
+    }
+}
+
+/// `/form/dynamic-inputs`: a form with a list of users added and removed
+/// through the form itself (Ecto's `sort_param`/`drop_param` pattern), with
+/// buttons or, at `?checkboxes=1`, checkboxes.
+pub struct FormDynamicInputsLive {
+    name: Option<String>,
+    /// Each user's name, in order (the index is its position).
+    users: Vec<Option<String>>,
+    checkboxes: bool,
+    submitted: bool,
+}
+
+/// The form's params (`my_form[...]`).
+#[derive(Debug, Default, Deserialize)]
+pub struct MyForm {
+    #[serde(default)]
+    name: Option<String>,
+    /// The users by index, as the inputs name them.
+    #[serde(default)]
+    users: BTreeMap<String, UserParams>,
+    /// The users' order; an index the form does not have adds a user.
+    #[serde(default)]
+    users_sort: Vec<String>,
+    /// The indexes to remove.
+    #[serde(default)]
+    users_drop: Vec<String>,
+}
+
+/// One user's params.
+#[derive(Debug, Default, Deserialize)]
+pub struct UserParams {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// The dynamic form's events.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DynamicEvent {
+    /// `phx-change`.
+    Validate {
+        /// The form.
+        #[serde(default)]
+        my_form: MyForm,
+    },
+    /// `phx-submit`.
+    Save {
+        /// The form.
+        #[serde(default)]
+        my_form: MyForm,
+    },
+}
+
+/// The users the params describe: first those `users_sort` names (minus
+/// dropped ones; an unknown index is a new user), then the others not
+/// dropped, by index.
+fn build_users(form: MyForm) -> Vec<Option<String>> {
+    let MyForm {
+        mut users,
+        users_sort,
+        users_drop,
+        ..
+    } = form;
+    // `sort -- drop`: each dropped index removes one occurrence.
+    let mut sort = users_sort;
+    for d in &users_drop {
+        if let Some(i) = sort.iter().position(|s| s == d) {
+            sort.remove(i);
+        }
+    }
+    let mut out: Vec<Option<String>> = sort
+        .iter()
+        .map(|key| users.remove(key).and_then(|u| u.name))
+        .collect();
+    for d in &users_drop {
+        users.remove(d);
+    }
+    let mut rest: Vec<(Result<u64, String>, Option<String>)> = users
+        .into_iter()
+        .map(|(k, u)| (k.parse::<u64>().map_err(|_| k), u.name))
+        .collect();
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    out.extend(rest.into_iter().map(|(_, name)| name));
+    out
+}
+
+impl LiveView for FormDynamicInputsLive {
+    type Event = DynamicEvent;
+    type Info = ();
+
+    fn mount(m: &Mount) -> Update<Self> {
+        let view = FormDynamicInputsLive {
+            name: None,
+            users: Vec::new(),
+            checkboxes: m.params.get("checkboxes") == Some("1"),
+            submitted: false,
+        };
+        (view, vec![])
+    }
+
+    fn handle_event(mut self, event: DynamicEvent) -> Update<Self> {
+        let form = match event {
+            DynamicEvent::Validate { my_form } => my_form,
+            DynamicEvent::Save { my_form } => {
+                self.submitted = true;
+                my_form
+            }
+        };
+        self.name = form.name.clone();
+        self.users = build_users(form);
+        (self, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        let change = JS::new().dispatch("change");
+        html!(
+            r#"<form id="my-form" phx-change="validate" phx-submit="save" style="display: flex; flex-direction: column; gap: 4px; max-width: 500px;">
+  <fieldset>
+    <input type="text" id="my-form_name" name="my_form[name]" value={self.name.as_deref()} placeholder="name" />
+    {#for (i, user) in self.users.iter().enumerate()}<div style="padding: 4px; border: 1px solid gray;">
+      <input type="hidden" name="my_form[users_sort][]" value={i} />
+      <input type="text" id="my-form_users_{i}_name" name="my_form[users][{i}][name]" value={user.as_deref()} placeholder="name" />
+      {#if self.checkboxes}<label>
+        <input type="checkbox" name="my_form[users_drop][]" value={i} /> Remove
+      </label>{:else}<button type="button" name="my_form[users_drop][]" value={i} phx-click={change}>Remove</button>{/if}
+    </div>{/for}
+  </fieldset>
+  <input type="hidden" name="my_form[users_drop][]" />
+  {#if self.checkboxes}<label>
+    <input type="checkbox" name="my_form[users_sort][]" /> add more
+  </label>{:else}<button type="button" name="my_form[users_sort][]" value="new" phx-click={change}>add more</button>{/if}
+</form>
+{#if self.submitted}<p>Form was submitted!</p>{/if}"#
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(users: &[(&str, &str)], sort: &[&str], drop: &[&str]) -> MyForm {
+        MyForm {
+            name: None,
+            users: users
+                .iter()
+                .map(|(k, n)| {
+                    let name = Some((*n).to_owned());
+                    ((*k).to_owned(), UserParams { name })
+                })
+                .collect(),
+            users_sort: sort.iter().map(|s| (*s).to_owned()).collect(),
+            users_drop: drop.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn users_are_added_sorted_and_dropped_as_ecto_would() {
+        let names = |v: Vec<Option<String>>| {
+            v.into_iter()
+                .map(Option::unwrap_or_default)
+                .collect::<Vec<_>>()
+        };
+        // "add more": an unknown index in the sort list is a new user.
+        assert_eq!(
+            names(build_users(form(&[("0", "A")], &["0", "new"], &[""]))),
+            ["A", ""]
+        );
+        // Remove B: the rest keep their order and are renumbered.
+        let f = form(
+            &[("0", "A"), ("1", "B"), ("2", "C")],
+            &["0", "1", "2"],
+            &["", "1"],
+        );
+        assert_eq!(names(build_users(f)), ["A", "C"]);
+        // Users the sort list does not name follow, by index.
+        let f = form(&[("10", "J"), ("2", "B")], &[], &[]);
+        assert_eq!(names(build_users(f)), ["B", "J"]);
+    }
+}
