@@ -167,6 +167,12 @@ impl<I> Command<I> {
         }
     }
 
+    /// `Redirect`: a full page load of `to` (Phoenix's `redirect/2`), the
+    /// flash carried in a cookie.
+    pub fn redirect(to: impl Into<String>) -> Command<I> {
+        Command::Redirect { to: to.into() }
+    }
+
     /// `StartAsync` with the default timeout.
     pub fn start_async(key: impl Into<String>, task: I) -> Command<I> {
         Command::StartAsync {

@@ -8,8 +8,13 @@ use liveview_core::prelude::*;
 use liveview_core::protocol::Layout;
 use liveview_core::view::{LayoutContext, LiveLayout};
 
-/// The root layout of every page.
-pub struct SuiteRoot;
+/// The root layout of every page, with what a view renders in it before
+/// the container (the suite's `render_in_root` assign), if anything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SuiteRoot {
+    /// Trusted HTML put before the container.
+    pub in_root: &'static str,
+}
 
 /// Boots the official client as the suite's live layout does: hooks of its
 /// own, hooks pages add to `window.hooks`, the colocated hooks; an external
@@ -68,7 +73,8 @@ impl Layout for SuiteRoot {
         // 404 would be a console error, and some specs require none.
         let token = liveview_core::template::escape_html(csrf_token);
         format!(
-            "<!DOCTYPE html>\n<link rel=\"icon\" href=\"data:,\" />\n<meta name=\"csrf-token\" content=\"{token}\" />\n{inner}\n"
+            "<!DOCTYPE html>\n<link rel=\"icon\" href=\"data:,\" />\n<meta name=\"csrf-token\" content=\"{token}\" />\n{}\n{inner}\n",
+            self.in_root
         )
     }
 }

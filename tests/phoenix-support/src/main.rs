@@ -36,6 +36,16 @@ fn router() -> Router {
         .live::<views::errors::ErrorLive>("/errors")
         .live::<views::form_feedback::FormFeedbackLive>("/form/feedback");
     let default = LiveSession::new("default").live_layout(layout::suite_live_layout());
+    let other = LiveSession::new("other").live_layout(layout::suite_live_layout());
+    // A view's own content in the root layout (the suite's render_in_root)
+    // needs a root layout of its own, hence a live session each.
+    let in_root = |name: &str, html: &'static str| {
+        LiveSession::new(name)
+            .layout(layout::SuiteRoot { in_root: html })
+            .live_layout(layout::suite_live_layout())
+    };
+    let issue_4147 = in_root("issue_4147", views::issues_dom::IN_ROOT_4147);
+    let issue_4323 = in_root("issue_4323", views::issues_dom::IN_ROOT_4323);
     let navigation =
         LiveSession::new("navigation").live_layout(views::navigation::navigation_layout());
     router
@@ -66,6 +76,25 @@ fn router() -> Router {
                 .live::<Issue4094>("/issues/4094")
                 .live::<Issue4102>("/issues/4102")
                 .live::<Issue4325>("/issues/4325")
+                .live::<views::issues_forms::Issue2787>("/issues/2787")
+                .live::<views::issues_dom::Issue3040>("/issues/3040")
+                .live::<views::issues_forms::Issue3448>("/issues/3448")
+                .live::<views::issues_dom::Issue3651>("/issues/3651")
+                .live::<views::issues_navigation::Issue3686A>("/issues/3686/a")
+                .live::<views::issues_navigation::Issue3686B>("/issues/3686/b")
+                .live::<views::issues_forms::Issue4095>("/issues/4095")
+                .live::<views::issues_forms::Issue4107>("/issues/4107")
+                .live::<views::issues_navigation::Issue4290A>("/issues/4290/a")
+                .live::<views::issues_navigation::Issue4290B>("/issues/4290/b")
+        })
+        .live_session(other, |r| {
+            r.live::<views::issues_navigation::Issue3686C>("/issues/3686/c")
+        })
+        .live_session(issue_4147, |r| {
+            r.live::<views::issues_dom::Issue4147>("/issues/4147")
+        })
+        .live_session(issue_4323, |r| {
+            r.live::<views::issues_dom::Issue4323>("/issues/4323")
         })
         .live_session(navigation, |r| {
             use views::navigation::{ALive, BLive, RedirectLoopLive};
@@ -115,7 +144,7 @@ async fn main() -> ExitCode {
     }
     // A fixed secret, as the suite's endpoint has one.
     let mut config = Config::new(vec![b'a'; 64]).expect("a 64-byte secret");
-    config.layout = Arc::new(layout::SuiteRoot);
+    config.layout = Arc::new(layout::SuiteRoot::default());
     let app = Arc::new(App::new(router(), config));
 
     let health = warp::path!("health").map(|| "OK");

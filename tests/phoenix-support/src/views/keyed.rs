@@ -45,9 +45,9 @@ pub struct KeyedComprehensionLive {
 /// Which keys the tables use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
-    AllKeyed,
-    RowsKeyed,
-    NoKeyed,
+    All,
+    Rows,
+    Unkeyed,
 }
 
 /// The page's events.
@@ -135,21 +135,21 @@ impl KeyedComprehensionLive {
     /// One table of the rows, keyed as the tab says.
     fn table(&self, table: u32) -> Rendered {
         let body = match self.tab {
-            Tab::AllKeyed => html!(
+            Tab::All => html!(
                 r#"{#for row in &self.items; key = row.id}<tr>
   {#for (col, _) in COLUMNS; key = format!("{}_{col}", row.id)}<td class="{TD}">
     {self.cell(col, row, table)}
   </td>{/for}
 </tr>{/for}"#
             ),
-            Tab::RowsKeyed => html!(
+            Tab::Rows => html!(
                 r#"{#for row in &self.items; key = row.id}<tr>
   {#for (col, _) in COLUMNS}<td class="{TD}">
     {self.cell(col, row, table)}
   </td>{/for}
 </tr>{/for}"#
             ),
-            Tab::NoKeyed => html!(
+            Tab::Unkeyed => html!(
                 r#"{#for row in &self.items}<tr>
   {#for (col, _) in COLUMNS}<td class="{TD}">
     {self.cell(col, row, table)}
@@ -158,7 +158,7 @@ impl KeyedComprehensionLive {
             ),
         };
         let head = match self.tab {
-            Tab::AllKeyed => {
+            Tab::All => {
                 html!(
                     r#"{#for (id, name) in COLUMNS; key = id}<th scope="col" class="{TH}">{name}</th>{/for}"#
                 )
@@ -203,7 +203,7 @@ impl LiveView for KeyedComprehensionLive {
         let mut seed = m.now.as_micros() | 1;
         let items = random_items(COUNT, &mut seed);
         let view = KeyedComprehensionLive {
-            tab: Tab::AllKeyed,
+            tab: Tab::All,
             items,
             size: COUNT,
             count: 0,
@@ -214,9 +214,9 @@ impl LiveView for KeyedComprehensionLive {
 
     fn handle_params(self, params: &Params, _url: &Url) -> Update<Self> {
         let tab = match params.get("tab") {
-            Some("rows_keyed") => Tab::RowsKeyed,
-            Some("no_keyed") => Tab::NoKeyed,
-            _ => Tab::AllKeyed,
+            Some("rows_keyed") => Tab::Rows,
+            Some("no_keyed") => Tab::Unkeyed,
+            _ => Tab::All,
         };
         (KeyedComprehensionLive { tab, ..self }, vec![])
     }
@@ -261,19 +261,19 @@ impl LiveView for KeyedComprehensionLive {
     fn render(&self) -> Rendered {
         let tabs = [
             tab_link(
-                Tab::AllKeyed,
+                Tab::All,
                 self.tab,
                 "/keyed-comprehension?tab=all_keyed",
                 "All keyed",
             ),
             tab_link(
-                Tab::RowsKeyed,
+                Tab::Rows,
                 self.tab,
                 "/keyed-comprehension?tab=rows_keyed",
                 "Rows keyed",
             ),
             tab_link(
-                Tab::NoKeyed,
+                Tab::Unkeyed,
                 self.tab,
                 "/keyed-comprehension?tab=no_keyed",
                 "No keyed",

@@ -84,7 +84,7 @@ pub fn navigation_layout() -> LiveLayout {
 /// `/navigation/dead`: the navigation markup in a page with no LiveView.
 pub fn dead_page() -> String {
     let body = navigation_page(html!("<h1>Dead view</h1>")).to_html();
-    SuiteRoot.render(None, "no-live-view-here", &body)
+    SuiteRoot::default().render(None, "no-live-view-here", &body)
 }
 
 const BUTTON: &str = "padding: 0.5rem 1rem; background-color: #e2e8f0; display: inline-flex; align-items: center; border-radius: 0.375rem; cursor: pointer;";
