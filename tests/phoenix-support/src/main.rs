@@ -34,7 +34,8 @@ fn router() -> Router {
     // the suite's router.
     let router = Router::new()
         .live::<views::errors::ErrorLive>("/errors")
-        .live::<views::form_feedback::FormFeedbackLive>("/form/feedback");
+        .live::<views::form_feedback::FormFeedbackLive>("/form/feedback")
+        .live::<views::colocated::ColocatedLive>("/colocated");
     let default = LiveSession::new("default").live_layout(layout::suite_live_layout());
     let other = LiveSession::new("other").live_layout(layout::suite_live_layout());
     // A view's own content in the root layout (the suite's render_in_root)

@@ -1,11 +1,13 @@
 //! The suite's views, one module per route (or group of routes), and the
 //! function components they share.
 
+pub mod colocated;
 pub mod components;
 pub mod errors;
 pub mod form;
 pub mod form_feedback;
 pub mod form_unsaved;
+pub mod highlight;
 pub mod issues;
 pub mod issues_dom;
 pub mod issues_forms;
