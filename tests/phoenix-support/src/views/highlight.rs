@@ -77,9 +77,8 @@ fn elixir_into(code: &str, out: &mut String) {
             let n = rest.find('\n').unwrap_or(rest.len());
             span(out, "c1", &rest[..n]);
             n
-        } else if rest.starts_with("~H\"\"\"") {
+        } else if let Some(body) = rest.strip_prefix("~H\"\"\"") {
             // A HEEx sigil: its content is HEEx.
-            let body = &rest[5..];
             let end = body.find("\"\"\"").unwrap_or(body.len());
             span(out, "sx", "~H\"\"\"");
             heex_into(&body[..end], out);
