@@ -11,6 +11,9 @@
 //! | `Some(v)` | what `v` renders |
 //! | text, numbers, [`Html`], [`JS`](crate::js::JS) | ` value="…"` (escaped) |
 //!
+//! `class` and `style` are kept even then, empty (`class=""`), as HEEx
+//! renders them.
+//!
 //! A quoted hole (`value="{title}"`) is text as everywhere else: `false`
 //! there is the text `false`. Use the unquoted form for boolean attributes
 //! (`checked`, `disabled`, `readonly`, `selected`, `multiple`, `hidden`) and
@@ -54,6 +57,13 @@ fn text_attr(name: &str, text: &str, out: &mut String) {
 pub fn attr<T: AttrValue + ?Sized>(name: &str, value: &T) -> Html {
     let mut out = String::new();
     value.write_attr(name, &mut out);
+    if !out.ends_with('"') && matches!(name, "class" | "style") {
+        // HEEx keeps these two, empty, for nil, false and true.
+        out.clear();
+        out.push(' ');
+        out.push_str(name);
+        out.push_str("=\"\"");
+    }
     Html::raw(out)
 }
 
@@ -152,6 +162,12 @@ mod tests {
         );
         assert_eq!(attr("h", &Html::raw("&amp;")).as_str(), " h=\"&amp;\"");
         assert_eq!(attr("c", &'&').as_str(), " c=\"&amp;\"");
+        assert_eq!(attr("class", &None::<&str>).as_str(), " class=\"\"");
+        assert_eq!(attr("style", &false).as_str(), " style=\"\"");
+        assert_eq!(
+            attr("style", &Some("color: red")).as_str(),
+            " style=\"color: red\""
+        );
         let js = crate::js::JS::new().push("go");
         assert_eq!(
             attr("phx-click", &js).as_str(),

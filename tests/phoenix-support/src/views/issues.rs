@@ -351,7 +351,9 @@ pub enum Issue3919Event {
 /// A div, red when `special`.
 fn special_box(special: bool, inner: &str) -> Rendered {
     html!(
-        r#"{#if special}<div style="background-color: red;">{inner}</div>{:else}<div>{inner}</div>{/if}"#
+        r#"<div style={special.then_some("background-color: red;")}>
+  {inner}
+</div>"#
     )
 }
 
