@@ -81,6 +81,9 @@ pub(crate) struct Page {
     crashed: bool,
     /// The view's async work, waiting for the test.
     pub(crate) tasks: crate::tasks::PageTasks,
+    /// The names of the form controls the user has typed into or
+    /// submitted (the client sends `_unused_` markers for the others).
+    pub(crate) used_inputs: std::collections::BTreeSet<String>,
 }
 
 impl Page {
@@ -146,6 +149,7 @@ impl Page {
             flash_of,
             crashed: false,
             tasks: Default::default(),
+            used_inputs: Default::default(),
         };
         if connected {
             page.connect(env);
@@ -437,6 +441,8 @@ impl Page {
         match self.join(env, &absolute(full), true)? {
             Answer::Ok => {
                 self.url = target;
+                // A new view: new form controls.
+                self.used_inputs.clear();
                 Ok(())
             }
             Answer::Navigated(nav) => {

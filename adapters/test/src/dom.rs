@@ -312,6 +312,65 @@ pub(crate) fn merge_fields(
     current
 }
 
+/// The client's `_unused_` name for `name`: the prefix goes before the
+/// last segment (`user[email]` → `user[_unused_email]`, `tags[]` →
+/// `_unused_tags[]`).
+pub(crate) fn unused_name(name: &str) -> String {
+    let (base, list) = match name.strip_suffix("[]") {
+        Some(base) => (base, "[]"),
+        None => (name, ""),
+    };
+    let (head, last) = match base
+        .strip_suffix(']')
+        .and_then(|b| b.rfind('[').map(|i| (b, i)))
+    {
+        Some((b, i)) => (&b[..=i], format!("_unused_{}]", &b[i + 1..])),
+        None => ("", format!("_unused_{base}")),
+    };
+    format!("{head}{last}{list}")
+}
+
+/// The form's pairs with the client's `_unused_` markers: before each
+/// value of a name that no control of that name has been used for (typed
+/// into or submitted: `used`), that is not only hidden inputs and whose
+/// controls do not opt out with `phx-no-unused-field`, an empty
+/// `_unused_<name>` (none at all when the form has `phx-no-unused-field`).
+pub(crate) fn with_unused_markers(
+    form: &ElementRef<'_>,
+    pairs: Vec<(String, String)>,
+    used: &std::collections::BTreeSet<String>,
+) -> Vec<(String, String)> {
+    if form.attr("phx-no-unused-field").is_some() {
+        return pairs;
+    }
+    // name → (every control unused, every control hidden)
+    let mut names: std::collections::HashMap<&str, (bool, bool)> = Default::default();
+    for el in form.descendent_elements() {
+        if !matches!(el.value().name(), "input" | "select" | "textarea") {
+            continue;
+        }
+        let Some(name) = el.attr("name").filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let hidden = el.value().name() == "input"
+            && el
+                .attr("type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("hidden"));
+        let unused = !used.contains(name) && el.attr("phx-no-unused-field").is_none();
+        let entry = names.entry(name).or_insert((true, true));
+        entry.0 &= unused;
+        entry.1 &= hidden;
+    }
+    let mut out = Vec::with_capacity(pairs.len() * 2);
+    for (name, value) in pairs {
+        if let Some((true, false)) = names.get(name.as_str()) {
+            out.push((unused_name(&name), String::new()));
+        }
+        out.push((name, value));
+    }
+    out
+}
+
 /// `application/x-www-form-urlencoded`, like `URLSearchParams`.
 pub(crate) fn urlencode(pairs: &[(String, String)]) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
@@ -367,6 +426,25 @@ pub(crate) fn snippet(html: &str) -> String {
         end -= 1;
     }
     format!("{}… ({} more bytes)", &html[..end], html.len() - end)
+}
+
+#[cfg(test)]
+mod unused_tests {
+    use super::*;
+
+    #[test]
+    fn unused_names_and_markers() {
+        assert_eq!(unused_name("a"), "_unused_a");
+        assert_eq!(unused_name("user[email]"), "user[_unused_email]");
+        assert_eq!(unused_name("tags[]"), "_unused_tags[]");
+        assert_eq!(unused_name("u[roles][]"), "u[_unused_roles][]");
+        let html = r#"<form><input name="a" value="1"><input name="b" value="2"><input type="hidden" name="h" value="3"><input name="c" phx-no-unused-field value="4"></form>"#;
+        let doc = parse(html);
+        let form = one(&doc, "form", html).unwrap();
+        let used = ["b".to_owned()].into_iter().collect();
+        let pairs = with_unused_markers(&form, form_pairs(&form), &used);
+        assert_eq!(urlencode(&pairs), "_unused_a=&a=1&b=2&h=3&c=4");
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 mod attr;
 mod escape;
+mod form;
 mod html;
 mod list;
 mod reuse;
@@ -19,6 +20,7 @@ mod to_dynamic;
 
 pub use attr::{attr, AttrValue};
 pub use escape::{escape_html, escape_into};
+pub use form::{Form, FormField};
 pub use html::Html;
 pub use list::Comprehension;
 pub use reuse::render_reusing;

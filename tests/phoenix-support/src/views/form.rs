@@ -7,8 +7,9 @@
 //! (`?live-component`) waits for LiveComponents and says so.
 
 use liveview_core::prelude::*;
+use liveview_core::template::Form;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// The page: the form's params (URL params over the defaults, then every
@@ -273,25 +274,45 @@ impl LiveView for FormDynamicInputsLive {
 
     fn render(&self) -> Rendered {
         let change = JS::new().dispatch("change");
+        let form = self.form();
+        let name = form.field("name");
+        let users = form.inputs_for("users");
         html!(
-            r#"<form id="my-form" phx-change="validate" phx-submit="save" style="display: flex; flex-direction: column; gap: 4px; max-width: 500px;">
+            r#"<form id={form.id()} phx-change="validate" phx-submit="save" style="display: flex; flex-direction: column; gap: 4px; max-width: 500px;">
   <fieldset>
-    <input type="text" id="my-form_name" name="my_form[name]" value={self.name.as_deref()} placeholder="name" />
-    {#for (i, user) in self.users.iter().enumerate()}<div style="padding: 4px; border: 1px solid gray;">
-      <input type="hidden" name="my_form[users_sort][]" value={i} />
-      <input type="text" id="my-form_users_{i}_name" name="my_form[users][{i}][name]" value={user.as_deref()} placeholder="name" />
+    <input type="text" id={name.id} name={name.name} value={name.value} placeholder="name" />
+    {#for user in &users}<div style="padding: 4px; border: 1px solid gray;">
+      <input type="hidden" name={form.field("users_sort").list_name()} value={user.index()} />
+      <input type="text" id={user.field("name").id} name={user.field("name").name} value={user.field("name").value} placeholder="name" />
       {#if self.checkboxes}<label>
-        <input type="checkbox" name="my_form[users_drop][]" value={i} /> Remove
-      </label>{:else}<button type="button" name="my_form[users_drop][]" value={i} phx-click={change}>Remove</button>{/if}
+        <input type="checkbox" name={form.field("users_drop").list_name()} value={user.index()} /> Remove
+      </label>{:else}<button type="button" name={form.field("users_drop").list_name()} value={user.index()} phx-click={change}>Remove</button>{/if}
     </div>{/for}
   </fieldset>
-  <input type="hidden" name="my_form[users_drop][]" />
+  <input type="hidden" name={form.field("users_drop").list_name()} />
   {#if self.checkboxes}<label>
-    <input type="checkbox" name="my_form[users_sort][]" /> add more
-  </label>{:else}<button type="button" name="my_form[users_sort][]" value="new" phx-click={change}>add more</button>{/if}
+    <input type="checkbox" name={form.field("users_sort").list_name()} /> add more
+  </label>{:else}<button type="button" name={form.field("users_sort").list_name()} value="new" phx-click={change}>add more</button>{/if}
 </form>
 {#if self.submitted}<p>Form was submitted!</p>{/if}"#
         )
+    }
+}
+
+impl FormDynamicInputsLive {
+    /// The form as the page shows it: the name and the users by index.
+    fn form(&self) -> Form {
+        let users: Map<String, Value> = self
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (i.to_string(), json!({ "name": name })))
+            .collect();
+        let params = json!({ "name": self.name, "users": users });
+        let Value::Object(params) = params else {
+            unreachable!("an object literal")
+        };
+        Form::new("my_form", params).with_id("my-form")
     }
 }
 
