@@ -150,7 +150,42 @@ pub struct Options {
     /// runner"). Each task runs in a tokio task of its own: its view keeps
     /// answering events meanwhile, and a slow task delays no other view.
     pub tasks: liveview_core::tasks::Tasks,
+    /// Holds a client's frames before its views see them (default `None`).
+    /// See [`FrameGate`].
+    pub frame_gate: Option<FrameGate>,
 }
+
+/// A hold on a client's text frames: called with each one before the
+/// socket's views see it. `None` lets the frame through at once; a future
+/// holds it — and every later frame of the same socket, which keeps the
+/// client's order — until the future completes. The socket's timers,
+/// pub/sub deliveries and async results go on meanwhile; the socket reads
+/// nothing, so it does not see its client leave either: give the future a
+/// timeout.
+///
+/// For tests and demos that need a slow server on purpose: a Phoenix test
+/// blocks its LiveView process in an `attach_hook` until told to go on,
+/// to look at the client's loading and locked states; a gate holding
+/// `event` frames until the test says so does the same here. Also a way to
+/// inject latency server-side.
+///
+/// ```
+/// use liveview_warp::{FrameGate, Options};
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// // Every client event reaches its view 200 ms late.
+/// let gate: FrameGate = Arc::new(|frame: &str| {
+///     frame.contains(r#","event","#).then(|| {
+///         Box::pin(tokio::time::sleep(Duration::from_millis(200))) as liveview_warp::HeldFrame
+///     })
+/// });
+/// let opts = Options { frame_gate: Some(gate), ..Options::default() };
+/// # let _ = opts;
+/// ```
+pub type FrameGate = Arc<dyn Fn(&str) -> Option<HeldFrame> + Send + Sync>;
+
+/// What a [`FrameGate`] holds a frame with.
+pub type HeldFrame = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// Extends the client served at `/assets/app.js` with the app's own ES module,
 /// the way a Phoenix app's `app.js` passes `hooks`, `uploaders` and `params`
@@ -205,6 +240,7 @@ impl Default for Options {
             metrics_path: None,
             client: ClientOptions::default(),
             tasks: liveview_core::tasks::Tasks::new(),
+            frame_gate: None,
         }
     }
 }

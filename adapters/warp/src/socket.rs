@@ -377,6 +377,8 @@ pub(crate) fn run(
         running: None,
         clock,
         gauge: opts.metrics.track_socket(),
+        gate: opts.frame_gate.clone(),
+        held: None,
     }))
     .instrument(span)
 }
@@ -433,6 +435,11 @@ struct Socket {
     clock: Clock,
     /// This socket's share of the metrics; dropped (given back) with the socket.
     gauge: SocketGauge,
+    /// The app's hold on frames, if any.
+    gate: Option<crate::FrameGate>,
+    /// A frame the gate holds, and what it waits for: no frame is read
+    /// meanwhile.
+    held: Option<Box<(String, crate::HeldFrame)>>,
 }
 
 impl Socket {
@@ -495,8 +502,34 @@ impl Socket {
             {
                 let waiting = this.subs.as_ref().map_or(0, |s| s.deliveries.len());
                 Event::Delivery(d, waiting)
+            } else if let Some(held) = this.held.as_mut() {
+                // A held frame goes first, once its gate opens; until then
+                // no other frame is read.
+                match held.1.as_mut().poll(cx) {
+                    Poll::Ready(()) => match this.held.take() {
+                        Some(held) => Event::Released(held.0),
+                        None => continue,
+                    },
+                    Poll::Pending => {
+                        // Queued frames are still written.
+                        if let Err(e) = this.out.poll_write(&mut this.ws, cx) {
+                            tracing::info!(error = %e, "websocket error");
+                            return Poll::Ready(Step::End(End::Gone));
+                        }
+                        return Poll::Pending;
+                    }
+                }
             } else {
                 match poll_io(&mut this.ws, &mut this.out, cx) {
+                    Poll::Ready(Io::Frame(Incoming::Text(text))) if this.gate.is_some() => {
+                        match this.gate.as_ref().and_then(|gate| gate(&text)) {
+                            Some(wait) => {
+                                this.held = Some(Box::new((text, wait)));
+                                continue;
+                            }
+                            None => Event::Released(text),
+                        }
+                    }
                     Poll::Ready(io) => Event::Io(io),
                     Poll::Pending => return Poll::Pending,
                 }
@@ -505,6 +538,9 @@ impl Socket {
             this.produced = true;
             let step = match event {
                 Event::Io(Io::Frame(msg)) => on_frame(machine, &mut this.out, &clock, msg),
+                Event::Released(text) => {
+                    on_frame(machine, &mut this.out, &clock, Incoming::Text(text))
+                }
                 Event::Io(Io::Ended) => Some(Some(End::Gone)),
                 // A protocol violation is logged with its close.
                 Event::Io(Io::Failed(e)) => Some(Some(match e.close() {
@@ -627,6 +663,8 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
 /// One input of the socket.
 enum Event {
     Io(Io),
+    /// A text frame the gate let through.
+    Released(String),
     Delivery(Delivery, usize),
     Task(Done),
     Deadline,

@@ -927,3 +927,54 @@ async fn a_view_without_a_runner_gets_a_clear_failure() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_frame_gate_holds_a_frame_and_every_later_one_until_it_opens() {
+    let open = Arc::new(tokio::sync::Notify::new());
+    let held = Arc::new(AtomicUsize::new(0));
+    let gate: liveview_warp::FrameGate = {
+        let (open, held) = (open.clone(), held.clone());
+        Arc::new(move |frame: &str| {
+            // Hold the first click only.
+            if !frame.contains(r#""event":"inc""#) || held.fetch_add(1, Ordering::SeqCst) > 0 {
+                return None;
+            }
+            let open = open.clone();
+            Some(Box::pin(async move { open.notified().await }) as liveview_warp::HeldFrame)
+        })
+    };
+    let f = routes(
+        app(),
+        Options {
+            frame_gate: Some(gate),
+            ..Options::default()
+        },
+    );
+    let p = page(&f, "/counter").await;
+    let mut ws = socket(f, &p).await;
+    assert_eq!(join(&mut ws, &p, "/counter").await[4]["status"], "ok");
+    let topic = format!("lv:{}", p.id);
+    let click = |r: &str| {
+        json!(["1", r, topic, "event", {"type": "click", "event": "inc", "value": {}}]).to_string()
+    };
+    ws.send_text(click("2")).await;
+    ws.send_text(r#"[null,"3","phoenix","heartbeat",{}]"#).await;
+    // Neither the held click nor the heartbeat after it is answered.
+    let waited = tokio::time::timeout(Duration::from_millis(200), ws.recv()).await;
+    assert!(waited.is_err(), "nothing passes a closed gate: {waited:?}");
+    open.notify_one();
+    let r = next_json(&mut ws).await;
+    assert_eq!(
+        (r[1].as_str(), r[3].as_str()),
+        (Some("2"), Some("phx_reply")),
+        "{r}"
+    );
+    assert_eq!(r[4]["response"]["diff"]["0"], "1", "{r}");
+    assert_eq!(
+        next_json(&mut ws).await[1],
+        "3",
+        "then the frames after it, in order"
+    );
+    ws.send_text(click("4")).await;
+    assert_eq!(reply(&mut ws, "4").await[4]["response"]["diff"]["0"], "2");
+}

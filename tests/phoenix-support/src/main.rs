@@ -13,6 +13,7 @@
 //! Run by `scripts/phoenix-e2e`.
 
 mod layout;
+mod sync_gate;
 mod views;
 
 use liveview_core::prelude::*;
@@ -159,17 +160,27 @@ async fn main() -> ExitCode {
             let echoed: BTreeMap<String, String> = params.into_iter().collect();
             warp::reply::json(&echoed)
         });
-    let eval = warp::path!("eval")
-        .and(warp::post())
-        .and(warp::body::json::<serde_json::Value>())
-        .map(|body: serde_json::Value| {
-            let code = body["code"].as_str().unwrap_or_default().to_owned();
-            tracing::warn!(code, "POST /eval: no equivalent for this code");
-            warp::reply::with_status(
-                warp::reply::json(&serde_json::json!({"error": "unknown code", "code": code})),
-                warp::http::StatusCode::NOT_IMPLEMENTED,
-            )
-        });
+    let gates = Arc::new(sync_gate::SyncGates::default());
+    let eval = {
+        let gates = Arc::clone(&gates);
+        warp::path!("eval")
+            .and(warp::post())
+            .and(warp::body::json::<serde_json::Value>())
+            .map(move |body: serde_json::Value| {
+                use warp::http::StatusCode;
+                let code = body["code"].as_str().unwrap_or_default().to_owned();
+                let (status, answer) = match gates.eval(&code) {
+                    Some(Ok(())) => (StatusCode::OK, serde_json::Value::Null),
+                    Some(Err(e)) => (StatusCode::BAD_REQUEST, serde_json::json!({"error": e})),
+                    None => {
+                        tracing::warn!(code, "POST /eval: no equivalent for this code");
+                        let answer = serde_json::json!({"error": "unknown code", "code": code});
+                        (StatusCode::NOT_IMPLEMENTED, answer)
+                    }
+                };
+                warp::reply::with_status(warp::reply::json(&answer), status)
+            })
+    };
     let phoenix = warp::path!("assets" / "phoenix" / ..)
         .and(warp::fs::dir(modules.join("phoenix/priv/static")));
     let live_view = warp::path!("assets" / "phoenix_live_view" / ..)
@@ -198,6 +209,7 @@ async fn main() -> ExitCode {
     eprintln!("phoenix-support: serving on http://127.0.0.1:{port}");
     let opts = liveview_warp::Options {
         tasks: views::issues::issue_3931_tasks(liveview_core::tasks::Tasks::new()),
+        frame_gate: Some(gates.gate()),
         ..liveview_warp::Options::default()
     };
     match liveview_warp::serve_with(app, addr, opts, |routes| own.or(routes)).await {

@@ -19,6 +19,9 @@ pub struct FormLive {
     /// `?js-change`: `phx-change` is `JS.push("validate")`.
     js_change: bool,
     submitted: bool,
+    /// The page's CSRF token: what the view gives the suite as its process
+    /// id (see `sync_gate`).
+    page_token: Option<String>,
 }
 
 /// The form's and buttons' events.
@@ -39,6 +42,14 @@ pub enum FormEvent {
     /// The button outside the submit flow.
     #[serde(rename = "button-test")]
     ButtonTest {},
+    /// Code the suite sends (`evalLV`): asking for the view's process id,
+    /// and attaching the hook that makes its events wait (held by the
+    /// app's frame gate, see `sync_gate`).
+    #[serde(rename = "sandbox:eval")]
+    Eval {
+        /// The Elixir code.
+        value: String,
+    },
 }
 
 /// `<option>`s for `choices`, `selected` marked (Phoenix.HTML's
@@ -81,10 +92,17 @@ impl LiveView for FormLive {
         let js_change = m.params.get("no-id").is_none()
             && m.params.get("no-change-event").is_none()
             && m.params.get("js-change").is_some();
+        let page_token = m
+            .connect_params
+            .as_ref()
+            .and_then(|p| p.get("_csrf_token"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let view = FormLive {
             params,
             js_change,
             submitted: false,
+            page_token,
         };
         (view, vec![])
     }
@@ -107,6 +125,16 @@ impl LiveView for FormLive {
                 return (self, vec![Command::push_patch("/form?patched=true")]);
             }
             FormEvent::ButtonTest {} => {}
+            FormEvent::Eval { value } => {
+                let result = if value.contains("inspect(self())") {
+                    json!({ "lv_pid": ["0", self.page_token, "0"] })
+                } else if value.contains("attach_hook(socket, :sync, :handle_event") {
+                    Value::Null
+                } else {
+                    json!(format!("unknown code: {value}"))
+                };
+                return (self, vec![Command::Reply(json!({ "result": result }))]);
+            }
         }
         (self, vec![])
     }
