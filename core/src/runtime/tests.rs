@@ -322,6 +322,20 @@ fn push_json(o: &Output) -> serde_json::Map<String, Value> {
 // ---------------------------------------------------------------- join
 
 #[test]
+fn push_events_and_the_title_of_mount_reach_the_join_reply() {
+    let mount = vec![
+        Command::push_event("ready", json!({"n": 1})),
+        Command::PageTitle("Hello".into()),
+    ];
+    let (mut d, joined) = join_at("/probe", true, mount);
+    let rendered = parse(&joined.rendered);
+    assert_eq!(rendered["e"], json!([["ready", {"n": 1}]]));
+    assert_eq!(rendered["t"], json!("Hello"));
+    // Sent once: nothing is left for later.
+    assert!(drain(&mut d).is_empty());
+}
+
+#[test]
 fn join_mounts_then_params_then_renders_once() {
     take_seen();
     let mut path_params = Params::default();
