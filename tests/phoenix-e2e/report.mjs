@@ -4,19 +4,22 @@
 // `N passed, N failed`; exits 1 when a listed test did not pass, and names
 // the tests that pass but are not listed yet.
 //
-//   node report.mjs RESULTS.json passing.txt [--partial]
+//   node report.mjs passing.txt [--partial] RESULTS.json...
 //
-// With --partial (a run of some specs only), listed tests missing from the
-// report are not an error.
+// Several reports (passes over different specs) are read as one. With
+// --partial (a run of some specs only), listed tests missing from the
+// reports are not an error.
 import { readFileSync } from "node:fs";
 
-const [resultsFile, listFile, mode] = process.argv.slice(2);
-const partial = mode === "--partial";
-if (!resultsFile || !listFile) {
-  console.error("usage: node report.mjs RESULTS.json passing.txt");
+const args = process.argv.slice(2);
+const listFile = args.shift();
+const partial = args[0] === "--partial";
+if (partial) args.shift();
+if (!listFile || args.length === 0) {
+  console.error("usage: node report.mjs passing.txt [--partial] RESULTS.json...");
   process.exit(2);
 }
-const report = JSON.parse(readFileSync(resultsFile, "utf8"));
+const reports = args.map((file) => JSON.parse(readFileSync(file, "utf8")));
 const listed = new Set(
   readFileSync(listFile, "utf8")
     .split("\n")
@@ -39,7 +42,9 @@ const walk = (suite, titles) => {
     walk(child, [...titles, ...title]);
   }
 };
-for (const suite of report.suites || []) walk(suite, []);
+for (const report of reports) {
+  for (const suite of report.suites || []) walk(suite, []);
+}
 tests.sort((a, b) => a.name.localeCompare(b.name));
 
 let passed = 0;
