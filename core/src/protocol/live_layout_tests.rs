@@ -93,6 +93,21 @@ fn app() -> Arc<App> {
     Arc::new(App::new(router, Config::new(vec![7u8; 32]).unwrap()))
 }
 
+/// A page of `/counter` (entropy `e`) joined on a socket.
+fn joined_counter(app: &Arc<App>, e: u8) -> (super::testing::Page, super::socket::SocketMachine) {
+    let (page, _) = load_page(app, "/counter", e, None);
+    let mut m = connect(app, &page);
+    let join = json!([
+        "1",
+        "1",
+        page.topic,
+        "phx_join",
+        join_payload(&page, "/counter")
+    ]);
+    send(&mut m, T0, join);
+    (page, m)
+}
+
 /// The container's inner HTML in a dead-rendered page.
 fn container(body: &str) -> &str {
     let start = body.find("data-phx-main").unwrap();
@@ -139,19 +154,7 @@ fn the_session_layout_is_inside_the_container_on_the_dead_render_and_the_join() 
 #[test]
 fn a_layout_showing_the_flash_is_rendered_again_when_the_flash_changes() {
     let app = app();
-    let (page, _) = load_page(&app, "/counter", 2, None);
-    let mut m = connect(&app, &page);
-    send(
-        &mut m,
-        T0,
-        json!([
-            "1",
-            "1",
-            page.topic,
-            "phx_join",
-            join_payload(&page, "/counter")
-        ]),
-    );
+    let (page, mut m) = joined_counter(&app, 2);
     let ev =
         json!(["1", "2", page.topic, "event", {"type": "click", "event": "flash", "value": {}}]);
     let out = frames(&send(&mut m, T0, ev));
@@ -167,19 +170,7 @@ fn a_layout_showing_the_flash_is_rendered_again_when_the_flash_changes() {
 #[test]
 fn live_navigation_sends_the_new_views_layout_with_its_render() {
     let app = app();
-    let (page, _) = load_page(&app, "/counter", 3, None);
-    let mut m = connect(&app, &page);
-    send(
-        &mut m,
-        T0,
-        json!([
-            "1",
-            "1",
-            page.topic,
-            "phx_join",
-            join_payload(&page, "/counter")
-        ]),
-    );
+    let (page, mut m) = joined_counter(&app, 3);
     let mut nav = join_payload(&page, "/counter");
     nav["redirect"] = json!("http://localhost:4000/titled");
     nav.as_object_mut().unwrap().remove("url");

@@ -103,6 +103,19 @@ pub fn suite_page(extras: Extras, inner: Rendered) -> Rendered {
     html!("{head}{inner}")
 }
 
+/// The suite's live layout with Tailwind, as a view's own layout
+/// (`ViewLayout::Own(layout::with_tailwind)`) for views that set the
+/// suite's `@tailwind` assign.
+pub fn with_tailwind<V>(_: &V, _: &LayoutContext<'_>, inner: Rendered) -> Rendered {
+    suite_page(
+        Extras {
+            tailwind: true,
+            ..Extras::default()
+        },
+        inner,
+    )
+}
+
 /// The live layout of the `default` live session.
 pub fn suite_live_layout() -> LiveLayout {
     LiveLayout::new(|_: &LayoutContext<'_>, inner: Rendered| suite_page(Extras::default(), inner))

@@ -3,7 +3,7 @@
 //! inside), styled with Tailwind.
 
 use super::issues::focus_wrap;
-use crate::layout::{suite_page, Extras};
+use crate::layout::with_tailwind;
 use liveview_core::prelude::*;
 use liveview_core::view::ViewLayout;
 
@@ -117,14 +117,6 @@ impl LiveView for ComponentsLive {
     }
 
     fn layout(&self) -> ViewLayout<Self> {
-        ViewLayout::Own(|_, _, inner| {
-            suite_page(
-                Extras {
-                    tailwind: true,
-                    ..Extras::default()
-                },
-                inner,
-            )
-        })
+        ViewLayout::Own(with_tailwind)
     }
 }

@@ -5,7 +5,7 @@
 
 use super::form::options_for_select;
 use super::portal;
-use crate::layout::{suite_page, Extras};
+use crate::layout::with_tailwind;
 use liveview_core::prelude::*;
 use liveview_core::view::ViewLayout;
 use serde::Deserialize;
@@ -137,15 +137,7 @@ impl LiveView for Issue2787 {
     }
 
     fn layout(&self) -> ViewLayout<Self> {
-        ViewLayout::Own(|_, _, inner| {
-            suite_page(
-                Extras {
-                    tailwind: true,
-                    ..Extras::default()
-                },
-                inner,
-            )
-        })
+        ViewLayout::Own(with_tailwind)
     }
 }
 

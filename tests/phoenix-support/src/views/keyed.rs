@@ -3,7 +3,7 @@
 //! rows are reshuffled, resized and changed by buttons. The suite reads the
 //! rows' order with `evalLV("socket.assigns.items")`.
 
-use crate::layout::{suite_page, Extras};
+use crate::layout::with_tailwind;
 use liveview_core::prelude::*;
 use liveview_core::view::ViewLayout;
 use serde::{Deserialize, Serialize};
@@ -300,14 +300,6 @@ impl LiveView for KeyedComprehensionLive {
     }
 
     fn layout(&self) -> ViewLayout<Self> {
-        ViewLayout::Own(|_, _, inner| {
-            suite_page(
-                Extras {
-                    tailwind: true,
-                    ..Extras::default()
-                },
-                inner,
-            )
-        })
+        ViewLayout::Own(with_tailwind)
     }
 }
