@@ -181,10 +181,15 @@ async fn main() -> ExitCode {
                 warp::reply::with_status(warp::reply::json(&answer), status)
             })
     };
+    // The client bundles do not change while the app runs: a browser keeps
+    // them (and their compiled code) across the many page loads of a spec.
+    let cached = || warp::reply::with::header("cache-control", "public, max-age=3600");
     let phoenix = warp::path!("assets" / "phoenix" / ..)
-        .and(warp::fs::dir(modules.join("phoenix/priv/static")));
+        .and(warp::fs::dir(modules.join("phoenix/priv/static")))
+        .with(cached());
     let live_view = warp::path!("assets" / "phoenix_live_view" / ..)
-        .and(warp::fs::dir(modules.join("phoenix_live_view/priv/static")));
+        .and(warp::fs::dir(modules.join("phoenix_live_view/priv/static")))
+        .with(cached());
     let tailwind = warp::path!("assets" / "vendor" / "tailwind.js").and(warp::fs::file(
         modules.join("@tailwindcss/browser/dist/index.global.js"),
     ));
