@@ -239,17 +239,16 @@ impl LiveViewTest {
         }
         // What the user touched: the fields set now, and on a submit every
         // control of the form (the client's focused and submitted marks).
-        let used = {
+        let pairs = dom::merge_fields(dom::form_pairs(&form), fields);
+        let body = {
             let mut world = self.world.borrow_mut();
             let used = &mut world.pages[self.id].used_inputs;
             used.extend(fields.iter().map(|(n, _)| (*n).to_owned()));
             if attr == "phx-submit" {
                 used.extend(available.iter().cloned());
             }
-            used.clone()
+            dom::urlencode(&dom::with_unused_markers(&form, pairs, used))
         };
-        let pairs = dom::merge_fields(dom::form_pairs(&form), fields);
-        let body = dom::urlencode(&dom::with_unused_markers(&form, pairs, &used));
         let mut events = Vec::new();
         for push in pushes {
             let mut meta = Map::new();

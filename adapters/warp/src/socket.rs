@@ -502,22 +502,19 @@ impl Socket {
             {
                 let waiting = this.subs.as_ref().map_or(0, |s| s.deliveries.len());
                 Event::Delivery(d, waiting)
-            } else if let Some(held) = this.held.as_mut() {
+            } else if let Some(mut held) = this.held.take() {
                 // A held frame goes first, once its gate opens; until then
                 // no other frame is read.
-                match held.1.as_mut().poll(cx) {
-                    Poll::Ready(()) => match this.held.take() {
-                        Some(held) => Event::Released(held.0),
-                        None => continue,
-                    },
-                    Poll::Pending => {
-                        // Queued frames are still written.
-                        if let Err(e) = this.out.poll_write(&mut this.ws, cx) {
-                            tracing::info!(error = %e, "websocket error");
-                            return Poll::Ready(Step::End(End::Gone));
-                        }
-                        return Poll::Pending;
+                if held.1.as_mut().poll(cx).is_ready() {
+                    Event::Released(held.0)
+                } else {
+                    this.held = Some(held);
+                    // Queued frames are still written.
+                    if let Err(e) = this.out.poll_write(&mut this.ws, cx) {
+                        tracing::info!(error = %e, "websocket error");
+                        return Poll::Ready(Step::End(End::Gone));
                     }
+                    return Poll::Pending;
                 }
             } else {
                 match poll_io(&mut this.ws, &mut this.out, cx) {

@@ -200,6 +200,25 @@ fn a_view_can_drop_the_layout_and_routes_outside_the_session_have_none() {
 }
 
 #[test]
+fn clearing_the_flash_renders_nothing_for_a_view_without_a_layout() {
+    let app = app();
+    let (page, _) = load_page(&app, "/bare", 6, None);
+    let mut m = connect(&app, &page);
+    let join = json!([
+        "1",
+        "1",
+        page.topic,
+        "phx_join",
+        join_payload(&page, "/bare")
+    ]);
+    send(&mut m, T0, join);
+    let clear = json!(["1", "2", page.topic, "event",
+        {"type": "click", "event": "lv:clear-flash", "value": {"key": "info"}}]);
+    let out = frames(&send(&mut m, T0, clear));
+    assert_eq!(out[0][4], json!({"status": "ok", "response": {}}));
+}
+
+#[test]
 fn a_layout_renders_on_its_own_for_tests() {
     let layout =
         LiveLayout::new(|_: &LayoutContext<'_>, inner: Rendered| html!("<main>{inner}</main>"));

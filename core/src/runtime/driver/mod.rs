@@ -400,7 +400,7 @@ impl<V: LiveView> ViewDriver<V> {
             self.flash.clear(value.get("key").and_then(Value::as_str));
             // A live layout may show the flash: render it again (the view
             // itself does not see the flash, so without one nothing changed).
-            let diff = if self.layout.is_some() || self.has_own_layout() {
+            let diff = if self.wraps_in_layout() {
                 self.render_diff()
             } else {
                 None
@@ -834,11 +834,14 @@ impl<V: LiveView> ViewDriver<V> {
         }
     }
 
-    /// Whether the view renders its own live layout.
-    fn has_own_layout(&self) -> bool {
-        self.state
-            .as_ref()
-            .is_some_and(|s| matches!(s.layout(), ViewLayout::Own(_)))
+    /// Whether the view's render is wrapped in a live layout (which, unlike
+    /// the view, sees the flash).
+    fn wraps_in_layout(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| match s.layout() {
+            ViewLayout::Session => self.layout.is_some(),
+            ViewLayout::None => false,
+            ViewLayout::Own(_) => true,
+        })
     }
 
     /// The view's render inside its live layout.

@@ -60,12 +60,6 @@ pub fn options_for_select(choices: &[&str], selected: Option<&str>) -> Rendered 
     )
 }
 
-impl FormLive {
-    fn param(&self, name: &str) -> Option<&str> {
-        self.params.get(name).map(String::as_str)
-    }
-}
-
 impl LiveView for FormLive {
     type Event = FormEvent;
     type Info = ();
@@ -84,14 +78,15 @@ impl LiveView for FormLive {
         for (k, v) in m.params.iter() {
             params.insert(k.to_owned(), v.to_owned());
         }
+        // The first of these flags present applies.
+        let mut js_change = false;
         if m.params.get("no-id").is_some() {
             params.remove("id");
         } else if m.params.get("no-change-event").is_some() {
             params.remove("phx-change");
+        } else if m.params.get("js-change").is_some() {
+            js_change = true;
         }
-        let js_change = m.params.get("no-id").is_none()
-            && m.params.get("no-change-event").is_none()
-            && m.params.get("js-change").is_some();
         let page_token = m
             .connect_params
             .as_ref()
@@ -158,6 +153,10 @@ impl LiveView for FormLive {
 }
 
 impl FormLive {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
     /// The form and the input outside it.
     fn my_form(&self) -> Rendered {
         let id = self.param("id");
