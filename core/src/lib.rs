@@ -31,6 +31,7 @@ pub mod protocol;
 pub mod pubsub;
 pub mod runtime;
 mod small_map;
+pub mod stream;
 pub mod tasks;
 pub mod template;
 pub mod time;
@@ -71,6 +72,6 @@ pub const CLIENT_VERSION: &str = "1.2.12";
 pub mod __private {
     //! Items used by code that `html!` expands to. Not a public API.
     pub use crate::template::{
-        attr, Comprehension, Dynamic, Entry, EntryKey, Rendered, Statics, ToDynamic,
+        attr, Comprehension, Dynamic, Entry, EntryKey, ListSource, Rendered, Statics, ToDynamic,
     };
 }

@@ -273,6 +273,7 @@ impl TraceInput {
                         flash: flash.clone(),
                         connect_params: connect_params.clone(),
                         layout: None,
+                        keep_stream_items: false,
                     })
                     .map_err(|e| e.to_string()),
             ),

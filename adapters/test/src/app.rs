@@ -67,7 +67,10 @@ impl Default for TestApp {
 
 fn test_config() -> Config {
     match Config::new(TEST_SECRET) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            c.keep_stream_items = true;
+            c
+        }
         Err(e) => unreachable!("the test secret is long enough: {e}"),
     }
 }
@@ -95,6 +98,9 @@ impl TestApp {
     /// factory, if any, still records every join.
     pub fn with_app(mut app: App) -> TestApp {
         let pubsub: Arc<dyn PubSub> = Arc::new(InProcess::new());
+        // Every page checks the stream items its client shows against the
+        // server's renders (the driver's invariant 5′).
+        app.config.keep_stream_items = true;
         let mut env = Env::new(app.config.clone(), pubsub);
         app.config.trace = env.config.trace.clone();
         env.app = Some(Arc::new(app));

@@ -7,6 +7,7 @@ use crate::world::World;
 use crate::TestError;
 use liveview_core::event::{ClientEvent, EventValue};
 use liveview_core::runtime::{Navigation, ViewDriver};
+use liveview_core::stream::StreamItem;
 use liveview_core::trace::TraceOutput;
 use liveview_core::view::Flash;
 use liveview_core::{LiveView, Time};
@@ -64,8 +65,9 @@ impl LiveViewTest {
         self.page()
     }
 
-    /// The current HTML of the view (the server's render; once the view has
-    /// ended, the page the client last showed).
+    /// The current HTML of the view (the server's render, with the stream
+    /// items the client shows; once the view has ended, the page the client
+    /// last showed).
     ///
     /// Every action and inspection that returns a `Result` also checks that
     /// the client's page — the join's rendered tree with every diff merged in
@@ -420,6 +422,42 @@ impl LiveViewTest {
         let html = self.page()?;
         let doc = dom::parse(&html);
         Ok(dom::one(&doc, sel, &html)?.attr(attr).map(str::to_owned))
+    }
+
+    /// The items the client shows for the stream named `name`
+    /// ([`Stream::name`](liveview_core::stream::Stream::name)), in page
+    /// order: each item's DOM id and HTML.
+    ///
+    /// The server forgets a stream's items once sent; these are the client
+    /// model's, checked after every step against the items the server's own
+    /// renders imply (see [`render`](Self::render)).
+    pub fn stream(&self, name: &str) -> Result<Vec<StreamItem>, TestError> {
+        self.page()?;
+        Ok(self.with(|p| {
+            p.client
+                .tree
+                .as_ref()
+                .map(|c| c.streams().items(name).to_vec())
+                .unwrap_or_default()
+        }))
+    }
+
+    /// The DOM ids of the stream's items, in page order.
+    pub fn stream_ids(&self, name: &str) -> Result<Vec<String>, TestError> {
+        Ok(self.stream(name)?.into_iter().map(|i| i.dom_id).collect())
+    }
+
+    /// Checks that the stream shows exactly these DOM ids, in this order;
+    /// the error lists what it shows instead.
+    pub fn assert_stream(&self, name: &str, dom_ids: &[&str]) -> Result<(), TestError> {
+        let shown = self.stream_ids(name)?;
+        if shown.iter().map(String::as_str).eq(dom_ids.iter().copied()) {
+            Ok(())
+        } else {
+            Err(TestError::Other(format!(
+                "stream {name:?} shows {shown:?}, expected {dom_ids:?}"
+            )))
+        }
     }
 
     /// Every `push_event` the view made so far: (name, payload), in order.

@@ -181,11 +181,8 @@ impl Gen {
                     }
                 };
                 quote!(::liveview_core::__private::Dynamic::List({
-                    let #it = ::core::iter::IntoIterator::into_iter(#iter);
-                    let mut #list = ::liveview_core::__private::Comprehension::with_capacity(
-                        &#s,
-                        ::core::iter::Iterator::size_hint(&#it).0,
-                    );
+                    let (mut #list, #it) =
+                        ::liveview_core::__private::ListSource::into_list(#iter, &#s);
                     for #pat in #it {
                         #entry
                     }

@@ -20,8 +20,11 @@
 //! into the page (a missing dynamic, empty statics), the model also returns an
 //! error: for a server that is always a bug.
 //!
+//! * streams (`"stream"`): see [`Client`], which keeps their items as the
+//!   client's DOM does ([`StreamDom`]).
+//!
 //! Not modeled (the Rust server never sends them): components (`"c"` and
-//! integer dynamics), template tables (`"p"` and integer `"s"`), and streams.
+//! integer dynamics) and template tables (`"p"` and integer `"s"`).
 //! The render also leaves out the `data-phx-*` attributes the client adds to
 //! `"r": 1` roots.
 //!
@@ -38,6 +41,7 @@
 //! assert_eq!(extras.title, Some(json!("new title")));
 //! ```
 
+use crate::stream::{StreamDom, StreamInsert, StreamOps};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -269,13 +273,18 @@ pub fn merge_keyed(
 /// without the `data-phx-*` attributes the client adds to roots.
 pub fn to_html(tree: &Value) -> Result<String, MergeError> {
     let mut out = String::new();
-    node_to_html(tree, &mut out, 0)?;
+    node_to_html(tree, &mut out, 0, None)?;
     Ok(out)
 }
 
 const MAX_DEPTH: usize = 512;
 
-fn node_to_html(node: &Value, out: &mut String, depth: usize) -> Result<(), MergeError> {
+fn node_to_html(
+    node: &Value,
+    out: &mut String,
+    depth: usize,
+    streams: Option<&StreamDom>,
+) -> Result<(), MergeError> {
     if depth > MAX_DEPTH {
         return Err(MergeError::new("tree nested too deeply"));
     }
@@ -289,10 +298,14 @@ fn node_to_html(node: &Value, out: &mut String, depth: usize) -> Result<(), Merg
         return Err(MergeError::new("template tables (\"p\") are not modeled"));
     }
     let statics = statics_of(o)?;
-    if let Some(k) = o.get("k").filter(|k| truthy(k)) {
-        if o.contains_key("stream") {
-            return Err(MergeError::new("streams are not modeled"));
+    if let Some(stream_ref) = stream_ref_of(o) {
+        // The client's DOM keeps a stream's items; its tree keeps none.
+        if let Some(dom) = streams {
+            dom.write_items(stream_ref, out);
         }
+        return Ok(());
+    }
+    if let Some(k) = o.get("k").filter(|k| truthy(k)) {
         let Value::Object(k) = k else {
             return Err(MergeError::new("comprehension \"k\" is not an object"));
         };
@@ -307,11 +320,165 @@ fn node_to_html(node: &Value, out: &mut String, depth: usize) -> Result<(), Merg
                 .ok_or_else(|| {
                     MergeError::new(format!("comprehension entry {i} of {kc} is missing"))
                 })?;
-            dynamics_to_html(entry, statics, out, depth)?;
+            dynamics_to_html(entry, statics, out, depth, streams)?;
         }
         return Ok(());
     }
-    dynamics_to_html(o, statics, out, depth)
+    dynamics_to_html(o, statics, out, depth, streams)
+}
+
+/// The key under which the model remembers a stream's reference once the
+/// client has taken its `"stream"` entry out of the tree.
+const STREAM_REF: &str = "__stream_ref";
+
+/// The stream reference of a comprehension node, if it is a stream's.
+fn stream_ref_of(o: &Map<String, Value>) -> Option<&str> {
+    if let Some(Value::String(r)) = o.get(STREAM_REF) {
+        return Some(r);
+    }
+    o.get("stream")?.as_array()?.first()?.as_str()
+}
+
+/// Reads a `"stream"` entry: `[ref, [[id, at, limit, update_only], …], [ids…]]`,
+/// with any fourth element meaning a reset (as the client reads it).
+fn stream_ops(v: &Value) -> Result<StreamOps, MergeError> {
+    let bad = |what: &str| MergeError::new(format!("stream entry {v}: {what}"));
+    let a = v.as_array().ok_or_else(|| bad("not an array"))?;
+    let stream_ref = a
+        .first()
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("the reference is not a string"))?;
+    let inserts = a
+        .get(1)
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("the inserts are not an array"))?
+        .iter()
+        .map(|i| {
+            let i = i
+                .as_array()
+                .ok_or_else(|| bad("an insert is not an array"))?;
+            let dom_id = i.first().and_then(Value::as_str);
+            let at = i.get(1).and_then(Value::as_i64);
+            let limit = match i.get(2) {
+                Some(Value::Null) => Ok(None),
+                Some(n) => n.as_i64().map(Some).ok_or(()),
+                // The client compares `limit !== null`: an absent limit prunes everything.
+                None => Err(()),
+            };
+            match (dom_id, at, limit) {
+                (Some(d), Some(at), Ok(limit)) => Ok(StreamInsert {
+                    dom_id: d.to_owned(),
+                    at,
+                    limit,
+                    update_only: i.get(3).is_some_and(truthy),
+                }),
+                _ => Err(bad("an insert is not [id, at, limit|null, update_only]")),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let deletes = a
+        .get(2)
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("the deletes are not an array"))?
+        .iter()
+        .map(|d| {
+            d.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| bad("a delete is not a string"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(StreamOps {
+        stream_ref: stream_ref.into(),
+        inserts,
+        deletes,
+        reset: a.len() > 3,
+    })
+}
+
+/// What the client does with streams after each merge (`comprehensionToBuffer`
+/// then the DOM patch): a stream's comprehension that has entries, deletes or
+/// a reset hands them to the DOM ([`StreamDom`]) and is left with no entries
+/// and no `"stream"` entry. Streams no longer in the tree lose their items.
+fn settle_streams(tree: &mut Value, dom: &mut StreamDom) -> Result<(), MergeError> {
+    let mut seen = Vec::new();
+    settle_node(tree, dom, &mut seen, 0)?;
+    dom.retain(|r| seen.iter().any(|s| s == r));
+    Ok(())
+}
+
+fn settle_node(
+    node: &mut Value,
+    dom: &mut StreamDom,
+    seen: &mut Vec<String>,
+    depth: usize,
+) -> Result<(), MergeError> {
+    if depth > MAX_DEPTH {
+        return Err(MergeError::new("tree nested too deeply"));
+    }
+    let Value::Object(o) = node else {
+        return Ok(());
+    };
+    if let Some(stream) = o.get("stream") {
+        let ops = stream_ops(stream)?;
+        seen.push(ops.stream_ref.to_string());
+        let kc = o
+            .get("k")
+            .and_then(|k| k.get("kc"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if kc > 0 || !ops.deletes.is_empty() || ops.reset {
+            // Nested streams inside the entries first, as the client renders inside out.
+            if let Some(Value::Object(k)) = o.get_mut("k") {
+                for (i, e) in k.iter_mut() {
+                    if i != "kc" {
+                        settle_node(e, dom, seen, depth + 1)?;
+                    }
+                }
+            }
+            let statics = statics_of(o)?;
+            let mut entries = Vec::with_capacity(kc as usize);
+            for i in 0..kc {
+                let entry = o
+                    .get("k")
+                    .and_then(|k| k.get(i.to_string()))
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| {
+                        MergeError::new(format!("stream entry {i} of {kc} is missing"))
+                    })?;
+                let mut html = String::new();
+                dynamics_to_html(entry, statics, &mut html, depth, Some(dom))?;
+                entries.push(html);
+            }
+            dom.apply(&ops, entries);
+            o.remove("stream");
+            o.insert(STREAM_REF.into(), Value::String(ops.stream_ref.to_string()));
+            let mut k = Map::new();
+            k.insert("kc".into(), Value::from(0));
+            o.insert("k".into(), Value::Object(k));
+        }
+        return Ok(());
+    }
+    if let Some(Value::String(r)) = o.get(STREAM_REF) {
+        seen.push(r.clone());
+        return Ok(());
+    }
+    for (key, v) in o.iter_mut() {
+        if key == "s" {
+            continue;
+        }
+        if key == "k" {
+            if let Value::Object(k) = v {
+                for (i, e) in k.iter_mut() {
+                    if i != "kc" {
+                        settle_node(e, dom, seen, depth + 1)?;
+                    }
+                }
+            }
+        } else {
+            settle_node(v, dom, seen, depth + 1)?;
+        }
+    }
+    Ok(())
 }
 
 fn statics_of(o: &Map<String, Value>) -> Result<&[Value], MergeError> {
@@ -336,6 +503,7 @@ fn dynamics_to_html(
     statics: &[Value],
     out: &mut String,
     depth: usize,
+    streams: Option<&StreamDom>,
 ) -> Result<(), MergeError> {
     let part = |i: usize| -> Result<&str, MergeError> {
         statics[i]
@@ -347,7 +515,7 @@ fn dynamics_to_html(
         out.push_str(part(i)?);
         match node.get(&i.to_string()) {
             Some(Value::String(s)) => out.push_str(s),
-            Some(v @ Value::Object(_)) => node_to_html(v, out, depth + 1)?,
+            Some(v @ Value::Object(_)) => node_to_html(v, out, depth + 1, streams)?,
             Some(Value::Number(n)) => {
                 return Err(MergeError::new(format!(
                     "dynamic {i} is component {n}: components are not modeled"
@@ -371,9 +539,14 @@ fn dynamics_to_html(
 }
 
 /// A client-side rendered tree: join with a full render, apply diffs, render.
+///
+/// Streams are kept as the client's DOM keeps them: after each join or diff,
+/// each stream's new entries, deletes and reset go to a [`StreamDom`] and
+/// leave the tree; the HTML shows the stream items in their lists' places.
 #[derive(Clone, Debug)]
 pub struct Client {
     rendered: Value,
+    streams: StreamDom,
 }
 
 impl Client {
@@ -382,13 +555,16 @@ impl Client {
         let (diff, _) = extract(rendered)?;
         let mut rendered = Value::Object(Map::new());
         merge_diff(&mut rendered, diff)?;
-        Ok(Client { rendered })
+        let mut streams = StreamDom::new();
+        settle_streams(&mut rendered, &mut streams)?;
+        Ok(Client { rendered, streams })
     }
 
     /// Applies one diff (extract + mergeDiff) and returns its extras.
     pub fn apply(&mut self, diff: Value) -> Result<DiffExtras, MergeError> {
         let (diff, extras) = extract(diff)?;
         merge_diff(&mut self.rendered, diff)?;
+        settle_streams(&mut self.rendered, &mut self.streams)?;
         Ok(extras)
     }
 
@@ -397,9 +573,17 @@ impl Client {
         &self.rendered
     }
 
-    /// The HTML of the merged tree (see [`to_html`]).
+    /// The stream items the page shows.
+    pub fn streams(&self) -> &StreamDom {
+        &self.streams
+    }
+
+    /// The HTML of the page: the merged tree (see [`to_html`]) with the
+    /// stream items in place.
     pub fn to_html(&self) -> Result<String, MergeError> {
-        to_html(&self.rendered)
+        let mut out = String::new();
+        node_to_html(&self.rendered, &mut out, 0, Some(&self.streams))?;
+        Ok(out)
     }
 }
 

@@ -20,6 +20,10 @@
 //!   move (`oldIndex` or `[oldIndex, entryDiff]`, with `"km":true`), an
 //!   unpaired entry is sent complete (the client merges it into whatever entry
 //!   was at that index, so every slot is sent);
+//! * a stream's list ([`crate::stream`]) carries `"stream":[ref, inserts,
+//!   deletes]` (plus `true` on a reset); in a diff it is sent, every entry in
+//!   full, only when its render has operations (the client empties a stream's
+//!   entries after rendering them);
 //! * top-level extras: `"t"` (title), `"e"` (events), `"r"` (reply).
 //!
 //! No `"p"` template tables and no shared statics are used: the client accepts
@@ -47,6 +51,7 @@ pub mod merge;
 #[cfg(test)]
 mod testgen;
 
+use crate::stream::StreamOps;
 use crate::template::{Comprehension, Dynamic, EntryKey, EntryRef, Rendered, Statics};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -194,7 +199,14 @@ fn write_full_entry(out: &mut String, dynamics: &[Dynamic]) {
 fn write_full_list(out: &mut String, c: &Comprehension) {
     out.push('{');
     write_statics(out, c.statics());
-    out.push_str(",\"k\":{");
+    out.push(',');
+    write_all_entries(out, c);
+    out.push('}');
+}
+
+/// `"k":{every entry in full,"kc":n}`, then a stream's `,"stream":[…]`.
+fn write_all_entries(out: &mut String, c: &Comprehension) {
+    out.push_str("\"k\":{");
     for (i, e) in c.entries().enumerate() {
         write_index_key(out, i);
         write_full_entry(out, e.dynamics);
@@ -202,7 +214,68 @@ fn write_full_list(out: &mut String, c: &Comprehension) {
     }
     out.push_str("\"kc\":");
     write_usize(out, c.len());
-    out.push_str("}}");
+    out.push('}');
+    if let Some(ops) = c.stream() {
+        out.push_str(",\"stream\":");
+        write_stream_ops(out, ops);
+    }
+}
+
+/// `[ref, [[dom_id, at, limit, update_only], …], [deleted ids…]]`, with a
+/// fourth `true` on a reset (the client takes any fourth element as a reset).
+fn write_stream_ops(out: &mut String, ops: &StreamOps) {
+    out.push('[');
+    write_str(out, &ops.stream_ref);
+    out.push_str(",[");
+    for (i, ins) in ops.inserts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        write_str(out, &ins.dom_id);
+        out.push(',');
+        write_i64(out, ins.at);
+        out.push(',');
+        match ins.limit {
+            Some(n) => write_i64(out, n),
+            None => out.push_str("null"),
+        }
+        out.push_str(if ins.update_only { ",true]" } else { ",false]" });
+    }
+    out.push_str("],[");
+    for (i, id) in ops.deletes.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_str(out, id);
+    }
+    out.push(']');
+    if ops.reset {
+        out.push_str(",true");
+    }
+    out.push(']');
+}
+
+fn write_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    write_usize(out, usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX));
+}
+
+/// A stream's list in a diff: the client emptied its entries after the last
+/// render that carried operations, so a render with operations sends every
+/// entry in full, and one without has nothing to say.
+fn diff_stream_list(out: &mut String, next: &Comprehension) -> bool {
+    match next.stream() {
+        Some(ops) if !ops.is_empty() => {
+            out.push('{');
+            write_all_entries(out, next);
+            out.push('}');
+            true
+        }
+        _ => false,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -251,7 +324,15 @@ fn diff_dynamic(out: &mut String, prev: &Dynamic, next: &Dynamic) -> bool {
             out.push('}');
             !first
         }
-        (Dynamic::List(a), Dynamic::List(b)) if a.statics() == b.statics() => diff_list(out, a, b),
+        (Dynamic::List(a), Dynamic::List(b))
+            if a.statics() == b.statics() && a.stream().is_some() == b.stream().is_some() =>
+        {
+            if b.stream().is_some() {
+                diff_stream_list(out, b)
+            } else {
+                diff_list(out, a, b)
+            }
+        }
         _ => {
             write_full_dynamic(out, next);
             true

@@ -67,6 +67,13 @@ pub struct Config {
     pub max_frame_bytes: usize,
     /// Records joined views as traces (see [`crate::trace`]) when set; `None` by default.
     pub trace: Option<Arc<dyn TraceFactory>>,
+    /// Joined views keep a model of the stream items their client shows, so
+    /// their HTML includes them (see [`JoinInput::keep_stream_items`]): for
+    /// test harnesses; `false` by default, as it costs the memory streams
+    /// save.
+    ///
+    /// [`JoinInput::keep_stream_items`]: crate::runtime::JoinInput::keep_stream_items
+    pub keep_stream_items: bool,
 }
 
 /// The router plus configuration: everything a socket or a dead render needs.
@@ -106,6 +113,7 @@ impl Config {
             layout: Arc::new(DefaultLayout::default()),
             max_frame_bytes: 1 << 20,
             trace: None,
+            keep_stream_items: false,
         })
     }
 }

@@ -273,6 +273,7 @@ impl App {
             flash: flash.clone(),
             connect_params: None,
             layout: None,
+            keep_stream_items: false,
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
             self.router

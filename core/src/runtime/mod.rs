@@ -39,6 +39,12 @@ pub struct JoinInput {
     ///
     /// [`Router::mount`]: crate::protocol::Router::mount
     pub layout: Option<LiveLayout>,
+    /// Keep a model of the stream items the client shows
+    /// ([`StreamDom`](crate::stream::StreamDom)), so that
+    /// [`ViewDriver::render_html`] shows them: for test harnesses, as it
+    /// costs the memory streams save. Set from
+    /// [`Config::keep_stream_items`](crate::protocol::Config::keep_stream_items).
+    pub keep_stream_items: bool,
 }
 
 impl JoinInput {

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::{reuse, Dynamic, EntryKey, EntryRef, Statics};
+use crate::stream::StreamOps;
 
 /// log2 of the number of entries in a chunk.
 const CHUNK_BITS: u32 = 5;
@@ -65,6 +66,8 @@ struct ListStore {
     /// An entry equal to the one at the same index there (same key, equal
     /// dynamics) is taken from it instead of being stored again.
     prev: Vec<ChunkRef>,
+    /// A stream's list: the operations its render carries.
+    stream: Option<StreamOps>,
 }
 
 impl Clone for ListStore {
@@ -76,6 +79,7 @@ impl Clone for ListStore {
             hint: self.hint,
             nested: self.nested,
             prev: Vec::new(),
+            stream: self.stream.clone(),
         }
     }
 }
@@ -133,6 +137,57 @@ impl Comprehension {
                 ..ListStore::default()
             }),
         }
+    }
+
+    /// The list of a stream's render: its entries are the inserted items
+    /// (pushed next), `ops` what the client does with them.
+    pub fn for_stream(statics: &'static Statics, ops: StreamOps, n: usize) -> Comprehension {
+        Comprehension {
+            statics,
+            store: Box::new(ListStore {
+                sealed: Vec::with_capacity(n.div_ceil(CHUNK)),
+                hint: n,
+                stream: Some(ops),
+                ..ListStore::default()
+            }),
+        }
+    }
+
+    /// The stream operations of a stream's list; `None` for other lists.
+    pub fn stream(&self) -> Option<&StreamOps> {
+        self.store.stream.as_ref()
+    }
+
+    /// Forgets the entries and operations of every stream's list in this
+    /// list's entries, and in this list if it is one (keeping the stream's
+    /// reference): what the server keeps of a render once it is sent.
+    pub(crate) fn forget_stream_items(&mut self) {
+        let store = &mut *self.store;
+        if let Some(ops) = &mut store.stream {
+            ops.forget();
+            store.sealed = Vec::new();
+            store.tail = Chunk::default();
+            store.len = 0;
+            store.nested = false;
+            return;
+        }
+        if !store.nested {
+            return;
+        }
+        for r in &mut store.sealed {
+            if r.chunk.dynamics.iter().any(holds_stream_items) {
+                let chunk = Arc::make_mut(&mut r.chunk);
+                chunk
+                    .dynamics
+                    .iter_mut()
+                    .for_each(Dynamic::forget_stream_items);
+            }
+        }
+        store
+            .tail
+            .dynamics
+            .iter_mut()
+            .for_each(Dynamic::forget_stream_items);
     }
 
     /// Appends an entry.
@@ -375,7 +430,10 @@ impl Comprehension {
 /// Lists are equal when their statics and entries are, however they are stored.
 impl PartialEq for Comprehension {
     fn eq(&self, other: &Comprehension) -> bool {
-        if self.statics != other.statics || self.len() != other.len() {
+        if self.statics != other.statics
+            || self.len() != other.len()
+            || self.store.stream != other.store.stream
+        {
             return false;
         }
         let mut i = 0;
@@ -398,7 +456,24 @@ impl fmt::Debug for Comprehension {
         f.debug_struct("Comprehension")
             .field("statics", &self.statics)
             .field("entries", &self.entries().collect::<Vec<_>>())
+            .field("stream", &self.store.stream)
             .finish()
+    }
+}
+
+/// Whether `d` holds a stream's list with entries or operations.
+fn holds_stream_items(d: &Dynamic) -> bool {
+    match d {
+        Dynamic::Text(_) => false,
+        Dynamic::Nested(r) => r.dynamics().iter().any(holds_stream_items),
+        Dynamic::List(c) => match c.stream() {
+            Some(ops) => !ops.is_empty() || !c.is_empty(),
+            None => {
+                c.has_nested()
+                    && c.entries()
+                        .any(|e| e.dynamics.iter().any(holds_stream_items))
+            }
+        },
     }
 }
 

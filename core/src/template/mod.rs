@@ -16,6 +16,7 @@ mod form;
 mod html;
 mod list;
 mod reuse;
+mod source;
 mod to_dynamic;
 
 pub use attr::{attr, AttrValue};
@@ -24,6 +25,7 @@ pub use form::{Form, FormField};
 pub use html::Html;
 pub use list::Comprehension;
 pub use reuse::render_reusing;
+pub use source::ListSource;
 pub use to_dynamic::{Raw, ToDynamic};
 
 /// The static parts of one template: `parts.len() == holes + 1`.
@@ -146,7 +148,27 @@ impl Rendered {
     }
 }
 
+impl Rendered {
+    /// Forgets the items of every stream rendered in this tree (keeping each
+    /// stream's reference): the driver keeps a sent render this way, so the
+    /// server holds no stream item.
+    pub fn forget_stream_items(&mut self) {
+        self.dynamics
+            .iter_mut()
+            .for_each(Dynamic::forget_stream_items);
+    }
+}
+
 impl Dynamic {
+    /// See [`Rendered::forget_stream_items`].
+    pub fn forget_stream_items(&mut self) {
+        match self {
+            Dynamic::Text(_) => {}
+            Dynamic::Nested(r) => r.forget_stream_items(),
+            Dynamic::List(c) => c.forget_stream_items(),
+        }
+    }
+
     /// Appends the HTML this dynamic stands for to `out`.
     pub fn write_html(&self, out: &mut String) {
         match self {

@@ -209,6 +209,7 @@ fn route<'a>(
                 _ => data.flash,
             },
             layout: None,
+            keep_stream_items: app.config.keep_stream_items,
         },
     ))
 }

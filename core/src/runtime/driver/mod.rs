@@ -5,6 +5,7 @@ use super::{InputError, JoinInput, Joined, Navigation, Output, Reply};
 use crate::diff::{self, Extras};
 use crate::event::{self, ClientEvent, DecodeError};
 use crate::small_map::{SmallMap, SmallSet};
+use crate::stream::{self, StreamDom};
 use crate::template::Rendered;
 use crate::time::Time;
 use crate::view::{
@@ -143,6 +144,17 @@ pub const MAX_PATCH_HOPS: usize = 20;
 /// 5. **Diffs compose.** Each diff is computed against the tree the client
 ///    last received, so applying successive diffs with the client's merge
 ///    gives the full render of the latest state.
+///
+///    Streams replace this for their items: the server forgets them once
+///    sent, so the rule is **5′. Stream items compose.** Outside streams'
+///    lists, the client's merged tree renders as the server's last render;
+///    inside, the items the client shows are those obtained by applying, in
+///    order, each sent render's stream operations to its entries with the
+///    client's DOM rules ([`StreamDom`]). The harness checks both after every
+///    step: it joins with [`JoinInput::keep_stream_items`], so the driver
+///    applies its own renders (before encoding them) to a [`StreamDom`],
+///    while the client model applies the JSON it merged to another; the two
+///    pages must be equal.
 /// 6. **Tasks end once.** While the view lives, every task started gets
 ///    exactly one outcome in `handle_async` — its result ([`handle_async`](Self::handle_async)), a
 ///    cancel, or a timeout at its deadline, whichever comes first — except a
@@ -237,8 +249,12 @@ pub struct ViewDriver<V: LiveView> {
     /// The live session's live layout (used unless the view picks another).
     layout: Option<LiveLayout>,
     extras: PendingExtras,
-    /// The tree the client has (the last full render or diff sent).
+    /// The tree the client has (the last full render or diff sent), with
+    /// the stream items it carried forgotten.
     last: Option<Rendered>,
+    /// The stream items the client shows, when the join asked to keep them
+    /// ([`JoinInput::keep_stream_items`], for test harnesses).
+    streams: Option<StreamDom>,
     /// Infos and task outcomes, in arrival order.
     infos: VecDeque<Queued<V::Info>>,
     outputs: VecDeque<Output>,
@@ -331,6 +347,7 @@ impl<V: LiveView> ViewDriver<V> {
             flash,
             connect_params,
             layout,
+            keep_stream_items,
         } = input;
         let params = merge_params(&url, &path_params);
         let mount = Mount {
@@ -359,6 +376,7 @@ impl<V: LiveView> ViewDriver<V> {
             layout,
             extras: PendingExtras::default(),
             last: None,
+            streams: (keep_stream_items && connected).then(StreamDom::new),
             infos: VecDeque::new(),
             outputs: VecDeque::new(),
             tasks: TaskTable::default(),
@@ -618,6 +636,7 @@ impl<V: LiveView> ViewDriver<V> {
         let Some(state) = self.state.as_ref() else {
             return "{}".to_owned();
         };
+        let streams_before = stream::render_count();
         let rendered = self.render_state(state);
         let extras = std::mem::take(&mut self.extras);
         let json = diff::full(
@@ -628,16 +647,36 @@ impl<V: LiveView> ViewDriver<V> {
                 reply: extras.reply.as_ref(),
             },
         );
-        self.last = Some(rendered);
+        self.keep(rendered, streams_before);
         json
     }
 
-    /// The last render as HTML (the dead render's content).
+    /// Keeps a sent render as the tree the client has. Once connected, the
+    /// items of the streams it rendered are forgotten (after updating the
+    /// model of the client's stream items, when kept); the dead render's
+    /// tree keeps them, for its HTML.
+    fn keep(&mut self, mut rendered: Rendered, streams_before: u64) {
+        if let Some(dom) = &mut self.streams {
+            // Also when no stream was rendered: the streams gone from the
+            // page lose their items.
+            dom.apply_render(&rendered);
+        }
+        if self.connected && stream::render_count() != streams_before {
+            rendered.forget_stream_items();
+        }
+        self.last = Some(rendered);
+    }
+
+    /// The last render as HTML: the dead render's content; once connected,
+    /// the page the client shows, stream items included when the join asked
+    /// to keep them ([`JoinInput::keep_stream_items`]; without, streams show
+    /// no item, as the server holds none).
     pub fn render_html(&self) -> String {
-        self.last
-            .as_ref()
-            .map(Rendered::to_html)
-            .unwrap_or_default()
+        match (&self.last, &self.streams) {
+            (Some(last), Some(dom)) => dom.html(last),
+            (Some(last), None) => last.to_html(),
+            (None, _) => String::new(),
+        }
     }
 
     /// The view's state (`None` only if a handler panicked).
@@ -853,6 +892,7 @@ impl<V: LiveView> ViewDriver<V> {
     /// Renders and diffs against the tree the client has, with the pending extras.
     fn render_diff(&mut self) -> Option<String> {
         let state = self.state.as_ref()?;
+        let streams_before = stream::render_count();
         // Lists share their unchanged entries with the last render, which
         // the diff then skips without comparing them.
         let next = match &self.last {
@@ -874,7 +914,7 @@ impl<V: LiveView> ViewDriver<V> {
             Some(prev) => diff::diff(prev, &next, &ex),
             None => Some(diff::full(&next, &ex)),
         };
-        self.last = Some(next);
+        self.keep(next, streams_before);
         out
     }
 }
