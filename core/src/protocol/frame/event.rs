@@ -9,7 +9,9 @@ use serde_json::{Map, Value};
 pub fn decode_client_event(payload: &Map<String, Value>) -> Result<ClientEvent, String> {
     let kind = match payload.get("type") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err("event payload needs a string \"type\"".into()),
+        // `liveSocket.execJS(el, js)` pushes with no event type.
+        Some(Value::Null) => String::new(),
+        _ => return Err("event payload needs a string (or null) \"type\"".into()),
     };
     let name = match payload.get("event") {
         Some(Value::String(s)) => s.clone(),

@@ -308,8 +308,9 @@ pub fn decode_binary(bytes: &[u8], max_bytes: usize) -> Result<BinaryPush<'_>, F
 /// the frame text by [`decode_borrowed`] (no intermediate JSON map).
 #[derive(Debug, PartialEq, serde::Deserialize)]
 pub(crate) struct EventParts {
-    /// `"type"`: `click`, `form`, `keyup`, …
-    #[serde(rename = "type")]
+    /// `"type"`: `click`, `form`, `keyup`, …; `null` (a push from
+    /// `liveSocket.execJS` without an event type) reads as `""`.
+    #[serde(rename = "type", deserialize_with = "null_as_empty")]
     pub kind: String,
     /// `"event"`: the event name.
     pub event: String,
@@ -322,6 +323,11 @@ pub(crate) struct EventParts {
     /// `"cid"`, checked by the socket.
     #[serde(default, deserialize_with = "present")]
     pub cid: Option<Value>,
+}
+
+/// A string that may be `null` (read as empty); the field must be present.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 /// A field that is present (even as `null`).

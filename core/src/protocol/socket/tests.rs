@@ -443,6 +443,17 @@ fn event_payload_decoding() {
         json!({"type": "click", "event": "echo", "value": {"id": "7", "value": 0}, "cid": 1});
     let decoded = frame::decode_client_event(click.as_object().unwrap()).unwrap();
     assert_eq!((decoded.name.as_str(), decoded.cid), ("echo", Some(1)));
+    // `liveSocket.execJS(el, '[["push", …]]')` pushes with a null type: a plain event.
+    let pushed = json!({"type": null, "event": "echo", "value": {"n": 1}});
+    let out = frames(&send(
+        &mut m,
+        T0,
+        json!(["4", "10", p.topic, "event", pushed]),
+    ));
+    assert_eq!(
+        out[0][4]["response"]["diff"],
+        json!({"kind": "", "name": "echo", "value": {"json": {"n": 1}}})
+    );
     // ...and the socket refuses it until components exist, leaving the view as it was.
     let out = frames(&send(
         &mut m,
@@ -1258,10 +1269,10 @@ proptest::proptest! {
     #[test]
     fn event_of_agrees_with_decode_client_event(
         fields in proptest::collection::vec((0usize..6, frame::tests::arb_value()), 0..6),
-        kind in proptest::sample::select(vec!["click", "form", "keyup"]),
+        kind in proptest::sample::select(vec!["\"click\"", "\"form\"", "\"keyup\"", "null"]),
     ) {
         const KEYS: [&str; 6] = ["type", "event", "value", "meta", "cid", "uploads"];
-        let mut payload = format!(r#"{{"type":"{kind}","event":"go""#);
+        let mut payload = format!(r#"{{"type":{kind},"event":"go""#);
         for (k, v) in &fields {
             payload.push_str(&format!(",{}:{}", frame::json_str(KEYS[*k]), v));
         }
