@@ -46,6 +46,7 @@ pub fn router() -> Router {
         .live::<views::form::Form>("/form")
         .live::<views::chat::Chat>("/chat")
         .live::<views::list::List>("/list")
+        .live::<views::feed::Feed>("/feed")
         .live::<views::nav::Nav>("/nav")
         .live::<views::report::Report>("/report")
 }

@@ -2,6 +2,7 @@
 //! `liveview-test` through the app's real router: what a user of the
 //! harness writes for their own views.
 
+use liveview_examples::views::feed::Feed;
 use liveview_test::{TestApp, TestError, TraceOutput};
 use std::time::Duration;
 
@@ -132,6 +133,43 @@ fn list_bump_changes_one_row_with_a_small_diff() -> Result<(), TestError> {
         diff.len() < 120,
         "one changed row of 1000: {} bytes {diff}",
         diff.len()
+    );
+    Ok(())
+}
+
+#[test]
+fn feed_streams_rows_the_server_does_not_keep() -> Result<(), TestError> {
+    let view = app().mount("/feed?n=1000")?;
+    assert_eq!(view.count("#rows tr")?, 1000);
+    assert_eq!(view.state(|f: &Feed| f.pending()), Some(0));
+    view.click("#append")?;
+    // Only the new row travels; the server still holds none.
+    let diff = view.last_diff().expect("a diff").to_string();
+    assert!(
+        diff.len() < 400,
+        "one appended row: {} bytes {diff}",
+        diff.len()
+    );
+    assert_eq!(
+        view.state(|f: &Feed| (f.len(), f.pending())),
+        Some((1001, 0))
+    );
+    assert_eq!(view.texts("#rows-1000 td")?[0], "1000");
+    // A row sent again is updated in place.
+    view.click("#rows-7 button[phx-click=bump]")?;
+    view.click("#rows-7 button[phx-click=bump]")?;
+    assert_eq!(view.text("#rows-7 td.v")?, "2");
+    assert_eq!(view.stream_ids("rows")?[7], "rows-7");
+    view.click("#rows-3 button[phx-click=remove]")?;
+    assert_eq!(view.count("#rows tr")?, 1000);
+    assert!(!view.has_element("#rows-3")?);
+    // The limit keeps the last 100 rows on the page.
+    view.click("#keep")?;
+    assert_eq!(view.count("#rows tr")?, 100);
+    let ids = view.stream_ids("rows")?;
+    assert_eq!(
+        (ids[0].as_str(), ids[99].as_str()),
+        ("rows-902", "rows-1001")
     );
     Ok(())
 }

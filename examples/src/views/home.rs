@@ -33,6 +33,7 @@ impl LiveView for Home {
   <li><a href="/form">/form</a>: validation</li>
   <li><a href="/chat">/chat</a>: pub/sub between tabs</li>
   <li><a href="/list?n=100">/list</a>: a keyed list</li>
+  <li><a href="/feed?n=100">/feed</a>: the same rows as a stream, which the server does not keep</li>
   <li><a href="/nav?page=1">/nav</a>: live patches</li>
   <li><a href="/report">/report</a>: async work (start_async)</li>
 </ul>"#

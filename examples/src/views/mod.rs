@@ -1,9 +1,10 @@
 //! The conformance app's views, one per route of `shared/conformance/APP.md`,
-//! and `/report`, which shows async work.
+//! `/report`, which shows async work, and `/feed`, which shows streams.
 
 pub mod chat;
 pub mod counter;
 pub mod dashboard;
+pub mod feed;
 pub mod form;
 pub mod home;
 pub mod list;
