@@ -103,6 +103,11 @@ fn bench(c: &mut Criterion) {
         append(&mut keyed),
         append(&mut streamed)
     );
+    let mut g = c.benchmark_group("join with 10000 rows");
+    g.sample_size(10);
+    g.bench_function("keyed list", |b| b.iter(|| black_box(join::<Keyed>().1)));
+    g.bench_function("stream", |b| b.iter(|| black_box(join::<Streamed>().1)));
+    g.finish();
     let mut g = c.benchmark_group("append one row to 10000");
     g.bench_function("keyed list", |b| b.iter(|| black_box(append(&mut keyed))));
     g.bench_function("stream", |b| b.iter(|| black_box(append(&mut streamed))));

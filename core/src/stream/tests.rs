@@ -363,3 +363,97 @@ proptest! {
         }
     }
 }
+
+/// Streams inside a comprehension: one stream per group, each in its own container.
+struct Groups {
+    groups: Vec<(String, Stream<Item>)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum GroupOp {
+    Add { group: usize, id: u32, text: String },
+    Drop { group: usize, id: u32 },
+}
+
+impl LiveView for Groups {
+    type Event = GroupOp;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        let groups = ["a", "b"]
+            .iter()
+            .map(|g| {
+                let mut s = Stream::new(&format!("group-{g}"), |i: &Item| i.id);
+                s.extend([item(1, &format!("{g}1"))]);
+                (g.to_string(), s)
+            })
+            .collect();
+        (Groups { groups }, vec![])
+    }
+
+    fn handle_event(mut self, op: GroupOp) -> Update<Self> {
+        match op {
+            GroupOp::Add { group, id, text } => {
+                self.groups[group].1.insert(item(id, &text));
+            }
+            GroupOp::Drop { group, id } => {
+                self.groups[group].1.delete(&item(id, ""));
+            }
+        }
+        (self, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"{#for (name, s) in &self.groups; key = name.as_str()}<ul id="g-{name}" phx-update="stream">{#for (id, it) in s}<li id="{id}">{it.text}</li>{/for}</ul>{/for}"#
+        )
+    }
+}
+
+#[test]
+fn streams_inside_a_comprehension() {
+    let input = JoinInput {
+        connected: true,
+        url: Url::parse("/groups").unwrap(),
+        keep_stream_items: true,
+        ..Default::default()
+    };
+    let (mut d, joined) = ViewDriver::<Groups>::join(Time::ZERO, input).unwrap();
+    let mut client = Client::join(serde_json::from_str(&joined.rendered).unwrap()).unwrap();
+    let ops = [
+        GroupOp::Add {
+            group: 1,
+            id: 2,
+            text: "b2".into(),
+        },
+        GroupOp::Add {
+            group: 0,
+            id: 2,
+            text: "a2".into(),
+        },
+        GroupOp::Drop { group: 0, id: 1 },
+    ];
+    let mut diffs = Vec::new();
+    for op in ops {
+        let diff = d.handle_typed_event(Time::ZERO, op).unwrap().diff.unwrap();
+        client.apply(serde_json::from_str(&diff).unwrap()).unwrap();
+        assert_eq!(client.to_html().unwrap(), d.render_html());
+        diffs.push(diff);
+    }
+    // Only the entry whose stream changed is in the diff.
+    assert_eq!(
+        diffs[0],
+        r#"{"0":{"k":{"1":{"1":{"k":{"0":{"0":"group-b-2","1":"b2"},"kc":1},"stream":["group-b",[["group-b-2",-1,null,false]],[]]}},"kc":2}}}"#
+    );
+    assert_eq!(
+        d.render_html(),
+        r#"<ul id="g-a" phx-update="stream"><li id="group-a-2">a2</li></ul><ul id="g-b" phx-update="stream"><li id="group-b-1">b1</li><li id="group-b-2">b2</li></ul>"#
+    );
+    assert!(d
+        .state()
+        .unwrap()
+        .groups
+        .iter()
+        .all(|(_, s)| s.pending() == 0));
+}
