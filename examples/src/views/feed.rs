@@ -4,7 +4,7 @@
 //! appends while keeping only the last 100 rows on the page, `reset`
 //! starts over; `insert` takes every option of a stream insert.
 
-use super::list::MAX_ROWS;
+use super::list::{rows_param, MAX_ROWS};
 use liveview_core::stream::{Insert, Stream};
 use liveview_core::{html, LiveView, Mount, Rendered, Update};
 use serde::Deserialize;
@@ -91,11 +91,7 @@ impl LiveView for Feed {
     type Info = ();
 
     fn mount(mount: &Mount) -> Update<Self> {
-        let n = mount
-            .params
-            .parse::<usize>("n")
-            .unwrap_or(100)
-            .min(MAX_ROWS);
+        let n = rows_param(mount);
         let mut rows = Stream::new("rows", |r: &Row| r.i);
         rows.extend((0..n).map(|i| Row { i, v: 0 }));
         (

@@ -7,6 +7,15 @@ use serde::Deserialize;
 /// Upper bound on `n`, so that a URL cannot make the server allocate without limit.
 pub const MAX_ROWS: usize = 100_000;
 
+/// The `n` query parameter: how many rows (100 by default, at most [`MAX_ROWS`]).
+pub fn rows_param(mount: &Mount) -> usize {
+    mount
+        .params
+        .parse::<usize>("n")
+        .unwrap_or(100)
+        .min(MAX_ROWS)
+}
+
 /// The state: one value per row (a persistent vector: cloning the state is O(1)).
 #[derive(Clone, Debug)]
 pub struct List {
@@ -29,11 +38,7 @@ impl LiveView for List {
     type Info = ();
 
     fn mount(mount: &Mount) -> Update<Self> {
-        let n = mount
-            .params
-            .parse::<usize>("n")
-            .unwrap_or(100)
-            .min(MAX_ROWS);
+        let n = rows_param(mount);
         (
             List {
                 rows: std::iter::repeat_n(0, n).collect(),
