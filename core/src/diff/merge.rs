@@ -627,6 +627,10 @@ mod tests {
             any::<bool>().prop_map(Value::Bool),
             (0u64..4).prop_map(Value::from),
             "[a-c<]{0,2}".prop_map(Value::String),
+            // Stream entries, well and badly shaped.
+            Just(serde_json::json!(["r", [["x", -1, null, false], ["y", 0, -1, true]], ["z"]])),
+            Just(serde_json::json!(["r", [], [], true])),
+            Just(serde_json::json!(["r", [["x", 1]], [2]])),
         ];
         leaf.prop_recursive(4, 48, 5, |inner| {
             prop_oneof![
@@ -642,6 +646,8 @@ mod tests {
                         Just("r".to_owned()),
                         Just("e".to_owned()),
                         Just("t".to_owned()),
+                        Just("stream".to_owned()),
+                        Just(STREAM_REF.to_owned()),
                     ],
                     inner,
                     0..5
