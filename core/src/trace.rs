@@ -274,6 +274,7 @@ impl TraceInput {
                         connect_params: connect_params.clone(),
                         layout: None,
                         keep_stream_items: false,
+                        patch_patterns: Vec::new(),
                     })
                     .map_err(|e| e.to_string()),
             ),

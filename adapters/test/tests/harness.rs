@@ -547,3 +547,79 @@ fn a_diff_that_does_not_rebuild_the_page_is_an_error() -> Result<(), TestError> 
     );
     Ok(())
 }
+
+// ---------------------------------------------------------------- one view, two routes
+
+/// Phoenix's `live "/items", ItemsLive` + `live "/items/:id", ItemsLive`:
+/// patches between the two stay in the view and read the path params.
+struct Items {
+    id: Option<String>,
+    params_calls: u32,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ItemsEvent {
+    Open { id: String },
+}
+
+impl liveview_core::LiveView for Items {
+    type Event = ItemsEvent;
+    type Info = ();
+    fn mount(_: &liveview_core::Mount) -> liveview_core::Update<Self> {
+        (
+            Items {
+                id: None,
+                params_calls: 0,
+            },
+            vec![],
+        )
+    }
+    fn handle_params(
+        mut self,
+        params: &liveview_core::Params,
+        _: &Url,
+    ) -> liveview_core::Update<Self> {
+        self.id = params.get("id").map(str::to_owned);
+        self.params_calls += 1;
+        (self, vec![])
+    }
+    fn handle_event(self, ItemsEvent::Open { id }: ItemsEvent) -> liveview_core::Update<Self> {
+        (
+            self,
+            vec![liveview_core::Command::PushPatch {
+                to: format!("/items/{id}"),
+                replace: false,
+            }],
+        )
+    }
+    fn render(&self) -> liveview_core::Rendered {
+        let id = self.id.as_deref().unwrap_or("none");
+        let calls = self.params_calls;
+        liveview_core::html!(
+            r#"<p id="id">{id}</p><p id="calls">{calls}</p><button id="open" phx-click="open" phx-value-id="7">7</button>"#
+        )
+    }
+}
+
+#[test]
+fn patches_between_two_routes_of_one_view_read_their_path_params() -> Result<(), TestError> {
+    let router = Router::new()
+        .live::<Items>("/items")
+        .live::<Items>("/items/:id");
+    let app = TestApp::with_router(router);
+    let view = app.mount("/items")?;
+    assert_eq!(view.text("#id")?, "none");
+    // The client's live patch to the other route.
+    view.patch("/items/42")?;
+    assert_eq!(view.text("#id")?, "42");
+    // The view's own push_patch, back and forth: patches, not navigations.
+    view.click("#open")?;
+    assert_eq!(view.text("#id")?, "7");
+    assert_eq!(view.patched_to().as_deref(), Some("/items/7"));
+    view.patch("/items")?;
+    assert_eq!(view.text("#id")?, "none");
+    // One mount: handle_params ran after it and on each of the three patches.
+    assert_eq!(view.text("#calls")?, "4");
+    Ok(())
+}

@@ -274,6 +274,7 @@ impl App {
             connect_params: None,
             layout: None,
             keep_stream_items: false,
+            patch_patterns: Vec::new(),
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
             self.router

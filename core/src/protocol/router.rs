@@ -184,6 +184,14 @@ impl Router {
         let session = self.live_session_of(route);
         session.check_mount(&input, now)?;
         input.layout = session.own_live_layout().cloned();
+        input.patch_patterns = self
+            .routes
+            .iter()
+            .filter(|r| {
+                r.id() != route.id() && r.view_name == route.view_name && r.session == route.session
+            })
+            .map(|r| r.pattern.clone())
+            .collect();
         route.join(now, input)
     }
 

@@ -45,6 +45,13 @@ pub struct JoinInput {
     /// costs the memory streams save. Set from
     /// [`Config::keep_stream_items`](crate::protocol::Config::keep_stream_items).
     pub keep_stream_items: bool,
+    /// The patterns of the view's other routes in its live session
+    /// ([`Router::mount`] sets them): a live patch to one of their paths,
+    /// from the client or a `PushPatch`, stays in this view and reads the
+    /// path params with it (`live "/b"` and `live "/b/:id"` of one view).
+    ///
+    /// [`Router::mount`]: crate::protocol::Router::mount
+    pub patch_patterns: Vec<PathPattern>,
 }
 
 impl JoinInput {

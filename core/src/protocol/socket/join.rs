@@ -210,6 +210,7 @@ fn route<'a>(
             },
             layout: None,
             keep_stream_items: app.config.keep_stream_items,
+            patch_patterns: Vec::new(),
         },
     ))
 }

@@ -244,6 +244,8 @@ pub struct ViewDriver<V: LiveView> {
     path_params: Params,
     /// The route pattern, to read path params from patched URLs.
     pattern: Option<PathPattern>,
+    /// The patterns of the view's other routes ([`JoinInput::patch_patterns`]).
+    patch_patterns: Vec<PathPattern>,
     flash: Flash,
     title: Option<String>,
     /// The live session's live layout (used unless the view picks another).
@@ -348,6 +350,7 @@ impl<V: LiveView> ViewDriver<V> {
             connect_params,
             layout,
             keep_stream_items,
+            patch_patterns,
         } = input;
         let params = merge_params(&url, &path_params);
         let mount = Mount {
@@ -371,6 +374,7 @@ impl<V: LiveView> ViewDriver<V> {
             url: url.clone(),
             path_params,
             pattern,
+            patch_patterns,
             flash,
             title: None,
             layout,
@@ -817,13 +821,17 @@ impl<V: LiveView> ViewDriver<V> {
         self.apply(commands, fx, is_event);
     }
 
-    /// Reads the path params of `url` with the route pattern. `false` when the
-    /// path does not match the pattern (the params are left as they were).
+    /// Reads the path params of `url` with the route pattern, or else the
+    /// first of the view's other routes' patterns that matches. `false` when
+    /// none matches (the params are left as they were).
     fn read_path_params(&mut self, url: &Url) -> bool {
         let Some(pattern) = &self.pattern else {
             return true;
         };
-        match pattern.matches(url.path()) {
+        let found = std::iter::once(pattern)
+            .chain(&self.patch_patterns)
+            .find_map(|p| p.matches(url.path()));
+        match found {
             Some(params) => {
                 self.path_params = params;
                 true
