@@ -628,7 +628,11 @@ mod tests {
             (0u64..4).prop_map(Value::from),
             "[a-c<]{0,2}".prop_map(Value::String),
             // Stream entries, well and badly shaped.
-            Just(serde_json::json!(["r", [["x", -1, null, false], ["y", 0, -1, true]], ["z"]])),
+            Just(serde_json::json!([
+                "r",
+                [["x", -1, null, false], ["y", 0, -1, true]],
+                ["z"]
+            ])),
             Just(serde_json::json!(["r", [], [], true])),
             Just(serde_json::json!(["r", [["x", 1]], [2]])),
         ];

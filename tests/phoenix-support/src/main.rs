@@ -48,6 +48,12 @@ fn router() -> Router {
     };
     let issue_4147 = in_root("issue_4147", views::issues_dom::IN_ROOT_4147);
     let issue_4323 = in_root("issue_4323", views::issues_dom::IN_ROOT_4323);
+    let issue_4212 = in_root("issue_4212", views::issues_streams::IN_ROOT_4212);
+    // The suite's route option `container:` (a `phx-remove` on the
+    // LiveView's container) as a root layout, for both views of the issue.
+    let issue_3199 = LiveSession::new("issue_3199")
+        .layout(views::issues_streams::Issue3199Root)
+        .live_layout(layout::suite_live_layout());
     let navigation =
         LiveSession::new("navigation").live_layout(views::navigation::navigation_layout());
     router
@@ -56,7 +62,15 @@ fn router() -> Router {
                 Issue3083, Issue3107, Issue3194, Issue3194Other, Issue3529, Issue3636, Issue3719,
                 Issue3814, Issue3819, Issue3919, Issue3931, Issue4094, Issue4102, Issue4325,
             };
-            r.live::<views::js::JsLive>("/js")
+            use views::streams::{
+                HealthyLive, StreamInsideForLive, StreamLimitLive, StreamLive, StreamResetLive,
+            };
+            r.live::<StreamLive>("/stream")
+                .live::<StreamResetLive>("/stream/reset")
+                .live::<StreamLimitLive>("/stream/limit")
+                .live::<StreamInsideForLive>("/stream/inside-for")
+                .live::<HealthyLive>("/healthy/:category")
+                .live::<views::js::JsLive>("/js")
                 .live::<views::form_unsaved::FormUnsavedLive>("/form-unsaved")
                 .live::<views::form_unsaved::Target>("/form-unsaved/target")
                 .live::<views::select::SelectLive>("/select")
@@ -64,6 +78,7 @@ fn router() -> Router {
                 .live::<views::keyed::KeyedComprehensionLive>("/keyed-comprehension")
                 .live::<views::form::FormLive>("/form")
                 .live::<views::form::FormDynamicInputsLive>("/form/dynamic-inputs")
+                .live::<views::form_stream::FormStreamLive>("/form/stream")
                 .live::<Issue3083>("/issues/3083")
                 .live::<Issue3107>("/issues/3107")
                 .live::<Issue3194>("/issues/3194")
@@ -88,6 +103,7 @@ fn router() -> Router {
                 .live::<views::issues_forms::Issue4107>("/issues/4107")
                 .live::<views::issues_navigation::Issue4290A>("/issues/4290/a")
                 .live::<views::issues_navigation::Issue4290B>("/issues/4290/b")
+                .live::<views::issues_streams::Issue4121>("/issues/4121")
         })
         .live_session(other, |r| {
             r.live::<views::issues_navigation::Issue3686C>("/issues/3686/c")
@@ -97,6 +113,14 @@ fn router() -> Router {
         })
         .live_session(issue_4323, |r| {
             r.live::<views::issues_dom::Issue4323>("/issues/4323")
+        })
+        .live_session(issue_4212, |r| {
+            r.live::<views::issues_streams::Issue4212>("/issues/4212")
+        })
+        .live_session(issue_3199, |r| {
+            use views::issues_streams::{Issue3199, Issue3199Away};
+            r.live::<Issue3199>("/issues/3199")
+                .live::<Issue3199Away>("/issues/3199/away")
         })
         .live_session(navigation, |r| {
             use views::navigation::{ALive, BLive, RedirectLoopLive};
@@ -213,7 +237,9 @@ async fn main() -> ExitCode {
     let addr = ([127, 0, 0, 1], port).into();
     eprintln!("phoenix-support: serving on http://127.0.0.1:{port}");
     let opts = liveview_warp::Options {
-        tasks: views::issues::issue_3931_tasks(liveview_core::tasks::Tasks::new()),
+        tasks: views::streams::stream_tasks(views::issues::issue_3931_tasks(
+            liveview_core::tasks::Tasks::new(),
+        )),
         frame_gate: Some(gates.gate()),
         ..liveview_warp::Options::default()
     };

@@ -6,16 +6,19 @@ pub mod components;
 pub mod errors;
 pub mod form;
 pub mod form_feedback;
+pub mod form_stream;
 pub mod form_unsaved;
 pub mod highlight;
 pub mod issues;
 pub mod issues_dom;
 pub mod issues_forms;
 pub mod issues_navigation;
+pub mod issues_streams;
 pub mod js;
 pub mod keyed;
 pub mod navigation;
 pub mod select;
+pub mod streams;
 
 use liveview_core::prelude::*;
 

@@ -1,6 +1,6 @@
 //! `/navigation/*`: live navigation between two views of one live session
-//! (A patches itself and navigates to B from the server; B lists 100 items
-//! and shows one at `/navigation/b/:id`), a patch loop that crashes its view
+//! (A patches itself and navigates to B from the server; B streams 100
+//! items and shows one at `/navigation/b/:id`), a patch loop that crashes its view
 //! (`/navigation/redirectloop`), and a page without a LiveView
 //! (`/navigation/dead`), all inside the navigation layout: a sidebar of live
 //! links, and a `LiveSocket` that logs `phx:navigate` and
@@ -10,6 +10,7 @@ use super::{live_link, Live};
 use crate::layout::SuiteRoot;
 use liveview_core::prelude::*;
 use liveview_core::protocol::Layout;
+use liveview_core::stream::Stream;
 use liveview_core::view::{LayoutContext, LiveLayout};
 use serde::Deserialize;
 
@@ -156,13 +157,19 @@ impl LiveView for ALive {
     }
 }
 
-/// `/navigation/b` (100 items, in a scroll container with `?container`) and
-/// `/navigation/b/:id` (one item). The suite's view streams its items;
-/// until streams exist here (issue 14) they are a plain list with the same
-/// ids, which is all the navigation specs look at.
+/// An item of B's list.
+#[derive(Clone, Debug)]
+pub struct BItem {
+    n: u32,
+}
+
+/// `/navigation/b` (a stream of 100 items, in a scroll container with
+/// `?container`) and `/navigation/b/:id` (one item). Each `handle_params`
+/// of the list streams its items (again).
 pub struct BLive {
     container: bool,
     id: Option<String>,
+    items: Stream<BItem>,
 }
 
 impl LiveView for BLive {
@@ -170,21 +177,21 @@ impl LiveView for BLive {
     type Info = ();
 
     fn mount(_: &Mount) -> Update<Self> {
-        (
-            BLive {
-                container: false,
-                id: None,
-            },
-            vec![],
-        )
-    }
-
-    fn handle_params(self, params: &Params, _url: &Url) -> Update<Self> {
         let view = BLive {
-            container: params.get("container").is_some(),
-            id: params.get("id").map(str::to_owned),
+            container: false,
+            id: None,
+            items: Stream::new("items", |i: &BItem| format!("item-{}", i.n)),
         };
         (view, vec![])
+    }
+
+    fn handle_params(mut self, params: &Params, _url: &Url) -> Update<Self> {
+        self.container = params.get("container").is_some();
+        self.id = params.get("id").map(str::to_owned);
+        if self.id.is_none() {
+            self.items.extend((1..=100).map(|n| BItem { n }));
+        }
+        (self, vec![])
     }
 
     fn render(&self) -> Rendered {
@@ -197,19 +204,22 @@ impl LiveView for BLive {
             "{scroll}width: 100%; border: 1px solid #e2e8f0; border-radius: 0.375rem; position: relative;"
         );
         let item_style = "display: inline-flex; align-items: center; gap: 0.5rem;";
-        let items: Vec<Rendered> = (1..=100)
-            .map(|i| {
-                let to = format!("/navigation/b/item-{i}");
-                let link = live_link(Live::Patch, &to, false, Some(item_style), &format!("Item {i}"));
-                html!(r#"<li id="items-item-{i}" style="padding: 0.5rem; border-bottom: 1px solid #e2e8f0;">{link}</li>"#)
-            })
-            .collect();
+        let link = |i: &BItem| {
+            let to = format!("/navigation/b/item-{}", i.n);
+            live_link(
+                Live::Patch,
+                &to,
+                false,
+                Some(item_style),
+                &format!("Item {}", i.n),
+            )
+        };
         html!(
             r##"<h1>This is page B</h1>
 <a href="#items-item-42" style="margin-bottom: 8px; {BUTTON}">Go to 42.</a>
 {#if let Some(id) = &self.id}<div><p>Item {id}</p></div>{:else}<div id="my-scroll-container" style="{style}">
-  <ul id="items" style="padding: 1rem; list-style: none;">{#for item in &items}
-    {item}{/for}
+  <ul id="items" style="padding: 1rem; list-style: none;" phx-update="stream">{#for (id, item) in &self.items}
+    <li id={id} style="padding: 0.5rem; border-bottom: 1px solid #e2e8f0;">{link(&item)}</li>{/for}
   </ul>
 </div>{/if}"##
         )
