@@ -53,8 +53,9 @@ pub use ops::{StreamInsert, StreamOps};
 
 use crate::template::{Comprehension, ListSource, Statics};
 use std::cell::Cell;
-use std::collections::HashMap;
-use std::fmt;
+use std::collections::HashSet;
+use std::fmt::{self, Write as _};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Where and how an item is inserted ([`Stream::insert_with`]): Phoenix's
@@ -176,8 +177,13 @@ impl<T> Stream<T> {
         name: &str,
         id: impl Fn(&T) -> K + Send + Sync + 'static,
     ) -> Stream<T> {
-        let prefix = name.to_owned();
-        Stream::with_dom_id(name, move |item| format!("{prefix}-{}", id(item)))
+        let prefix = format!("{name}-");
+        Stream::with_dom_id(name, move |item| {
+            let mut dom_id = String::with_capacity(prefix.len() + 8);
+            dom_id.push_str(&prefix);
+            let _ = write!(dom_id, "{}", id(item));
+            dom_id
+        })
     }
 
     /// A stream whose items' DOM ids are `dom_id(item)` (Phoenix's
@@ -290,14 +296,15 @@ impl<T> Stream<T> {
             deletes: ops.deletes.into_iter().rev().collect(),
             reset: ops.reset,
         };
-        let mut latest: HashMap<&str, usize> = HashMap::with_capacity(ops.inserts.len());
-        for (i, p) in ops.inserts.iter().enumerate() {
-            latest.insert(&p.dom_id, i);
+        // An insert is rendered unless the same id is inserted again later.
+        let mut keep = vec![true; ops.inserts.len()];
+        if ops.inserts.len() > 1 {
+            let mut later: HashSet<&str, BuildHasherDefault<IdHasher>> =
+                HashSet::with_capacity_and_hasher(ops.inserts.len(), Default::default());
+            for (i, p) in ops.inserts.iter().enumerate().rev() {
+                keep[i] = later.insert(&p.dom_id);
+            }
         }
-        let keep: Vec<bool> = (0..ops.inserts.len())
-            .map(|i| latest[ops.inserts[i].dom_id.as_str()] == i)
-            .collect();
-        drop(latest);
         let items = ops
             .inserts
             .into_iter()
@@ -348,6 +355,30 @@ impl<T> ListSource for &Stream<T> {
             Comprehension::for_stream(statics, ops, items.len()),
             items.into_iter(),
         )
+    }
+}
+
+/// FNV-1a, for the set of DOM ids a render checks for repeats: short
+/// strings made by the server, so no protection against chosen collisions
+/// is needed and SipHash's cost is not.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -457,3 +457,21 @@ fn streams_inside_a_comprehension() {
         .iter()
         .all(|(_, s)| s.pending() == 0));
 }
+
+#[test]
+fn an_id_inserted_twice_in_one_render_is_one_entry_with_its_latest_content() {
+    let mut s = Stream::new("s", |i: &Item| i.id);
+    s.insert(item(1, "old"))
+        .insert(item(2, "two"))
+        .insert_with(item(1, "new"), Insert::prepend())
+        .delete_by_dom_id("s-9");
+    let r = html!(r#"{#for (id, it) in &s}<i id="{id}">{it.text}</i>{/for}"#);
+    // Entries: each id once, at its latest insert's place, with its content.
+    assert_eq!(r.to_html(), r#"<i id="s-2">two</i><i id="s-1">new</i>"#);
+    // The operations: every insert and delete, latest first, as Phoenix sends them.
+    let json = crate::diff::full(&r, &Default::default());
+    assert!(
+        json.contains(r#""stream":["s",[["s-1",0,null,false],["s-2",-1,null,false],["s-1",-1,null,false]],["s-9"]]"#),
+        "{json}"
+    );
+}
