@@ -67,10 +67,7 @@ impl Default for TestApp {
 
 fn test_config() -> Config {
     match Config::new(TEST_SECRET) {
-        Ok(mut c) => {
-            c.keep_stream_items = true;
-            c
-        }
+        Ok(c) => c,
         Err(e) => unreachable!("the test secret is long enough: {e}"),
     }
 }
@@ -98,11 +95,9 @@ impl TestApp {
     /// factory, if any, still records every join.
     pub fn with_app(mut app: App) -> TestApp {
         let pubsub: Arc<dyn PubSub> = Arc::new(InProcess::new());
-        // Every page checks the stream items its client shows against the
-        // server's renders (the driver's invariant 5′).
-        app.config.keep_stream_items = true;
         let mut env = Env::new(app.config.clone(), pubsub);
         app.config.trace = env.config.trace.clone();
+        app.config.keep_stream_items = env.config.keep_stream_items;
         env.app = Some(Arc::new(app));
         TestApp {
             world: Rc::new(RefCell::new(World {

@@ -47,6 +47,9 @@ impl Env {
     /// A fresh environment around `config` (whose trace factory gets wrapped).
     pub(crate) fn new(mut config: Config, pubsub: Arc<dyn PubSub>) -> Env {
         let collector = Collector::install(&mut config);
+        // Every page checks the stream items its client shows against the
+        // server's renders (the driver's invariant 5′).
+        config.keep_stream_items = true;
         Env {
             clock: Time::ZERO,
             app: None,

@@ -428,12 +428,8 @@ fn settle_node(
             .unwrap_or(0);
         if kc > 0 || !ops.deletes.is_empty() || ops.reset {
             // Nested streams inside the entries first, as the client renders inside out.
-            if let Some(Value::Object(k)) = o.get_mut("k") {
-                for (i, e) in k.iter_mut() {
-                    if i != "kc" {
-                        settle_node(e, dom, seen, depth + 1)?;
-                    }
-                }
+            if let Some(k) = o.get_mut("k") {
+                settle_entries(k, dom, seen, depth)?;
             }
             let statics = statics_of(o)?;
             let mut entries = Vec::with_capacity(kc as usize);
@@ -463,19 +459,27 @@ fn settle_node(
         return Ok(());
     }
     for (key, v) in o.iter_mut() {
-        if key == "s" {
-            continue;
+        match key.as_str() {
+            "s" => {}
+            "k" => settle_entries(v, dom, seen, depth)?,
+            _ => settle_node(v, dom, seen, depth + 1)?,
         }
-        if key == "k" {
-            if let Value::Object(k) = v {
-                for (i, e) in k.iter_mut() {
-                    if i != "kc" {
-                        settle_node(e, dom, seen, depth + 1)?;
-                    }
-                }
+    }
+    Ok(())
+}
+
+/// [`settle_node`] on each entry of a comprehension's `"k"`.
+fn settle_entries(
+    k: &mut Value,
+    dom: &mut StreamDom,
+    seen: &mut Vec<String>,
+    depth: usize,
+) -> Result<(), MergeError> {
+    if let Value::Object(k) = k {
+        for (i, e) in k.iter_mut() {
+            if i != "kc" {
+                settle_node(e, dom, seen, depth + 1)?;
             }
-        } else {
-            settle_node(v, dom, seen, depth + 1)?;
         }
     }
     Ok(())

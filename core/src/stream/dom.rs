@@ -21,7 +21,7 @@
 //! client orders stream items before them).
 
 use super::StreamOps;
-use crate::template::{Dynamic, Rendered};
+use crate::template::{write_filled, Dynamic, Rendered};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -213,29 +213,24 @@ impl StreamDom {
             match d {
                 Dynamic::Text(_) => {}
                 Dynamic::Nested(r) => self.apply_dynamics(r.dynamics(), seen),
-                Dynamic::List(c) => match c.stream() {
-                    Some(ops) => {
+                Dynamic::List(c) => {
+                    if let Some(ops) = c.stream() {
                         seen.push(Arc::clone(&ops.stream_ref));
                         if !ops.is_empty() || !c.is_empty() {
                             let parts = c.statics().parts();
                             let entries = c.entries().map(|e| {
                                 let mut html = String::new();
-                                write_entry(parts, e.dynamics, &mut html);
+                                write_filled(parts, e.dynamics, &mut html);
                                 html
                             });
                             self.apply(ops, entries);
                         }
-                        // A stream's entries may hold other streams.
-                        for e in c.entries() {
-                            self.apply_dynamics(e.dynamics, seen);
-                        }
                     }
-                    None => {
-                        for e in c.entries() {
-                            self.apply_dynamics(e.dynamics, seen);
-                        }
+                    // Entries, a stream's too, may hold other streams.
+                    for e in c.entries() {
+                        self.apply_dynamics(e.dynamics, seen);
                     }
-                },
+                }
             }
         }
     }
@@ -268,16 +263,5 @@ impl StreamDom {
         if let Some(last) = parts.get(dynamics.len()) {
             out.push_str(last);
         }
-    }
-}
-
-/// One entry's HTML, as [`Rendered::write_html`] writes it.
-fn write_entry(parts: &[&str], dynamics: &[Dynamic], out: &mut String) {
-    for (i, d) in dynamics.iter().enumerate() {
-        out.push_str(parts[i]);
-        d.write_html(out);
-    }
-    if let Some(last) = parts.last() {
-        out.push_str(last);
     }
 }

@@ -416,13 +416,7 @@ impl Comprehension {
     pub fn write_html(&self, out: &mut String) {
         let parts = self.statics.parts();
         for e in self.entries() {
-            for (i, d) in e.dynamics.iter().enumerate() {
-                out.push_str(parts[i]);
-                d.write_html(out);
-            }
-            if let Some(last) = parts.last() {
-                out.push_str(last);
-            }
+            super::write_filled(parts, e.dynamics, out);
         }
     }
 }

@@ -137,14 +137,20 @@ impl Rendered {
 
     /// Appends the HTML this tree stands for to `out`.
     pub fn write_html(&self, out: &mut String) {
-        let parts = self.statics.parts();
-        for (i, d) in self.dynamics.iter().enumerate() {
-            out.push_str(parts[i]);
-            d.write_html(out);
-        }
-        if let Some(last) = parts.last() {
-            out.push_str(last);
-        }
+        write_filled(self.statics.parts(), &self.dynamics, out);
+    }
+}
+
+/// Appends the static `parts` with the HTML of the `dynamics` between
+/// them: one template (or one list entry) as HTML.
+#[inline]
+pub(crate) fn write_filled(parts: &[&str], dynamics: &[Dynamic], out: &mut String) {
+    for (part, d) in parts.iter().zip(dynamics) {
+        out.push_str(part);
+        d.write_html(out);
+    }
+    if let Some(last) = parts.get(dynamics.len()) {
+        out.push_str(last);
     }
 }
 
