@@ -26,6 +26,31 @@ const ATTACH: &str = "attach_hook(socket, :sync, :handle_event";
 /// so a failed test does not hold its socket forever).
 const WAIT_AT_MOST: Duration = Duration::from_secs(30);
 
+/// The "process id" of a view mounted with these connect params: its
+/// page's CSRF token (`None` on the dead render).
+pub fn page_token(mount: &liveview_core::Mount) -> Option<String> {
+    mount
+        .connect_params
+        .as_ref()
+        .and_then(|p| p.get("_csrf_token"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// A gated view's reply to the suite's `evalLV` code: its process id for
+/// `inspect(self())`, `nil` for attaching the blocking hook (the gate saw
+/// the request in the frame), an explanation for anything else.
+pub fn eval_reply(code: &str, page_token: Option<&str>) -> Value {
+    let result = if code.contains("inspect(self())") {
+        serde_json::json!({ "lv_pid": ["0", page_token, "0"] })
+    } else if code.contains(ATTACH) {
+        Value::Null
+    } else {
+        serde_json::json!(format!("unknown code: {code}"))
+    };
+    serde_json::json!({ "result": result })
+}
+
 /// The gates of every page.
 #[derive(Default)]
 pub struct SyncGates {

@@ -87,12 +87,7 @@ impl LiveView for FormLive {
         } else if m.params.get("js-change").is_some() {
             js_change = true;
         }
-        let page_token = m
-            .connect_params
-            .as_ref()
-            .and_then(|p| p.get("_csrf_token"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let page_token = crate::sync_gate::page_token(m);
         let view = FormLive {
             params,
             js_change,
@@ -121,14 +116,8 @@ impl LiveView for FormLive {
             }
             FormEvent::ButtonTest {} => {}
             FormEvent::Eval { value } => {
-                let result = if value.contains("inspect(self())") {
-                    json!({ "lv_pid": ["0", self.page_token, "0"] })
-                } else if value.contains("attach_hook(socket, :sync, :handle_event") {
-                    Value::Null
-                } else {
-                    json!(format!("unknown code: {value}"))
-                };
-                return (self, vec![Command::Reply(json!({ "result": result }))]);
+                let reply = crate::sync_gate::eval_reply(&value, self.page_token.as_deref());
+                return (self, vec![Command::Reply(reply)]);
             }
         }
         (self, vec![])

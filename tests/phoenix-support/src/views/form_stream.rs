@@ -6,7 +6,7 @@
 use liveview_core::prelude::*;
 use liveview_core::stream::Stream;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 /// The page: the counter, the stream of numbered items and the next item's
@@ -65,12 +65,7 @@ impl LiveView for FormStreamLive {
     fn mount(m: &Mount) -> Update<Self> {
         let mut items = Stream::new("items", |n: &u64| *n);
         items.extend([1, 2, 3]);
-        let page_token = m
-            .connect_params
-            .as_ref()
-            .and_then(|p| p.get("_csrf_token"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let page_token = crate::sync_gate::page_token(m);
         let view = FormStreamLive {
             count: 0,
             stream_count: 3,
@@ -88,14 +83,8 @@ impl LiveView for FormStreamLive {
             FormStreamEvent::Ping => return (self, vec![Command::Reply(json!({}))]),
             FormStreamEvent::Validate | FormStreamEvent::Save => self.insert(),
             FormStreamEvent::Eval { value } => {
-                let result = if value.contains("inspect(self())") {
-                    json!({ "lv_pid": ["0", self.page_token, "0"] })
-                } else if value.contains("attach_hook(socket, :sync, :handle_event") {
-                    Value::Null
-                } else {
-                    json!(format!("unknown code: {value}"))
-                };
-                return (self, vec![Command::Reply(json!({ "result": result }))]);
+                let reply = crate::sync_gate::eval_reply(&value, self.page_token.as_deref());
+                return (self, vec![Command::Reply(reply)]);
             }
         }
         (self, vec![])

@@ -5,33 +5,12 @@
 //! insert at an index that moves custom elements atomically
 //! (`/issues/4212`).
 
+use super::streams::{item, items_stream, unique_integer, Item};
 use crate::layout::SuiteRoot;
 use liveview_core::prelude::*;
 use liveview_core::protocol::Layout;
 use liveview_core::stream::{Insert, Stream};
 use serde::Deserialize;
-use std::sync::atomic::{AtomicI64, Ordering};
-
-/// An item of these pages: an id and a name.
-#[derive(Clone, Debug)]
-pub struct Item {
-    id: String,
-    name: String,
-}
-
-fn item(id: impl ToString, name: impl ToString) -> Item {
-    Item {
-        id: id.to_string(),
-        name: name.to_string(),
-    }
-}
-
-/// A stream named `items` with DOM ids `items-<id>`.
-fn items_stream(items: Vec<Item>) -> Stream<Item> {
-    let mut stream = Stream::new("items", |i: &Item| i.id.clone());
-    stream.extend(items);
-    stream
-}
 
 /// The container's `phx-remove` on `/issues/3199`: a 100 ms transition.
 fn remove_view() -> JS {
@@ -125,12 +104,6 @@ impl LiveView for Issue3199Away {
     fn render(&self) -> Rendered {
         html!("<h1>Away</h1>")
     }
-}
-
-/// A unique (negative) integer: Elixir's `System.unique_integer()`.
-fn unique_integer() -> i64 {
-    static NEXT: AtomicI64 = AtomicI64::new(-576_460_752_303_423_000);
-    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// `/issues/4121`: a stream teleported to `<body>` (a portal), reset to one

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 /// A unique (negative, as the BEAM's first ones are) integer: Elixir's
 /// `System.unique_integer()`.
-fn unique_integer() -> i64 {
+pub(crate) fn unique_integer() -> i64 {
     static NEXT: AtomicI64 = AtomicI64::new(-576_460_752_303_423_488);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
@@ -147,6 +147,24 @@ fn first_users() -> [User; 2] {
     [user(1, "chris"), user(2, "callan")]
 }
 
+/// Sends the user with DOM id `id` (`<stream name>-<user id>`) again,
+/// named `name`: updated in place, or deleted and inserted as `moved` says.
+/// Other ids are ignored (the suite's view crashes on them: its handlers
+/// match `"users-" <> id`).
+fn resend(stream: &mut Stream<User>, id: String, name: &str, moved: Option<Insert>) {
+    let Some(n) = id
+        .strip_prefix(stream.name())
+        .and_then(|rest| rest.strip_prefix('-'))
+    else {
+        return;
+    };
+    let user = user(n, name);
+    match moved {
+        Some(how) => stream.delete_by_dom_id(id).insert_with(user, how),
+        None => stream.insert(user),
+    };
+}
+
 /// The event named by `socket.view.handle_event("NAME", %{}, socket)`.
 fn eval_event(code: &str) -> Option<StreamEvent> {
     let name = code
@@ -179,39 +197,19 @@ impl LiveView for StreamLive {
 
     fn handle_event(mut self, event: StreamEvent) -> Update<Self> {
         use StreamEvent as E;
-        // The ids after the stream's prefix (Phoenix's `"users-" <> id`
-        // patterns); the suite's view crashes on others, this one ignores them.
-        let users_id = |id: &str| id.strip_prefix("users-").map(str::to_owned);
-        let admins_id = |id: &str| id.strip_prefix("admins-").map(str::to_owned);
         match event {
             E::Delete { id } => {
                 self.users.delete_by_dom_id(id);
             }
-            E::Update { id } => {
-                if let Some(n) = users_id(&id) {
-                    self.users.insert(user(n, "updated"));
-                }
-            }
+            E::Update { id } => resend(&mut self.users, id, "updated", None),
             E::MoveToFirst { id } => {
-                if let Some(n) = users_id(&id) {
-                    self.users
-                        .delete_by_dom_id(id)
-                        .insert_with(user(n, "updated"), Insert::prepend());
-                }
+                resend(&mut self.users, id, "updated", Some(Insert::prepend()));
             }
             E::MoveToLast { id } => {
-                if let Some(n) = users_id(&id) {
-                    self.users
-                        .delete_by_dom_id(id)
-                        .insert_with(user(n, "updated"), Insert::append());
-                }
+                resend(&mut self.users, id, "updated", Some(Insert::append()));
             }
             E::Move { id, name, at } => {
-                if let Some(n) = users_id(&id) {
-                    self.users
-                        .delete_by_dom_id(id)
-                        .insert_with(user(n, &name), insert_at(at, None));
-                }
+                resend(&mut self.users, id, &name, Some(insert_at(at, None)));
             }
             E::ResetUsers => {
                 self.count += 1;
@@ -240,24 +238,12 @@ impl LiveView for StreamLive {
             E::AdminDelete { id } => {
                 self.admins.delete_by_dom_id(id);
             }
-            E::AdminUpdate { id } => {
-                if let Some(n) = admins_id(&id) {
-                    self.admins.insert(user(n, "updated"));
-                }
-            }
+            E::AdminUpdate { id } => resend(&mut self.admins, id, "updated", None),
             E::AdminMoveToFirst { id } => {
-                if let Some(n) = admins_id(&id) {
-                    self.admins
-                        .delete_by_dom_id(id)
-                        .insert_with(user(n, "updated"), Insert::prepend());
-                }
+                resend(&mut self.admins, id, "updated", Some(Insert::prepend()));
             }
             E::AdminMoveToLast { id } => {
-                if let Some(n) = admins_id(&id) {
-                    self.admins
-                        .delete_by_dom_id(id)
-                        .insert_with(user(n, "updated"), Insert::append());
-                }
+                resend(&mut self.admins, id, "updated", Some(Insert::append()));
             }
             E::Eval { value } => {
                 return match eval_event(&value) {
@@ -363,23 +349,26 @@ impl StreamLive {
     }
 }
 
-/// An item of `/stream/reset`, `/stream/inside-for` and `/healthy/:category`.
+/// An item of `/stream/reset`, `/stream/inside-for`, `/healthy/:category`
+/// and the stream issue routes: an id and a name.
 #[derive(Clone, Debug)]
 pub struct Item {
-    id: String,
-    name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
-fn item(id: impl ToString, name: impl ToString) -> Item {
+pub(crate) fn item(id: impl ToString, name: impl ToString) -> Item {
     Item {
         id: id.to_string(),
         name: name.to_string(),
     }
 }
 
-/// A stream named `items` with DOM ids `items-<id>`.
-fn items_stream() -> Stream<Item> {
-    Stream::new("items", |i: &Item| i.id.clone())
+/// A stream named `items` with DOM ids `items-<id>`, holding `items`.
+pub(crate) fn items_stream(items: impl IntoIterator<Item = Item>) -> Stream<Item> {
+    let mut stream = Stream::new("items", |i: &Item| i.id.clone());
+    stream.extend(items);
+    stream
 }
 
 /// The four items of `/stream/reset`, or some of them.
@@ -440,10 +429,8 @@ impl LiveView for StreamResetLive {
     type Info = ();
 
     fn mount(m: &Mount) -> Update<Self> {
-        let mut items = items_stream();
-        items.extend(letters("abcd"));
         let view = StreamResetLive {
-            items,
+            items: items_stream(letters("abcd")),
             use_phx_remove: m.params.get("phx-remove").is_some(),
         };
         (view, vec![])
@@ -651,7 +638,7 @@ impl LiveView for StreamInsideForLive {
 
     fn mount(m: &Mount) -> Update<Self> {
         let view = StreamInsideForLive {
-            items: items_stream(),
+            items: items_stream([]),
         };
         // Phoenix runs `start_async` only on the connected mount.
         let start = m
@@ -724,7 +711,7 @@ impl LiveView for HealthyLive {
     fn mount(m: &Mount) -> Update<Self> {
         let view = HealthyLive {
             category: m.params.get("category").unwrap_or_default().to_owned(),
-            items: items_stream(),
+            items: items_stream([]),
         };
         (view, vec![])
     }
