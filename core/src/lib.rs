@@ -24,6 +24,7 @@
 // Lets `html!`'s expansion (`::liveview_core::…`) resolve inside this crate too.
 extern crate self as liveview_core;
 
+pub mod component;
 pub mod diff;
 pub mod event;
 pub mod js;
@@ -56,6 +57,7 @@ pub use view::{
 
 /// What most views and apps need, in one import: `use liveview_core::prelude::*;`.
 pub mod prelude {
+    pub use crate::component::{live_component, Cid, ComponentUpdate, LiveComponent};
     pub use crate::js::JS;
     pub use crate::protocol::{App, Config, LiveSession, Router};
     pub use crate::view::{

@@ -77,6 +77,29 @@ impl fmt::Debug for Tasks {
     }
 }
 
+/// A typed runner as a [`Runner`]: the task decoded from JSON, the result
+/// encoded back.
+fn erase<I, F, Fut, E>(run: F) -> Runner
+where
+    I: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+    F: Fn(I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<I, E>> + Send + 'static,
+    E: fmt::Display,
+{
+    let run = Arc::new(run);
+    Arc::new(move |task: Value| -> TaskFuture {
+        let decoded = <I as serde::Deserialize>::deserialize(&task);
+        let run = run.clone();
+        Box::pin(async move {
+            let task =
+                decoded.map_err(|e| format!("the task does not decode into the Info type: {e}"))?;
+            let result = run(task).await.map_err(|e| e.to_string())?;
+            serde_json::to_value(&result)
+                .map_err(|e| format!("the task's result does not serialize: {e}"))
+        })
+    })
+}
+
 impl Tasks {
     /// No runners: every task fails with "no task runner".
     pub fn new() -> Tasks {
@@ -94,19 +117,22 @@ impl Tasks {
         Fut: Future<Output = Result<V::Info, E>> + Send + 'static,
         E: fmt::Display,
     {
-        let run = Arc::new(run);
-        let runner: Runner = Arc::new(move |task: Value| -> TaskFuture {
-            let decoded = <V::Info as serde::Deserialize>::deserialize(&task);
-            let run = run.clone();
-            Box::pin(async move {
-                let task = decoded
-                    .map_err(|e| format!("the task does not decode into the view's Info: {e}"))?;
-                let result = run(task).await.map_err(|e| e.to_string())?;
-                serde_json::to_value(&result)
-                    .map_err(|e| format!("the task's result does not serialize: {e}"))
-            })
-        });
+        let runner = erase::<V::Info, F, Fut, E>(run);
         Arc::make_mut(&mut self.runners).insert(TypeId::of::<ViewDriver<V>>(), runner);
+        self
+    }
+
+    /// Registers the runner of component `C`'s tasks (its `start_async`),
+    /// like [`view`](Self::view) for a view: from a `C::Info` to a `C::Info`.
+    pub fn component<C, F, Fut, E>(mut self, run: F) -> Tasks
+    where
+        C: crate::component::LiveComponent,
+        F: Fn(C::Info) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<C::Info, E>> + Send + 'static,
+        E: fmt::Display,
+    {
+        let runner = erase::<C::Info, F, Fut, E>(run);
+        Arc::make_mut(&mut self.runners).insert(TypeId::of::<C>(), runner);
         self
     }
 

@@ -246,6 +246,29 @@ pub enum TraceInput {
         /// The runner's result as JSON, or why there is none.
         result: Result<Value, AsyncError>,
     },
+    /// `cids_will_destroy` from the client.
+    CidsWillDestroy {
+        /// When.
+        at: Time,
+        /// The cids.
+        cids: Vec<u32>,
+    },
+    /// `cids_destroyed` from the client.
+    CidsDestroyed {
+        /// When.
+        at: Time,
+        /// The cids.
+        cids: Vec<u32>,
+    },
+    /// A `send_update` from outside the view ([`AnyView::send_update`]).
+    SendUpdate {
+        /// When.
+        at: Time,
+        /// The component.
+        to: crate::view::ComponentRef,
+        /// The message as JSON.
+        update: Value,
+    },
     /// The view was stopped.
     Stop,
 }
@@ -314,6 +337,11 @@ pub enum TraceOutput {
     },
     /// A pub/sub message was accepted.
     Ok,
+    /// The components `cids_destroyed` deleted.
+    Destroyed {
+        /// Their cids.
+        cids: Vec<u32>,
+    },
     /// An input was refused.
     Error {
         /// `decode` or `ended`.
@@ -408,10 +436,19 @@ impl TraceOutput {
         let error = match e {
             InputError::Decode(_) => "decode",
             InputError::Ended => "ended",
+            InputError::NoComponent(_) => "no_component",
         };
         TraceOutput::Error {
             error: error.to_owned(),
             message: e.to_string(),
+        }
+    }
+
+    /// The line for an input that gives nothing back: `ok` or the error.
+    pub fn unit_result(r: &Result<(), InputError>) -> TraceOutput {
+        match r {
+            Ok(()) => TraceOutput::Ok,
+            Err(e) => TraceOutput::error(e),
         }
     }
 
@@ -439,7 +476,7 @@ impl TraceOutput {
                 topic: topic.clone(),
                 payload: payload.clone(),
             },
-            Some(Output::StartTask { id, key, task }) => TraceOutput::StartTask {
+            Some(Output::StartTask { id, key, task, .. }) => TraceOutput::StartTask {
                 id: *id,
                 key: key.clone(),
                 task: task.clone(),
@@ -460,10 +497,12 @@ impl TraceOutput {
                 topic: topic.clone(),
                 payload: payload.clone(),
             },
+            // A replay runs no task: which runner would is not recorded.
             TraceOutput::StartTask { id, key, task } => Output::StartTask {
                 id: *id,
                 key: key.clone(),
                 task: task.clone(),
+                runner: None,
             },
             TraceOutput::CancelTask { id } => Output::CancelTask { id: *id },
             _ => return None,
@@ -859,6 +898,45 @@ impl AnyView for Recorder {
 
     fn pending_tasks(&self) -> Vec<crate::runtime::PendingTask> {
         self.inner.pending_tasks()
+    }
+
+    fn cids_will_destroy(&mut self, now: Time, cids: &[u32]) -> Result<(), InputError> {
+        self.input(TraceInput::CidsWillDestroy {
+            at: now,
+            cids: cids.to_vec(),
+        });
+        let r = self.inner.cids_will_destroy(now, cids);
+        self.output(TraceOutput::unit_result(&r));
+        r
+    }
+
+    fn cids_destroyed(&mut self, now: Time, cids: &[u32]) -> Result<Vec<u32>, InputError> {
+        self.input(TraceInput::CidsDestroyed {
+            at: now,
+            cids: cids.to_vec(),
+        });
+        let r = self.inner.cids_destroyed(now, cids);
+        self.output(match &r {
+            Ok(cids) => TraceOutput::Destroyed { cids: cids.clone() },
+            Err(e) => TraceOutput::error(e),
+        });
+        r
+    }
+
+    fn send_update(
+        &mut self,
+        now: Time,
+        to: crate::view::ComponentRef,
+        update: Value,
+    ) -> Result<(), InputError> {
+        self.input(TraceInput::SendUpdate {
+            at: now,
+            to: to.clone(),
+            update: update.clone(),
+        });
+        let r = self.inner.send_update(now, to, update);
+        self.output(TraceOutput::unit_result(&r));
+        r
     }
 }
 

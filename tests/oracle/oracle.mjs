@@ -3,7 +3,9 @@
 //
 //   node oracle.mjs < cases.json
 //
-// stdin: a JSON array of cases; a case is [joinRendered, diff1, diff2, …].
+// stdin: a JSON array of cases; a case is [joinRendered, diff1, diff2, …];
+// a message {"__prune": [cids]} stands for the reply to `cids_destroyed`
+// (the client's pruneCIDs).
 // stdout: a JSON array with one result per case, in order:
 //   {"html": <final HTML>, "steps": [{"title", "events", "reply", "html"}, …]}   or
 //   {"error": <what the client threw>, "step": <index of the failing message>}
@@ -58,6 +60,12 @@ function play(messages) {
     rendered.toString(null);
     steps.push({ ...extras(joined), html: freshHTML(rendered) });
     for (step = 1; step < messages.length; step++) {
+      if (messages[step] && messages[step].__prune) {
+        // The reply to cids_destroyed: the client forgets those components.
+        rendered.pruneCIDs(messages[step].__prune);
+        steps.push({ title: null, events: [], reply: null, html: freshHTML(rendered) });
+        continue;
+      }
       const x = Rendered.extract(clone(messages[step]));
       rendered.mergeDiff(x.diff);
       if (rendered.isComponentOnlyDiff(x.diff)) {

@@ -21,12 +21,18 @@
 //! error: for a server that is always a bug.
 //!
 //! * streams (`"stream"`): see [`Client`], which keeps their items as the
-//!   client's DOM does ([`StreamDom`]).
+//!   client's DOM does ([`StreamDom`]);
+//! * components (`"c"`, integer dynamics): the tree keeps them under `"c"`;
+//!   a diff's entries are merged as `cachedFindComponent` does (a new tree
+//!   with `"s"`, changes cloned-and-merged over the one the client has, or
+//!   `"s": ±cid` sharing another component's tree, old or from the same
+//!   diff); a diff with root statics drops them all; a component renders
+//!   where its cid is, with `data-phx-component="cid"` added to its root
+//!   element, as the client does ([`Client::prune`] is `pruneCIDs`).
 //!
-//! Not modeled (the Rust server never sends them): components (`"c"` and
-//! integer dynamics) and template tables (`"p"` and integer `"s"`).
-//! The render also leaves out the `data-phx-*` attributes the client adds to
-//! `"r": 1` roots.
+//! Not modeled (the Rust server never sends them): template tables (`"p"`
+//! and integer `"s"` outside components). The render leaves out the other
+//! `data-phx-*` attributes the client adds to `"r": 1` roots.
 //!
 //! ```
 //! use liveview_core::diff::merge::Client;
@@ -112,20 +118,132 @@ pub fn extract(diff: Value) -> Result<(Value, DiffExtras), MergeError> {
     ))
 }
 
-/// `mergeDiff` without components: merges an extracted diff into the client's tree.
+/// `mergeDiff`: merges an extracted diff into the client's tree, its
+/// components (`"c"`) into the tree's `"c"`.
 ///
-/// Errors on a `"c"` key (components are not modeled) and wherever the client would throw.
-pub fn merge_diff(tree: &mut Value, diff: Value) -> Result<(), MergeError> {
-    if diff.get("c").is_some() {
-        return Err(MergeError::new("components (\"c\") are not modeled"));
-    }
+/// Errors wherever the client would throw.
+pub fn merge_diff(tree: &mut Value, mut diff: Value) -> Result<(), MergeError> {
+    let newc = match &mut diff {
+        Value::Object(o) => o.remove("c"),
+        _ => None,
+    };
     if diff.get("s").is_some() {
+        // The whole tree is replaced, its components with it.
         *tree = diff;
-        Ok(())
     } else {
         // like the client, an error leaves the tree partly merged
-        do_mutable_merge(tree, diff)
+        do_mutable_merge(tree, diff)?;
     }
+    let Value::Object(t) = tree else {
+        return Err(MergeError::new("the tree is not an object"));
+    };
+    let oldc = match t.remove("c") {
+        Some(Value::Object(c)) => c,
+        Some(other) => {
+            return Err(MergeError::new(format!(
+                "the tree's \"c\" is {}",
+                kind(&other)
+            )))
+        }
+        None => Map::new(),
+    };
+    let mut merged = oldc.clone();
+    if let Some(newc) = newc {
+        let Value::Object(newc) = newc else {
+            return Err(MergeError::new(format!(
+                "\"c\" is {}, not an object",
+                kind(&newc)
+            )));
+        };
+        let mut cache = Map::new();
+        for cid in newc.keys() {
+            let c = find_component(cid, &oldc, &newc, &mut cache, 0)?;
+            merged.insert(cid.clone(), c);
+        }
+    }
+    // The client keeps `{}`; the model leaves it out when empty, so that a
+    // tree without components equals the server's full render.
+    if !merged.is_empty() {
+        t.insert("c".into(), Value::Object(merged));
+    }
+    Ok(())
+}
+
+/// `cachedFindComponent`: component `cid`'s tree after this diff.
+fn find_component(
+    cid: &str,
+    oldc: &Map<String, Value>,
+    newc: &Map<String, Value>,
+    cache: &mut Map<String, Value>,
+    depth: usize,
+) -> Result<Value, MergeError> {
+    if let Some(done) = cache.get(cid) {
+        return Ok(done.clone());
+    }
+    if depth > MAX_DEPTH {
+        return Err(MergeError::new("components share statics in a cycle"));
+    }
+    let cdiff = newc.get(cid).ok_or_else(|| {
+        MergeError::new(format!("\"c\" refers to component {cid}, not in the diff"))
+    })?;
+    let result = match cdiff.get("s") {
+        Some(Value::Number(n)) => {
+            let scid = n
+                .as_i64()
+                .filter(|n| *n != 0)
+                .ok_or_else(|| MergeError::new(format!("component {cid} shares statics {n}")))?;
+            let base = if scid > 0 {
+                find_component(&scid.to_string(), oldc, newc, cache, depth + 1)?
+            } else {
+                oldc.get(&(-scid).to_string()).cloned().ok_or_else(|| {
+                    MergeError::new(format!(
+                        "component {cid} shares the statics of component {}, which the client \
+                         does not have (the client would throw)",
+                        -scid
+                    ))
+                })?
+            };
+            let statics = base.get("s").cloned();
+            let mut merged = clone_merge(&base, cdiff)?;
+            if let (Value::Object(m), Some(s)) = (&mut merged, statics) {
+                m.insert("s".into(), s);
+            }
+            merged
+        }
+        Some(_) => cdiff.clone(),
+        None => match oldc.get(cid) {
+            None => cdiff.clone(),
+            Some(old) => clone_merge(old, cdiff)?,
+        },
+    };
+    cache.insert(cid.to_owned(), result.clone());
+    Ok(result)
+}
+
+/// `cloneMerge`: `source` merged over a copy of `target` (objects without
+/// `"s"` merged recursively, anything else replacing).
+fn clone_merge(target: &Value, source: &Value) -> Result<Value, MergeError> {
+    let (Value::Object(t), Value::Object(s)) = (target, source) else {
+        return Err(MergeError::new(
+            "cannot merge a component's tree that is not an object",
+        ));
+    };
+    if s.get("k").is_some_and(truthy) {
+        let mut merged = t.clone();
+        merge_keyed(&mut merged, s.clone())?;
+        return Ok(Value::Object(merged));
+    }
+    let mut merged = t.clone();
+    for (key, val) in s {
+        let deep = matches!(val, Value::Object(o) if !o.contains_key("s"))
+            && matches!(t.get(key), Some(Value::Object(_)));
+        if deep {
+            merged.insert(key.clone(), clone_merge(&t[key], val)?);
+        } else {
+            merged.insert(key.clone(), val.clone());
+        }
+    }
+    Ok(Value::Object(merged))
 }
 
 /// `merge_diff` on a copy: `full(a)` merged with `diff(a, b)` (extras dropped) should be `full(b)`.
@@ -285,6 +403,55 @@ fn node_to_html(
     depth: usize,
     streams: Option<&StreamDom>,
 ) -> Result<(), MergeError> {
+    let components = node.get("c").and_then(Value::as_object);
+    let cx = Cx {
+        components,
+        streams,
+    };
+    cx.node(node, out, depth)
+}
+
+/// What rendering a node needs besides the node.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    components: Option<&'a Map<String, Value>>,
+    streams: Option<&'a StreamDom>,
+}
+
+impl Cx<'_> {
+    fn node(&self, node: &Value, out: &mut String, depth: usize) -> Result<(), MergeError> {
+        node_in(node, out, depth, self)
+    }
+
+    /// Component `cid` in its place, its root element marked.
+    fn component(&self, cid: u64, out: &mut String, depth: usize) -> Result<(), MergeError> {
+        let tree = self
+            .components
+            .and_then(|c| c.get(&cid.to_string()))
+            .ok_or_else(|| {
+                MergeError::new(format!(
+                    "component {cid} is rendered but the client has no tree for it"
+                ))
+            })?;
+        if tree.get("r") != Some(&Value::from(1)) {
+            return Err(MergeError::new(format!(
+                "component {cid} has no \"r\": 1 (the client could not mark its root)"
+            )));
+        }
+        let start = out.len();
+        self.node(tree, out, depth + 1)?;
+        if !crate::component::starts_with_element(&out[start..]) {
+            return Err(MergeError::new(format!(
+                "component {cid} does not start with an element (the client throws \"malformed html\")"
+            )));
+        }
+        crate::component::mark_root(out, start, cid as u32);
+        Ok(())
+    }
+}
+
+fn node_in(node: &Value, out: &mut String, depth: usize, cx: &Cx<'_>) -> Result<(), MergeError> {
+    let streams = cx.streams;
     if depth > MAX_DEPTH {
         return Err(MergeError::new("tree nested too deeply"));
     }
@@ -320,11 +487,11 @@ fn node_to_html(
                 .ok_or_else(|| {
                     MergeError::new(format!("comprehension entry {i} of {kc} is missing"))
                 })?;
-            dynamics_to_html(entry, statics, out, depth, streams)?;
+            dynamics_to_html(entry, statics, out, depth, cx)?;
         }
         return Ok(());
     }
-    dynamics_to_html(o, statics, out, depth, streams)
+    dynamics_to_html(o, statics, out, depth, cx)
 }
 
 /// The key under which the model remembers a stream's reference once the
@@ -401,7 +568,9 @@ fn stream_ops(v: &Value) -> Result<StreamOps, MergeError> {
 /// and no `"stream"` entry. Streams no longer in the tree lose their items.
 fn settle_streams(tree: &mut Value, dom: &mut StreamDom) -> Result<(), MergeError> {
     let mut seen = Vec::new();
-    settle_node(tree, dom, &mut seen, 0)?;
+    // Stream items may hold components: rendered from the trees as merged.
+    let components = tree.get("c").and_then(Value::as_object).cloned();
+    settle_node(tree, dom, &mut seen, 0, components.as_ref())?;
     dom.retain(|r| seen.iter().any(|s| s == r));
     Ok(())
 }
@@ -411,6 +580,7 @@ fn settle_node(
     dom: &mut StreamDom,
     seen: &mut Vec<String>,
     depth: usize,
+    components: Option<&Map<String, Value>>,
 ) -> Result<(), MergeError> {
     if depth > MAX_DEPTH {
         return Err(MergeError::new("tree nested too deeply"));
@@ -429,7 +599,7 @@ fn settle_node(
         if kc > 0 || !ops.deletes.is_empty() || ops.reset {
             // Nested streams inside the entries first, as the client renders inside out.
             if let Some(k) = o.get_mut("k") {
-                settle_entries(k, dom, seen, depth)?;
+                settle_entries(k, dom, seen, depth, components)?;
             }
             let statics = statics_of(o)?;
             let mut entries = Vec::with_capacity(kc as usize);
@@ -442,7 +612,11 @@ fn settle_node(
                         MergeError::new(format!("stream entry {i} of {kc} is missing"))
                     })?;
                 let mut html = String::new();
-                dynamics_to_html(entry, statics, &mut html, depth, Some(dom))?;
+                let cx = Cx {
+                    components,
+                    streams: Some(dom),
+                };
+                dynamics_to_html(entry, statics, &mut html, depth, &cx)?;
                 entries.push(html);
             }
             dom.apply(&ops, entries);
@@ -461,8 +635,8 @@ fn settle_node(
     for (key, v) in o.iter_mut() {
         match key.as_str() {
             "s" => {}
-            "k" => settle_entries(v, dom, seen, depth)?,
-            _ => settle_node(v, dom, seen, depth + 1)?,
+            "k" => settle_entries(v, dom, seen, depth, components)?,
+            _ => settle_node(v, dom, seen, depth + 1, components)?,
         }
     }
     Ok(())
@@ -474,11 +648,12 @@ fn settle_entries(
     dom: &mut StreamDom,
     seen: &mut Vec<String>,
     depth: usize,
+    components: Option<&Map<String, Value>>,
 ) -> Result<(), MergeError> {
     if let Value::Object(k) = k {
         for (i, e) in k.iter_mut() {
             if i != "kc" {
-                settle_node(e, dom, seen, depth + 1)?;
+                settle_node(e, dom, seen, depth + 1, components)?;
             }
         }
     }
@@ -507,7 +682,7 @@ fn dynamics_to_html(
     statics: &[Value],
     out: &mut String,
     depth: usize,
-    streams: Option<&StreamDom>,
+    cx: &Cx<'_>,
 ) -> Result<(), MergeError> {
     let part = |i: usize| -> Result<&str, MergeError> {
         statics[i]
@@ -519,11 +694,12 @@ fn dynamics_to_html(
         out.push_str(part(i)?);
         match node.get(&i.to_string()) {
             Some(Value::String(s)) => out.push_str(s),
-            Some(v @ Value::Object(_)) => node_to_html(v, out, depth + 1, streams)?,
+            Some(v @ Value::Object(_)) => cx.node(v, out, depth + 1)?,
             Some(Value::Number(n)) => {
-                return Err(MergeError::new(format!(
-                    "dynamic {i} is component {n}: components are not modeled"
-                )))
+                let cid = n.as_u64().filter(|c| *c > 0).ok_or_else(|| {
+                    MergeError::new(format!("dynamic {i} is {n}, not a component's cid"))
+                })?;
+                cx.component(cid, out, depth)?
             }
             Some(other) => {
                 return Err(MergeError::new(format!(
@@ -570,6 +746,34 @@ impl Client {
         merge_diff(&mut self.rendered, diff)?;
         settle_streams(&mut self.rendered, &mut self.streams)?;
         Ok(extras)
+    }
+
+    /// `pruneCIDs`: forgets these components (after a `cids_destroyed` reply).
+    pub fn prune(&mut self, cids: &[u32]) {
+        if let Some(Value::Object(c)) = self.rendered.get_mut("c") {
+            for cid in cids {
+                c.remove(&cid.to_string());
+            }
+        }
+    }
+
+    /// The cids of the components the page shows now (what the client
+    /// finds in its DOM), in render order.
+    pub fn shown_cids(&self) -> Vec<u32> {
+        let Ok(html) = self.to_html() else {
+            return Vec::new();
+        };
+        let mut cids = Vec::new();
+        let mut rest = html.as_str();
+        while let Some(i) = rest.find(" data-phx-component=\"") {
+            rest = &rest[i + 21..];
+            if let Some(end) = rest.find('"') {
+                if let Ok(cid) = rest[..end].parse() {
+                    cids.push(cid);
+                }
+            }
+        }
+        cids
     }
 
     /// The merged tree.
@@ -771,6 +975,20 @@ mod tests {
         assert!(to_html(&json!({"s": 0, "p": {"0": ["a"]}})).is_err());
         assert!(to_html(&json!({"s": ["a"], "k": {"kc": 1}})).is_err());
         assert!(Client::join(json!([1])).is_err());
-        assert!(Client::join(json!({"c": {}, "s": [""]})).is_err());
+        // A component's tree must have a root the client can mark.
+        assert!(
+            Client::join(json!({"0": 1, "c": {"1": {"s": ["<p></p>"]}}, "s": ["", ""]}))
+                .unwrap()
+                .to_html()
+                .is_err()
+        );
+        assert!(
+            Client::join(json!({"0": 1, "c": {"1": {"s": ["text"], "r": 1}}, "s": ["", ""]}))
+                .unwrap()
+                .to_html()
+                .is_err()
+        );
+        // Sharing the statics of a component the client does not have throws.
+        assert!(Client::join(json!({"0": 1, "c": {"1": {"s": -2}}, "s": ["", ""]})).is_err());
     }
 }

@@ -24,10 +24,15 @@
 //!   deletes]` (plus `true` on a reset); in a diff it is sent, every entry in
 //!   full, only when its render has operations (the client empties a stream's
 //!   entries after rendering them);
-//! * top-level extras: `"t"` (title), `"e"` (events), `"r"` (reply).
+//! * a component ([`crate::component`]) is its cid, a JSON number; the
+//!   driver's component pass writes the components' trees into `"c"`: in
+//!   full with `"r":1`, as changes against what the client has, or as
+//!   changes against another component of the same template whose statics
+//!   it shares (`"s": -cid` or `"s": cid`, [`Extras::components`]);
+//! * top-level extras: `"c"`, `"t"` (title), `"e"` (events), `"r"` (reply).
 //!
-//! No `"p"` template tables and no shared statics are used: the client accepts
-//! inline statics arrays everywhere.
+//! No `"p"` template tables are used: the client accepts inline statics
+//! arrays everywhere.
 //!
 //! [`merge`] is a model of the client's merge and render, for tests.
 //!
@@ -58,9 +63,12 @@ use std::collections::HashMap;
 
 use json::{write_index_key, write_str, write_usize, write_value};
 
-/// Top-level extras of a diff: title, push events, hook reply.
+/// Top-level extras of a diff: components, title, push events, hook reply.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Extras<'a> {
+    /// The members of the components map `"c"` (`"1":{…},…`, written by
+    /// the driver's component pass); empty for none.
+    pub components: &'a str,
     /// New page title (`"t"`).
     pub title: Option<&'a str>,
     /// Push events (`"e"`).
@@ -72,7 +80,10 @@ pub struct Extras<'a> {
 impl Extras<'_> {
     /// Whether there is nothing to send.
     pub fn is_empty(&self) -> bool {
-        self.title.is_none() && self.events.is_empty() && self.reply.is_none()
+        self.components.is_empty()
+            && self.title.is_none()
+            && self.events.is_empty()
+            && self.reply.is_none()
     }
 }
 
@@ -109,6 +120,20 @@ pub fn diff(prev: &Rendered, next: &Rendered, extras: &Extras<'_>) -> Option<Str
     Some(out)
 }
 
+/// A diff of the extras alone (the view did not render: only components
+/// changed, or a title or event was sent), or `None` when they are empty.
+pub fn extras_only(extras: &Extras<'_>) -> Option<String> {
+    if extras.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(64);
+    out.push('{');
+    let mut first = true;
+    write_extras(&mut out, extras, &mut first);
+    out.push('}');
+    Some(out)
+}
+
 /// Writes `,` unless this is the first member of an object.
 #[inline]
 fn sep(out: &mut String, first: &mut bool) {
@@ -120,6 +145,12 @@ fn sep(out: &mut String, first: &mut bool) {
 }
 
 fn write_extras(out: &mut String, extras: &Extras<'_>, first: &mut bool) {
+    if !extras.components.is_empty() {
+        sep(out, first);
+        out.push_str("\"c\":{");
+        out.push_str(extras.components);
+        out.push('}');
+    }
     if let Some(t) = extras.title {
         sep(out, first);
         out.push_str("\"t\":");
@@ -180,6 +211,7 @@ fn write_full_dynamic(out: &mut String, d: &Dynamic) {
             out.push('}');
         }
         Dynamic::List(c) => write_full_list(out, c),
+        Dynamic::Component(call) => write_usize(out, call.cid() as usize),
     }
 }
 
@@ -279,6 +311,38 @@ fn diff_stream_list(out: &mut String, next: &Comprehension) -> bool {
 }
 
 // ---------------------------------------------------------------------------
+// Components (entries of "c")
+
+/// A component's tree in full: `{"0":…,"s":[…],"r":1}` (the client marks
+/// the root element of a component; it must be one).
+pub(crate) fn component_full(out: &mut String, tree: &Rendered) {
+    out.push('{');
+    write_full_members(out, tree.statics(), tree.dynamics());
+    out.push_str(",\"r\":1}");
+}
+
+/// A component's changes against the tree the client has for it (same
+/// statics): `{"0":…}`. `false` (with garbage to truncate) when nothing changed.
+pub(crate) fn component_diff(out: &mut String, prev: &Rendered, next: &Rendered) -> bool {
+    out.push('{');
+    let mut first = true;
+    diff_members(out, prev.dynamics(), next.dynamics(), &mut first);
+    out.push('}');
+    !first
+}
+
+/// A new component sharing the statics of another one, `base`, whose tree
+/// the client has (`sref` = -cid) or gets in the same diff (`sref` = cid):
+/// the client clones that tree and merges these changes over it.
+pub(crate) fn component_shared(out: &mut String, sref: i64, base: &Rendered, next: &Rendered) {
+    out.push_str("{\"s\":");
+    write_i64(out, sref);
+    let mut first = false;
+    diff_members(out, base.dynamics(), next.dynamics(), &mut first);
+    out.push('}');
+}
+
+// ---------------------------------------------------------------------------
 // Diffs
 
 /// Writes `"i":<diff>` members for the slots that changed between two
@@ -324,6 +388,7 @@ fn diff_dynamic(out: &mut String, prev: &Dynamic, next: &Dynamic) -> bool {
             out.push('}');
             !first
         }
+        (Dynamic::Component(a), Dynamic::Component(b)) if a.cid() == b.cid() => false,
         (Dynamic::List(a), Dynamic::List(b))
             if a.statics() == b.statics() && a.stream().is_some() == b.stream().is_some() =>
         {

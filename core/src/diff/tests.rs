@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 const NONE: Extras<'static> = Extras {
+    components: "",
     title: None,
     events: &[],
     reply: None,
@@ -93,6 +94,7 @@ fn full_render_carries_extras() {
     let events = [("hi".to_owned(), json!({"a": [1, "\n"]}))];
     let reply = json!({"ok": true});
     let x = Extras {
+        components: "",
         title: Some("T\"1"),
         events: &events,
         reply: Some(&reply),
@@ -326,6 +328,7 @@ fn run_sequence(seed: u64, steps: usize) -> Result<(), TestCaseError> {
         let extras = OwnedExtras::random(&mut rng);
         let (title, events, reply) = extras.parts();
         let x = Extras {
+            components: "",
             title,
             events,
             reply,
@@ -463,7 +466,7 @@ fn generated_sequences_share_chunks() {
     fn lists<'a>(d: &'a [Dynamic], out: &mut Vec<&'a Comprehension>) {
         for d in d {
             match d {
-                Dynamic::Text(_) => {}
+                Dynamic::Text(_) | Dynamic::Component(_) => {}
                 Dynamic::Nested(r) => lists(r.dynamics(), out),
                 Dynamic::List(c) => {
                     out.push(c);
@@ -478,7 +481,7 @@ fn generated_sequences_share_chunks() {
     fn unshared(r: &Rendered) -> Rendered {
         fn dynamic(d: &Dynamic) -> Dynamic {
             match d {
-                Dynamic::Text(_) => d.clone(),
+                Dynamic::Text(_) | Dynamic::Component(_) => d.clone(),
                 Dynamic::Nested(r) => Dynamic::Nested(unshared(r)),
                 Dynamic::List(c) => {
                     let mut copy = Comprehension::new(c.statics());

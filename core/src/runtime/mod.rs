@@ -150,6 +150,9 @@ pub enum Output {
         key: String,
         /// What to do: the view's `Info` value, as JSON.
         task: Value,
+        /// The component that started it (its type and name), whose runner
+        /// runs it; `None` for the view's own tasks.
+        runner: Option<(std::any::TypeId, &'static str)>,
     },
     /// Abort the task `id` (superseded, cancelled, timed out, or the view
     /// ended); its outcome is no longer wanted.
@@ -167,6 +170,9 @@ pub enum InputError {
     Decode(DecodeError),
     /// The view has ended (navigated away or stopped).
     Ended,
+    /// The input names a component this view does not have (never
+    /// rendered, or destroyed); the message says which.
+    NoComponent(String),
 }
 
 impl std::fmt::Display for InputError {
@@ -174,6 +180,7 @@ impl std::fmt::Display for InputError {
         match self {
             InputError::Decode(e) => e.fmt(f),
             InputError::Ended => f.write_str("the view has ended"),
+            InputError::NoComponent(why) => f.write_str(why),
         }
     }
 }
@@ -220,6 +227,25 @@ pub trait AnyView: Send {
     ) -> Result<(), InputError>;
     /// The tasks running now. See [`ViewDriver::pending_tasks`].
     fn pending_tasks(&self) -> Vec<PendingTask>;
+    /// `cids_will_destroy`. See [`ViewDriver::cids_will_destroy`].
+    fn cids_will_destroy(&mut self, _now: Time, _cids: &[u32]) -> Result<(), InputError> {
+        Ok(())
+    }
+    /// `cids_destroyed`. See [`ViewDriver::cids_destroyed`].
+    fn cids_destroyed(&mut self, _now: Time, _cids: &[u32]) -> Result<Vec<u32>, InputError> {
+        Ok(Vec::new())
+    }
+    /// A `send_update` from outside the view. See [`ViewDriver::send_update`].
+    fn send_update(
+        &mut self,
+        _now: Time,
+        _to: crate::view::ComponentRef,
+        _update: Value,
+    ) -> Result<(), InputError> {
+        Err(InputError::NoComponent(
+            "this view has no components".into(),
+        ))
+    }
     /// The driver behind this view, for typed access (tests downcast it to
     /// `ViewDriver<V>`); wrappers such as a trace recorder return the view
     /// they wrap.

@@ -21,6 +21,7 @@
 //! client orders stream items before them).
 
 use super::StreamOps;
+use crate::component::{write_tree, ComponentTrees, NoComponents};
 use crate::template::{write_filled, Dynamic, Rendered};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -203,15 +204,25 @@ impl StreamDom {
     /// Applies every stream's list in `tree` that carries operations, then
     /// forgets the streams `tree` no longer shows.
     pub fn apply_render(&mut self, tree: &Rendered) {
+        self.apply_page(std::iter::once(tree));
+    }
+
+    /// [`apply_render`](Self::apply_render) for a page of several trees (a
+    /// view's and its components'): the streams none of them shows are
+    /// forgotten.
+    pub fn apply_page<'a>(&mut self, trees: impl Iterator<Item = &'a Rendered>) {
         let mut seen = Vec::new();
-        self.apply_dynamics(tree.dynamics(), &mut seen);
+        for tree in trees {
+            self.apply_dynamics(tree.dynamics(), &mut seen);
+        }
         self.retain(|r| seen.iter().any(|s: &Arc<str>| &**s == r));
     }
 
     fn apply_dynamics(&mut self, dynamics: &[Dynamic], seen: &mut Vec<Arc<str>>) {
         for d in dynamics {
             match d {
-                Dynamic::Text(_) => {}
+                // A component's tree is a tree of the page of its own.
+                Dynamic::Text(_) | Dynamic::Component(_) => {}
                 Dynamic::Nested(r) => self.apply_dynamics(r.dynamics(), seen),
                 Dynamic::List(c) => {
                     if let Some(ops) = c.stream() {
@@ -238,26 +249,42 @@ impl StreamDom {
     /// The HTML of `tree` (a render whose stream items were forgotten) with
     /// the items this model holds in each stream's list.
     pub fn html(&self, tree: &Rendered) -> String {
+        self.html_in(tree, &NoComponents)
+    }
+
+    /// [`html`](Self::html) with the components `trees` holds in place.
+    pub(crate) fn html_in(&self, tree: &Rendered, trees: &dyn ComponentTrees) -> String {
         let mut out = String::new();
-        self.write_rendered(tree.statics().parts(), tree.dynamics(), &mut out);
+        self.write_rendered(tree.statics().parts(), tree.dynamics(), &mut out, trees);
         out
     }
 
-    fn write_rendered(&self, parts: &[&str], dynamics: &[Dynamic], out: &mut String) {
+    fn write_rendered(
+        &self,
+        parts: &[&str],
+        dynamics: &[Dynamic],
+        out: &mut String,
+        trees: &dyn ComponentTrees,
+    ) {
         for (i, d) in dynamics.iter().enumerate() {
             out.push_str(parts[i]);
             match d {
                 Dynamic::Text(h) => out.push_str(h.as_str()),
-                Dynamic::Nested(r) => self.write_rendered(r.statics().parts(), r.dynamics(), out),
+                Dynamic::Nested(r) => {
+                    self.write_rendered(r.statics().parts(), r.dynamics(), out, trees)
+                }
                 Dynamic::List(c) => match c.stream() {
                     Some(ops) => self.write_items(&ops.stream_ref, out),
                     None => {
                         let parts = c.statics().parts();
                         for e in c.entries() {
-                            self.write_rendered(parts, e.dynamics, out);
+                            self.write_rendered(parts, e.dynamics, out, trees);
                         }
                     }
                 },
+                Dynamic::Component(call) => write_tree(trees, call.cid(), out, |t, out| {
+                    self.write_rendered(t.statics().parts(), t.dynamics(), out, trees)
+                }),
             }
         }
         if let Some(last) = parts.get(dynamics.len()) {

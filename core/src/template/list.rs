@@ -414,9 +414,17 @@ impl Comprehension {
 
     /// Appends the HTML of every entry to `out`.
     pub fn write_html(&self, out: &mut String) {
+        self.write_html_in(out, &crate::component::NoComponents);
+    }
+
+    pub(crate) fn write_html_in(
+        &self,
+        out: &mut String,
+        trees: &dyn crate::component::ComponentTrees,
+    ) {
         let parts = self.statics.parts();
         for e in self.entries() {
-            super::write_filled(parts, e.dynamics, out);
+            super::write_filled_in(parts, e.dynamics, out, trees);
         }
     }
 }
@@ -458,7 +466,7 @@ impl fmt::Debug for Comprehension {
 /// Whether `d` holds a stream's list with entries or operations.
 fn holds_stream_items(d: &Dynamic) -> bool {
     match d {
-        Dynamic::Text(_) => false,
+        Dynamic::Text(_) | Dynamic::Component(_) => false,
         Dynamic::Nested(r) => r.dynamics().iter().any(holds_stream_items),
         Dynamic::List(c) => match c.stream() {
             Some(ops) => !ops.is_empty() || !c.is_empty(),

@@ -10,6 +10,8 @@
 //! every [`ToDynamic`] impl for strings and displayable values); raw HTML is an
 //! explicit opt-in ([`Raw`]).
 
+use crate::component::{write_tree, ComponentTrees, NoComponents};
+
 mod attr;
 mod escape;
 mod form;
@@ -79,6 +81,9 @@ pub enum Dynamic {
     Nested(Rendered),
     /// A list rendered from one template per entry.
     List(Comprehension),
+    /// A LiveComponent ([`live_component`](crate::component::live_component)):
+    /// the diff sends its cid, its render travels in the `"c"` map.
+    Component(Box<crate::component::ComponentCall>),
 }
 
 impl Dynamic {
@@ -135,9 +140,17 @@ impl Rendered {
         out
     }
 
-    /// Appends the HTML this tree stands for to `out`.
+    /// Appends the HTML this tree stands for to `out`. A component in it
+    /// writes nothing: its render lives with the view's driver
+    /// ([`ViewDriver::render_html`](crate::runtime::ViewDriver::render_html)
+    /// shows a page with its components).
     pub fn write_html(&self, out: &mut String) {
-        write_filled(self.statics.parts(), &self.dynamics, out);
+        self.write_html_in(out, &NoComponents);
+    }
+
+    /// Appends the HTML of this tree, with the components `trees` holds.
+    pub(crate) fn write_html_in(&self, out: &mut String, trees: &dyn ComponentTrees) {
+        write_filled_in(self.statics.parts(), &self.dynamics, out, trees);
     }
 }
 
@@ -145,9 +158,20 @@ impl Rendered {
 /// them: one template (or one list entry) as HTML.
 #[inline]
 pub(crate) fn write_filled(parts: &[&str], dynamics: &[Dynamic], out: &mut String) {
+    write_filled_in(parts, dynamics, out, &NoComponents);
+}
+
+/// [`write_filled`] with the components `trees` holds.
+#[inline]
+pub(crate) fn write_filled_in(
+    parts: &[&str],
+    dynamics: &[Dynamic],
+    out: &mut String,
+    trees: &dyn ComponentTrees,
+) {
     for (part, d) in parts.iter().zip(dynamics) {
         out.push_str(part);
-        d.write_html(out);
+        d.write_html_in(out, trees);
     }
     if let Some(last) = parts.get(dynamics.len()) {
         out.push_str(last);
@@ -172,15 +196,25 @@ impl Dynamic {
             Dynamic::Text(_) => {}
             Dynamic::Nested(r) => r.forget_stream_items(),
             Dynamic::List(c) => c.forget_stream_items(),
+            // A component's tree is kept (and forgotten) by the driver.
+            Dynamic::Component(_) => {}
         }
     }
 
-    /// Appends the HTML this dynamic stands for to `out`.
+    /// Appends the HTML this dynamic stands for to `out` (a component
+    /// writes nothing; see [`Rendered::write_html`]).
     pub fn write_html(&self, out: &mut String) {
+        self.write_html_in(out, &NoComponents);
+    }
+
+    pub(crate) fn write_html_in(&self, out: &mut String, trees: &dyn ComponentTrees) {
         match self {
             Dynamic::Text(h) => out.push_str(h.as_str()),
-            Dynamic::Nested(r) => r.write_html(out),
-            Dynamic::List(c) => c.write_html(out),
+            Dynamic::Nested(r) => r.write_html_in(out, trees),
+            Dynamic::List(c) => c.write_html_in(out, trees),
+            Dynamic::Component(call) => {
+                write_tree(trees, call.cid(), out, |t, out| t.write_html_in(out, trees))
+            }
         }
     }
 }

@@ -80,7 +80,7 @@ pub(crate) fn take_previous(statics: &'static Statics) -> Vec<ChunkRef> {
 fn collect(dynamics: &[Dynamic], into: &mut Previous) {
     for d in dynamics {
         match d {
-            Dynamic::Text(_) => {}
+            Dynamic::Text(_) | Dynamic::Component(_) => {}
             Dynamic::Nested(r) => collect(r.dynamics(), into),
             Dynamic::List(c) => collect_list(c, into),
         }
@@ -118,7 +118,7 @@ mod tests {
         fn walk<'a>(d: &'a [Dynamic], out: &mut Vec<&'a Comprehension>) {
             for d in d {
                 match d {
-                    Dynamic::Text(_) => {}
+                    Dynamic::Text(_) | Dynamic::Component(_) => {}
                     Dynamic::Nested(r) => walk(r.dynamics(), out),
                     Dynamic::List(c) => {
                         out.push(c);

@@ -119,6 +119,84 @@ pub enum Command<I> {
         /// The task's name.
         key: String,
     },
+    /// Send a message to a component of this view (Phoenix's `send_update`,
+    /// or `send_update_after` with a delay): the component's `handle_info`
+    /// gets `update`, decoded into its `Info` type, after the render of the
+    /// input that sent it. Dropped when no such component exists then (as
+    /// Phoenix logs and drops it). Build it with [`Command::send_update`],
+    /// [`Command::send_update_to`] or [`Command::send_update_after`].
+    SendUpdate {
+        /// The component.
+        to: ComponentRef,
+        /// The message, as JSON.
+        update: Value,
+        /// Deliver it after this delay instead of after this input.
+        after: Option<Duration>,
+    },
+    /// Send an info to the parent view (from a component: the view that
+    /// renders it, whose `handle_info` gets it decoded into its `Info`
+    /// type). Ignored in a view that has no parent. Build it with
+    /// [`Command::send_parent`].
+    SendParent(Value),
+}
+
+/// The component a [`Command::SendUpdate`] reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentRef {
+    /// The component of this type (its Rust type name) with this id.
+    Id {
+        /// `std::any::type_name` of the component.
+        component: String,
+        /// The id the parent rendered it with.
+        id: String,
+    },
+    /// The component with this cid (`myself`).
+    Cid(u32),
+}
+
+impl<I: Serialize> Command<I> {
+    /// The same command with its info as JSON (how a component's commands
+    /// reach the driver); `Err` if the info does not serialize.
+    pub fn into_json(self) -> Result<Command<Value>, serde_json::Error> {
+        use serde_json::to_value;
+        Ok(match self {
+            Command::SendInfo(i) => Command::SendInfo(to_value(i)?),
+            Command::SendAfter { key, after, info } => Command::SendAfter {
+                key,
+                after,
+                info: to_value(info)?,
+            },
+            Command::Subscribe(t) => Command::Subscribe(t),
+            Command::Unsubscribe(t) => Command::Unsubscribe(t),
+            Command::Broadcast { topic, info } => Command::Broadcast {
+                topic,
+                info: to_value(info)?,
+            },
+            Command::Repeat { key, every, info } => Command::Repeat {
+                key,
+                every,
+                info: to_value(info)?,
+            },
+            Command::CancelRepeat { key } => Command::CancelRepeat { key },
+            Command::PushEvent { name, payload } => Command::PushEvent { name, payload },
+            Command::PushPatch { to, replace } => Command::PushPatch { to, replace },
+            Command::PushNavigate { to, replace } => Command::PushNavigate { to, replace },
+            Command::Redirect { to } => Command::Redirect { to },
+            Command::PutFlash { kind, message } => Command::PutFlash { kind, message },
+            Command::ClearFlash { kind } => Command::ClearFlash { kind },
+            Command::PageTitle(t) => Command::PageTitle(t),
+            Command::Reply(v) => Command::Reply(v),
+            Command::StartAsync { key, task, timeout } => Command::StartAsync {
+                key,
+                task: to_value(task)?,
+                timeout,
+            },
+            Command::CancelAsync { key } => Command::CancelAsync { key },
+            Command::SendUpdate { to, update, after } => Command::SendUpdate { to, update, after },
+            Command::SendParent(v) => Command::SendParent(v),
+        })
+    }
 }
 
 impl<I> Command<I> {
@@ -193,6 +271,65 @@ impl<I> Command<I> {
             task,
             timeout: Some(timeout),
         }
+    }
+
+    /// `SendUpdate` to the component `C` with `id` (Phoenix's
+    /// `send_update(C, id: id, …)`): its `handle_info` gets `update`.
+    ///
+    /// # Panics
+    /// If `update` does not serialize to JSON.
+    pub fn send_update<C: crate::component::LiveComponent>(
+        id: impl ToString,
+        update: C::Info,
+    ) -> Command<I> {
+        Command::SendUpdate {
+            to: ComponentRef::Id {
+                component: std::any::type_name::<C>().to_owned(),
+                id: id.to_string(),
+            },
+            update: serde_json::to_value(update).expect("send_update's message must serialize"),
+            after: None,
+        }
+    }
+
+    /// `SendUpdate` like [`send_update`](Self::send_update), delivered
+    /// after `after` (Phoenix's `send_update_after`).
+    ///
+    /// # Panics
+    /// If `update` does not serialize to JSON.
+    pub fn send_update_after<C: crate::component::LiveComponent>(
+        id: impl ToString,
+        update: C::Info,
+        after: Duration,
+    ) -> Command<I> {
+        match Command::<I>::send_update::<C>(id, update) {
+            Command::SendUpdate { to, update, .. } => Command::SendUpdate {
+                to,
+                update,
+                after: Some(after),
+            },
+            _ => unreachable!(),
+        }
+    }
+
+    /// `SendUpdate` to the component with this cid (`send_update(@myself, …)`).
+    ///
+    /// # Panics
+    /// If `update` does not serialize to JSON.
+    pub fn send_update_to(cid: crate::component::Cid, update: impl Serialize) -> Command<I> {
+        Command::SendUpdate {
+            to: ComponentRef::Cid(cid.get()),
+            update: serde_json::to_value(update).expect("send_update's message must serialize"),
+            after: None,
+        }
+    }
+
+    /// `SendParent`: an info for the parent view (decoded into its `Info`).
+    ///
+    /// # Panics
+    /// If `info` does not serialize to JSON.
+    pub fn send_parent(info: impl Serialize) -> Command<I> {
+        Command::SendParent(serde_json::to_value(info).expect("send_parent's info must serialize"))
     }
 
     /// `CancelAsync`.

@@ -45,7 +45,7 @@ mod params;
 mod path;
 
 pub use async_work::{panic_message, AsyncError, AsyncValue, DEFAULT_ASYNC_TIMEOUT};
-pub use command::Command;
+pub use command::{Command, ComponentRef};
 pub use layout::{LayoutContext, LiveLayout, ViewLayout};
 pub use params::{Flash, Params, Session, Url, UrlError};
 pub use path::{PathPattern, RouteError};
@@ -116,12 +116,27 @@ pub struct Context {
     pub now: Time,
     /// `false` while rendering the dead (HTTP) page.
     pub connected: bool,
+    /// In a component's handlers, the component's cid (Phoenix's
+    /// `@myself`); `None` in a view's.
+    pub myself: Option<crate::component::Cid>,
 }
 
 impl Context {
     /// A context at `now`.
     pub fn new(now: Time, connected: bool) -> Context {
-        Context { now, connected }
+        Context {
+            now,
+            connected,
+            myself: None,
+        }
+    }
+
+    /// This context for the component `myself`.
+    pub fn for_component(self, myself: crate::component::Cid) -> Context {
+        Context {
+            myself: Some(myself),
+            ..self
+        }
     }
 }
 

@@ -101,20 +101,10 @@ impl SocketMachine {
         };
         let ch = ch.view_mut();
         let result = match event {
+            // An event with a cid goes to that component (the driver
+            // refuses a cid the view does not have).
             "event" => match event_of(payload) {
-                Ok(ev) => match ev.cid {
-                    // Components are not modelled yet: an event meant for one
-                    // must not be decoded as the parent's own.
-                    Some(cid) => {
-                        let name = frame::json_str(&ev.name);
-                        self.outbox.error(
-                            &r,
-                            &format!("event {name} targets component {cid}, but this view has no components"),
-                        );
-                        return;
-                    }
-                    None => ch.view.call(|v| v.handle_event(now, ev)),
-                },
+                Ok(ev) => ch.view.call(|v| v.handle_event(now, ev)),
                 Err(reason) => {
                     self.outbox.error(&r, &reason);
                     return;
@@ -141,23 +131,32 @@ impl SocketMachine {
                 }
                 ch.view.call(|v| v.handle_params(now, url))
             }
-            "cids_will_destroy" => {
-                self.outbox.reply(&r, Status::Ok, "{}");
-                return;
-            }
-            "cids_destroyed" => {
-                match payload.into_object().get("cids").and_then(Value::as_array) {
-                    Some(cids) if cids.iter().all(|c| c.as_u64().is_some()) => {
-                        let list: Vec<String> = cids.iter().map(|c| c.to_string()).collect();
-                        self.outbox.reply(
-                            &r,
-                            Status::Ok,
-                            &format!("{{\"cids\":[{}]}}", list.join(",")),
-                        );
+            "cids_will_destroy" | "cids_destroyed" => {
+                let Some(cids) = cids_of(payload) else {
+                    self.outbox.error(
+                        &r,
+                        &format!("{event} needs \"cids\": an array of non-negative integers"),
+                    );
+                    return;
+                };
+                let result = if event == "cids_will_destroy" {
+                    ch.view
+                        .call(|v| v.cids_will_destroy(now, &cids).map(|()| "{}".to_owned()))
+                } else {
+                    ch.view.call(|v| {
+                        v.cids_destroyed(now, &cids).map(|gone| {
+                            let list: Vec<String> = gone.iter().map(u32::to_string).collect();
+                            format!("{{\"cids\":[{}]}}", list.join(","))
+                        })
+                    })
+                };
+                match result {
+                    Ok(Ok(body)) => {
+                        self.outbox.reply(&r, Status::Ok, &body);
+                        self.drain(now, r.topic);
                     }
-                    _ => self
-                        .outbox
-                        .error(&r, "cids_destroyed needs \"cids\": an array of integers"),
+                    Ok(Err(e)) => self.finish_push(now, &r, Ok(Err(e))),
+                    Err(crashed) => self.finish_push(now, &r, Err(crashed)),
                 }
                 return;
             }
@@ -289,19 +288,28 @@ impl SocketMachine {
                     .outbox
                     .out
                     .push_back(SocketOutput::Broadcast { topic, payload }),
-                Output::StartTask { id, key, task } => {
+                Output::StartTask {
+                    id,
+                    key,
+                    task,
+                    runner,
+                } => {
                     let sid = self.next_task;
                     self.next_task += 1;
                     self.tasks.insert(sid, (topic.to_owned(), id));
                     let view = vc.view.get();
+                    // A component's task runs with its type's runner.
+                    let (view_type, name) = runner.unwrap_or_else(|| {
+                        (std::any::Any::type_id(view.as_any()), view.type_name())
+                    });
                     self.outbox
                         .out
                         .push_back(SocketOutput::StartTask(TaskStart {
                             id: sid,
                             topic: topic.to_owned(),
                             key,
-                            view: view.type_name(),
-                            view_type: std::any::Any::type_id(view.as_any()),
+                            view: name,
+                            view_type,
                             task,
                         }));
                 }
@@ -362,6 +370,17 @@ impl SocketMachine {
         // Dropping a view's state could panic too (a user `Drop`); contain it.
         vc.view.discard();
     }
+}
+
+/// The `cids` of a `cids_will_destroy`/`cids_destroyed` payload, if it is
+/// an array of cids.
+fn cids_of(payload: Payload) -> Option<Vec<u32>> {
+    let obj = payload.into_object();
+    obj.get("cids")?
+        .as_array()?
+        .iter()
+        .map(|c| c.as_u64().and_then(|c| u32::try_from(c).ok()))
+        .collect()
 }
 
 /// Forgets the running tasks of the view on `topic` (only the one with

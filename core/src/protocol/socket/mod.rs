@@ -24,7 +24,7 @@
 //! | a live patch stays on its view, else `link_redirect` | [`Router::live_patch`](crate::protocol::Router::live_patch) |
 //! | live navigation stays in one live session, else `unauthorized` | `join.rs` (route step) |
 //! | a pub/sub payload a view cannot decode is dropped, the view goes on | [`SocketMachine::handle_pubsub`] ([`SocketOutput::Dropped`]) |
-//! | an event for a component (`cid`) is refused until components exist | `channel.rs` |
+//! | an event for a component (`cid`) reaches that component; a cid the view does not have (never rendered, destroyed) gets an error reply and changes nothing | [`ViewDriver::handle_event`](crate::runtime::ViewDriver::handle_event) |
 //!
 //! ```text
 //! SocketMachine::new(app: Arc<App>, now: Time, connect: ConnectInfo) -> SocketMachine
@@ -445,6 +445,28 @@ impl SocketMachine {
             return Err(format!("no view is joined on {}", frame::json_str(topic)));
         };
         let result = ch.view_mut().view.call(|v| v.handle_info_value(now, info));
+        self.finish_info(now, topic, result)
+            .map_err(|refused| refused.to_string())
+    }
+
+    /// A `send_update` to a component of the view on `topic`, from the
+    /// server side (a test, another part of the app): queued like an info
+    /// ([`ViewDriver::send_update`](crate::runtime::ViewDriver::send_update)).
+    /// `Err` says why it was refused (no such component, or view).
+    pub fn send_update(
+        &mut self,
+        now: Time,
+        topic: &str,
+        to: crate::view::ComponentRef,
+        update: Value,
+    ) -> Result<(), String> {
+        if self.closed {
+            return Err("the socket is closed".into());
+        }
+        let Some(ch) = self.channels.get_mut(topic) else {
+            return Err(format!("no view is joined on {}", frame::json_str(topic)));
+        };
+        let result = ch.view_mut().view.call(|v| v.send_update(now, to, update));
         self.finish_info(now, topic, result)
             .map_err(|refused| refused.to_string())
     }

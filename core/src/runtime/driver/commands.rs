@@ -1,117 +1,205 @@
 //! What the driver does with a handler's [`Command`]s: the timer table,
 //! subscriptions, navigation, flash, extras and tasks.
 
-use super::{Effects, Exit, Queued, Timer, ViewDriver, MIN_PERIOD};
+use super::{Effects, Exit, Mail, Queued, Timer, ViewDriver, MIN_PERIOD};
 use crate::runtime::Output;
 use crate::time::Time;
 use crate::view::{AsyncError, Command, LiveView, DEFAULT_ASYNC_TIMEOUT};
+use serde::Serialize;
+use serde_json::Value;
 use std::time::Duration;
 
+/// The key of a component's timer or task: its own key, inside its cid's
+/// namespace (a view's keys stay as they are).
+pub(super) fn owned_key(cid: Option<u32>, key: &str) -> String {
+    match cid {
+        None => key.to_owned(),
+        Some(cid) => format!("\u{0}{cid}\u{0}{key}"),
+    }
+}
+
+/// The owner and own key of a timer or task key ([`owned_key`]).
+pub(super) fn split_key(key: &str) -> (Option<u32>, &str) {
+    if let Some(rest) = key.strip_prefix('\u{0}') {
+        if let Some((cid, own)) = rest.split_once('\u{0}') {
+            if let Ok(cid) = cid.parse() {
+                return (Some(cid), own);
+            }
+        }
+    }
+    (None, key)
+}
+
 impl<V: LiveView> ViewDriver<V> {
+    /// Carries out the view's own commands.
     pub(super) fn apply(
         &mut self,
         commands: Vec<Command<V::Info>>,
         fx: &mut Effects,
         is_event: bool,
     ) {
-        let live = self.connected && !self.ended;
         for command in commands {
-            match command {
-                Command::SendInfo(info) => {
-                    if live {
-                        self.infos.push_back(Queued::Info(info));
+            self.apply_one(command, None, Mail::View, fx, is_event);
+        }
+    }
+
+    /// Carries out the commands of component `cid` (infos as JSON).
+    pub(super) fn apply_component(
+        &mut self,
+        cid: u32,
+        commands: Vec<Command<Value>>,
+        fx: &mut Effects,
+        is_event: bool,
+    ) {
+        for command in commands {
+            let mail = |info| Mail::Component { cid, info };
+            self.apply_one(command, Some(cid), mail, fx, is_event);
+        }
+    }
+
+    /// One command of the view (`cid` = `None`) or of a component. `mail`
+    /// addresses an info of the command to its sender.
+    fn apply_one<M: Serialize>(
+        &mut self,
+        command: Command<M>,
+        cid: Option<u32>,
+        mail: impl Fn(M) -> Mail<V::Info>,
+        fx: &mut Effects,
+        is_event: bool,
+    ) {
+        let live = self.connected && !self.ended;
+        match command {
+            Command::SendInfo(info) => {
+                if live {
+                    self.infos.push_back(Queued::Mail(mail(info)));
+                }
+            }
+            Command::SendAfter { key, after, info } => {
+                if live {
+                    self.set_timer(owned_key(cid, &key), self.now + after, None, mail(info));
+                }
+            }
+            Command::Repeat { key, every, info } => {
+                if live {
+                    let every = every.max(MIN_PERIOD);
+                    self.set_timer(
+                        owned_key(cid, &key),
+                        self.now + every,
+                        Some(every),
+                        mail(info),
+                    );
+                }
+            }
+            Command::CancelRepeat { key } => self.cancel_timer(&owned_key(cid, &key)),
+            Command::Subscribe(topic) => {
+                if live && self.subscriptions.insert(topic.clone()) {
+                    fx.outputs.push(Output::Subscribe(topic));
+                }
+            }
+            Command::Unsubscribe(topic) => {
+                if self.subscriptions.remove(&topic) {
+                    fx.outputs.push(Output::Unsubscribe(topic));
+                }
+            }
+            Command::Broadcast { topic, info } => {
+                if live {
+                    if let Ok(payload) = serde_json::to_value(&info) {
+                        fx.outputs.push(Output::Broadcast { topic, payload });
                     }
                 }
-                Command::SendAfter { key, after, info } => {
-                    if live {
-                        self.set_timer(key, self.now + after, None, info);
-                    }
+            }
+            Command::PushEvent { name, payload } => self.extras.events.push((name, payload)),
+            Command::PushPatch { to, replace } => fx.patch = Some((to, replace)),
+            Command::PushNavigate { to, replace } => {
+                fx.exit.get_or_insert(Exit::Navigate { to, replace });
+            }
+            Command::Redirect { to } => {
+                fx.exit.get_or_insert(Exit::Redirect { to });
+            }
+            Command::PutFlash { kind, message } => {
+                self.flash.put(kind, message);
+                fx.flash = true;
+            }
+            Command::ClearFlash { kind } => {
+                self.flash.clear(kind.as_deref());
+                fx.flash = true;
+            }
+            Command::PageTitle(title) => {
+                self.title = Some(title);
+                self.extras.title = true;
+            }
+            Command::Reply(value) => {
+                if is_event {
+                    self.extras.reply = Some(value);
                 }
-                Command::Repeat { key, every, info } => {
-                    if live {
-                        let every = every.max(MIN_PERIOD);
-                        self.set_timer(key, self.now + every, Some(every), info);
-                    }
+            }
+            Command::StartAsync { key, task, timeout } => {
+                if !live {
+                    return;
                 }
-                Command::CancelRepeat { key } => self.cancel_timer(&key),
-                Command::Subscribe(topic) => {
-                    if live && self.subscriptions.insert(topic.clone()) {
-                        fx.outputs.push(Output::Subscribe(topic));
-                    }
-                }
-                Command::Unsubscribe(topic) => {
-                    if self.subscriptions.remove(&topic) {
-                        fx.outputs.push(Output::Unsubscribe(topic));
-                    }
-                }
-                Command::Broadcast { topic, info } => {
-                    if live {
-                        if let Ok(payload) = serde_json::to_value(&info) {
-                            fx.outputs.push(Output::Broadcast { topic, payload });
+                let key = owned_key(cid, &key);
+                match serde_json::to_value(&task) {
+                    Ok(task) => {
+                        let timeout = timeout.unwrap_or(DEFAULT_ASYNC_TIMEOUT);
+                        let (id, superseded) =
+                            self.tasks
+                                .start(key.clone(), task.clone(), self.now, timeout);
+                        if let Some(old) = superseded {
+                            fx.outputs.push(Output::CancelTask { id: old });
                         }
-                    }
-                }
-                Command::PushEvent { name, payload } => self.extras.events.push((name, payload)),
-                Command::PushPatch { to, replace } => fx.patch = Some((to, replace)),
-                Command::PushNavigate { to, replace } => {
-                    fx.exit.get_or_insert(Exit::Navigate { to, replace });
-                }
-                Command::Redirect { to } => {
-                    fx.exit.get_or_insert(Exit::Redirect { to });
-                }
-                Command::PutFlash { kind, message } => self.flash.put(kind, message),
-                Command::ClearFlash { kind } => self.flash.clear(kind.as_deref()),
-                Command::PageTitle(title) => {
-                    self.title = Some(title);
-                    self.extras.title = true;
-                }
-                Command::Reply(value) => {
-                    if is_event {
-                        self.extras.reply = Some(value);
-                    }
-                }
-                Command::StartAsync { key, task, timeout } => {
-                    if !live {
-                        continue;
-                    }
-                    match serde_json::to_value(&task) {
-                        Ok(task) => {
-                            let timeout = timeout.unwrap_or(DEFAULT_ASYNC_TIMEOUT);
-                            let (id, superseded) =
-                                self.tasks
-                                    .start(key.clone(), task.clone(), self.now, timeout);
-                            if let Some(old) = superseded {
-                                fx.outputs.push(Output::CancelTask { id: old });
-                            }
-                            fx.outputs.push(Output::StartTask { id, key, task });
-                        }
-                        Err(e) => {
-                            if let Some(old) = self.tasks.remove_key(&key) {
-                                fx.outputs.push(Output::CancelTask { id: old.id });
-                            }
-                            self.infos.push_back(Queued::Async {
-                                key,
-                                result: Err(AsyncError::Failed(format!(
-                                    "the task does not serialize: {e}"
-                                ))),
-                            });
-                        }
-                    }
-                }
-                Command::CancelAsync { key } => {
-                    if let Some(task) = self.tasks.remove_key(&key) {
-                        fx.outputs.push(Output::CancelTask { id: task.id });
-                        self.infos.push_back(Queued::Async {
+                        let runner = cid.and_then(|c| self.components.runner(c));
+                        fx.outputs.push(Output::StartTask {
+                            id,
                             key,
-                            result: Err(AsyncError::Cancelled),
+                            task,
+                            runner,
                         });
                     }
+                    Err(e) => {
+                        if let Some(old) = self.tasks.remove_key(&key) {
+                            fx.outputs.push(Output::CancelTask { id: old.id });
+                        }
+                        let error = AsyncError::Failed(format!("the task does not serialize: {e}"));
+                        self.infos.push_back(Queued::Async {
+                            key,
+                            result: Err(error),
+                        });
+                    }
+                }
+            }
+            Command::CancelAsync { key } => {
+                let key = owned_key(cid, &key);
+                if let Some(task) = self.tasks.remove_key(&key) {
+                    fx.outputs.push(Output::CancelTask { id: task.id });
+                    self.infos.push_back(Queued::Async {
+                        key,
+                        result: Err(AsyncError::Cancelled),
+                    });
+                }
+            }
+            Command::SendUpdate { to, update, after } => {
+                if !live {
+                    return;
+                }
+                let mail = Mail::Update { to, update };
+                match after {
+                    None => self.infos.push_back(Queued::Mail(mail)),
+                    Some(after) => {
+                        // Not cancellable: each gets a key of its own.
+                        let key = format!("\u{0}update#{}", self.next_seq);
+                        self.set_timer(key, self.now + after, None, mail);
+                    }
+                }
+            }
+            Command::SendParent(info) => {
+                if live && cid.is_some() {
+                    self.infos.push_back(Queued::Parent(info));
                 }
             }
         }
     }
 
-    fn set_timer(&mut self, key: String, due: Time, every: Option<Duration>, info: V::Info) {
+    fn set_timer(&mut self, key: String, due: Time, every: Option<Duration>, info: Mail<V::Info>) {
         self.cancel_timer(&key);
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -127,7 +215,7 @@ impl<V: LiveView> ViewDriver<V> {
         );
     }
 
-    fn cancel_timer(&mut self, key: &str) {
+    pub(super) fn cancel_timer(&mut self, key: &str) {
         if let Some(old) = self.timers.remove(key) {
             self.queue.remove(&(old.due, old.seq));
         }

@@ -4,7 +4,7 @@ use super::ViewDriver;
 use crate::event::ClientEvent;
 use crate::runtime::{AnyView, InputError, Output, PendingTask, Reply};
 use crate::time::Time;
-use crate::view::{AsyncError, LiveView, Url};
+use crate::view::{AsyncError, ComponentRef, LiveView, Url};
 use serde_json::Value;
 
 impl<V: LiveView> AnyView for ViewDriver<V> {
@@ -60,5 +60,19 @@ impl<V: LiveView> AnyView for ViewDriver<V> {
     }
     fn pending_tasks(&self) -> Vec<PendingTask> {
         ViewDriver::pending_tasks(self)
+    }
+    fn cids_will_destroy(&mut self, now: Time, cids: &[u32]) -> Result<(), InputError> {
+        ViewDriver::cids_will_destroy(self, now, cids)
+    }
+    fn cids_destroyed(&mut self, now: Time, cids: &[u32]) -> Result<Vec<u32>, InputError> {
+        ViewDriver::cids_destroyed(self, now, cids)
+    }
+    fn send_update(
+        &mut self,
+        now: Time,
+        to: ComponentRef,
+        update: Value,
+    ) -> Result<(), InputError> {
+        ViewDriver::send_update(self, now, to, update)
     }
 }

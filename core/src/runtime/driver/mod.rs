@@ -2,6 +2,7 @@
 
 use super::tasks::{PendingTask, TaskTable};
 use super::{InputError, JoinInput, Joined, Navigation, Output, Reply};
+use crate::component::{self, Components, Page};
 use crate::diff::{self, Extras};
 use crate::event::{self, ClientEvent, DecodeError};
 use crate::small_map::{SmallMap, SmallSet};
@@ -9,18 +10,19 @@ use crate::stream::{self, StreamDom};
 use crate::template::Rendered;
 use crate::time::Time;
 use crate::view::{
-    AsyncError, Context, Flash, LayoutContext, LiveLayout, LiveView, Mount, Msg, OnMount, Params,
-    PathPattern, Url, ViewLayout,
+    AsyncError, ComponentRef, Context, Flash, LayoutContext, LiveLayout, LiveView, Mount, Msg,
+    OnMount, Params, PathPattern, Url, ViewLayout,
 };
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::time::Duration;
 
 mod commands;
+mod components;
 mod erased;
 
-use commands::next_deadline;
 pub use commands::REPEAT_CATCH_UP;
+use commands::{next_deadline, split_key};
 
 /// The shortest period of a [`Command::Repeat`](crate::Command::Repeat); shorter periods are raised to it.
 pub const MIN_PERIOD: Duration = Duration::from_millis(1);
@@ -261,31 +263,48 @@ pub struct ViewDriver<V: LiveView> {
     infos: VecDeque<Queued<V::Info>>,
     outputs: VecDeque<Output>,
     tasks: TaskTable,
-    timers: SmallMap<String, Timer<V::Info>>,
+    timers: SmallMap<String, Timer<Mail<V::Info>>>,
     /// (due, creation sequence) → key: the timers in firing order.
     queue: SmallMap<(Time, u64), String>,
     next_seq: u64,
     subscriptions: SmallSet<String>,
     /// Infos `poll_output` may still handle in this round.
     budget: usize,
+    /// The view's components ([`crate::component`]).
+    components: Components,
+    /// Outputs of the commands components ran while a render mounted or
+    /// updated them; they follow the input's own outputs.
+    render_outputs: Vec<Output>,
+}
+
+/// A message for the view or one of its components.
+#[derive(Clone)]
+pub(super) enum Mail<I> {
+    /// An info for the view.
+    View(I),
+    /// An info a component sent itself (its own `SendInfo`, a timer tick).
+    Component { cid: u32, info: Value },
+    /// A `send_update`, found by id or cid when it is delivered.
+    Update { to: ComponentRef, update: Value },
 }
 
 /// A queued server-side input.
-enum Queued<I> {
-    Info(I),
+pub(super) enum Queued<I> {
+    Mail(Mail<I>),
+    /// The outcome of a task; a component's key is in its namespace
+    /// ([`commands::owned_key`]).
     Async {
         key: String,
         result: Result<I, AsyncError>,
     },
-}
-
-impl<I> Queued<I> {
-    fn into_msg<E>(self) -> Msg<E, I> {
-        match self {
-            Queued::Info(i) => Msg::Info(i),
-            Queued::Async { key, result } => Msg::Async { key, result },
-        }
-    }
+    /// The outcome of a component's task, as JSON.
+    ComponentAsync {
+        cid: u32,
+        key: String,
+        result: Result<Value, AsyncError>,
+    },
+    /// An info a component sent its parent, as JSON.
+    Parent(Value),
 }
 
 struct Timer<I> {
@@ -311,6 +330,10 @@ enum Exit {
 /// What handling one input's commands produced besides state.
 #[derive(Default)]
 struct Effects {
+    /// The view's own handler ran (its render may have changed).
+    parent: bool,
+    /// The flash changed (a live layout may show it).
+    flash: bool,
     /// A `PushPatch` not yet followed by `handle_params`.
     patch: Option<(String, bool)>,
     /// The last patch followed (what the client is told).
@@ -389,6 +412,8 @@ impl<V: LiveView> ViewDriver<V> {
             next_seq: 0,
             subscriptions: SmallSet::new(),
             budget: INFO_BUDGET,
+            components: Components::default(),
+            render_outputs: Vec::new(),
         };
         let mut fx = Effects::default();
         driver.apply(commands, &mut fx, false);
@@ -401,6 +426,8 @@ impl<V: LiveView> ViewDriver<V> {
         }
         driver.outputs.extend(fx.outputs);
         let rendered = driver.render_full();
+        let outputs = std::mem::take(&mut driver.render_outputs);
+        driver.outputs.extend(outputs);
         Ok((
             driver,
             Joined {
@@ -417,13 +444,16 @@ impl<V: LiveView> ViewDriver<V> {
     /// is not touched and nothing is rendered.
     pub fn handle_event(&mut self, now: Time, event: ClientEvent) -> Result<Reply, InputError> {
         self.begin(now)?;
+        if let Some(cid) = event.cid {
+            return self.handle_component_event(cid, event);
+        }
         if event.name == event::CLEAR_FLASH {
             let value = event::event_value(&event).map_err(InputError::Decode)?;
             self.flash.clear(value.get("key").and_then(Value::as_str));
             // A live layout may show the flash: render it again (the view
             // itself does not see the flash, so without one nothing changed).
             let diff = if self.wraps_in_layout() {
-                self.render_diff()
+                self.render_diff(true)
             } else {
                 None
             };
@@ -463,7 +493,7 @@ impl<V: LiveView> ViewDriver<V> {
             return;
         }
         self.advance(now);
-        self.infos.push_back(Queued::Info(info));
+        self.infos.push_back(Queued::Mail(Mail::View(info)));
     }
 
     /// A pub/sub message on `topic`: decoded into `V::Info` and queued like
@@ -486,7 +516,7 @@ impl<V: LiveView> ViewDriver<V> {
                 reason: format!("the message does not decode into the view's Info type: {e}"),
             })
         })?;
-        self.infos.push_back(Queued::Info(info));
+        self.infos.push_back(Queued::Mail(Mail::View(info)));
         Ok(())
     }
 
@@ -504,7 +534,7 @@ impl<V: LiveView> ViewDriver<V> {
             })
         })?;
         if self.connected {
-            self.infos.push_back(Queued::Info(info));
+            self.infos.push_back(Queued::Mail(Mail::View(info)));
         }
         Ok(())
     }
@@ -564,7 +594,7 @@ impl<V: LiveView> ViewDriver<V> {
                 },
                 None => continue,
             };
-            self.run_push(Msg::Info(info));
+            self.run_mail(info);
         }
         if self.ended {
             return;
@@ -573,10 +603,7 @@ impl<V: LiveView> ViewDriver<V> {
         // with the other queued inputs).
         for task in self.tasks.take_due(now) {
             self.outputs.push_back(Output::CancelTask { id: task.id });
-            self.infos.push_back(Queued::Async {
-                key: task.key,
-                result: Err(AsyncError::TimedOut(task.timeout)),
-            });
+            self.queue_async_error(task.key, AsyncError::TimedOut(task.timeout));
         }
     }
 
@@ -596,6 +623,14 @@ impl<V: LiveView> ViewDriver<V> {
         let Some(task) = self.tasks.remove_id(id) else {
             return Ok(());
         };
+        if let (Some(cid), own) = split_key(&task.key) {
+            self.infos.push_back(Queued::ComponentAsync {
+                cid,
+                key: own.to_owned(),
+                result,
+            });
+            return Ok(());
+        }
         let result = result.and_then(|v| {
             <V::Info as serde::Deserialize>::deserialize(&v).map_err(|e| {
                 AsyncError::Failed(format!(
@@ -629,7 +664,7 @@ impl<V: LiveView> ViewDriver<V> {
             }
             let queued = self.infos.pop_front()?;
             self.budget -= 1;
-            self.run_push(queued.into_msg());
+            self.run_queued(queued);
         }
     }
 
@@ -641,17 +676,23 @@ impl<V: LiveView> ViewDriver<V> {
             return "{}".to_owned();
         };
         let streams_before = stream::render_count();
+        let calls_before = component::call_count();
         let rendered = self.render_state(state);
+        // The client's tree (and components) are replaced.
+        self.components.client_forgot();
+        let root = (component::call_count() != calls_before).then_some(&rendered);
+        let components = self.render_components(root);
         let extras = std::mem::take(&mut self.extras);
         let json = diff::full(
             &rendered,
             &Extras {
+                components: &components,
                 title: self.title.as_deref(),
                 events: &extras.events,
                 reply: extras.reply.as_ref(),
             },
         );
-        self.keep(rendered, streams_before);
+        self.keep(Some(rendered), streams_before);
         json
     }
 
@@ -659,16 +700,24 @@ impl<V: LiveView> ViewDriver<V> {
     /// items of the streams it rendered are forgotten (after updating the
     /// model of the client's stream items, when kept); the dead render's
     /// tree keeps them, for its HTML.
-    fn keep(&mut self, mut rendered: Rendered, streams_before: u64) {
-        if let Some(dom) = &mut self.streams {
+    ///
+    /// `rendered` is the view's new render, if it rendered; the components
+    /// rendered in the pass are already in the component table.
+    fn keep(&mut self, rendered: Option<Rendered>, streams_before: u64) {
+        if let Some(r) = rendered {
+            self.last = Some(r);
+        }
+        if let (Some(dom), Some(last)) = (&mut self.streams, &self.last) {
             // Also when no stream was rendered: the streams gone from the
             // page lose their items.
-            dom.apply_render(&rendered);
+            dom.apply_page(std::iter::once(last).chain(self.components.trees()));
         }
         if self.connected && stream::render_count() != streams_before {
-            rendered.forget_stream_items();
+            if let Some(last) = &mut self.last {
+                last.forget_stream_items();
+            }
+            self.components.forget_stream_items();
         }
-        self.last = Some(rendered);
     }
 
     /// The last render as HTML: the dead render's content; once connected,
@@ -676,9 +725,17 @@ impl<V: LiveView> ViewDriver<V> {
     /// to keep them ([`JoinInput::keep_stream_items`]; without, streams show
     /// no item, as the server holds none).
     pub fn render_html(&self) -> String {
+        let page = Page {
+            components: &self.components,
+            connected: self.connected,
+        };
         match (&self.last, &self.streams) {
-            (Some(last), Some(dom)) => dom.html(last),
-            (Some(last), None) => last.to_html(),
+            (Some(last), Some(dom)) => dom.html_in(last, &page),
+            (Some(last), None) => {
+                let mut out = String::new();
+                last.write_html_in(&mut out, &page);
+                out
+            }
             (None, _) => String::new(),
         }
     }
@@ -759,9 +816,14 @@ impl<V: LiveView> ViewDriver<V> {
         self.budget = INFO_BUDGET;
     }
 
-    /// Runs an input whose result is a [`Reply`] (events, live patches).
+    /// Runs an input of the view whose result is a [`Reply`] (events, live patches).
     fn run_reply(&mut self, msg: Msg<V::Event, V::Info>, is_event: bool) -> Reply {
-        let step = self.step(msg, is_event);
+        self.reply_with(|d, fx| d.update(msg, fx, is_event))
+    }
+
+    /// Runs an input (`run` calls the handler) whose result is a [`Reply`].
+    fn reply_with(&mut self, run: impl FnOnce(&mut Self, &mut Effects)) -> Reply {
+        let step = self.step(run);
         self.outputs.extend(step.outputs);
         if step.ends {
             self.stop();
@@ -772,9 +834,15 @@ impl<V: LiveView> ViewDriver<V> {
         }
     }
 
-    /// Runs an input whose result is pushed (infos, ticks, pub/sub messages).
+    /// Runs a queued input or timer tick of the view.
     fn run_push(&mut self, msg: Msg<V::Event, V::Info>) {
-        let step = self.step(msg, false);
+        self.push_with(|d, fx| d.update(msg, fx, false));
+    }
+
+    /// Runs an input (`run` calls the handler) whose result is pushed
+    /// (infos, ticks, pub/sub messages, task outcomes).
+    fn push_with(&mut self, run: impl FnOnce(&mut Self, &mut Effects)) {
+        let step = self.step(run);
         if let Some(nav) = step.navigation {
             self.outputs.push_back(Output::Navigate(nav));
         }
@@ -787,10 +855,12 @@ impl<V: LiveView> ViewDriver<V> {
         }
     }
 
-    /// update (+ handle_params for patches), then one render and diff.
-    fn step(&mut self, msg: Msg<V::Event, V::Info>, is_event: bool) -> Step {
+    /// The handler (`run`), then `handle_params` for patches, then one
+    /// render: of the view if its handler ran (or the flash its layout
+    /// shows changed), and of the components that handled something.
+    fn step(&mut self, run: impl FnOnce(&mut Self, &mut Effects)) -> Step {
         let mut fx = Effects::default();
-        self.update(msg, &mut fx, is_event);
+        run(self, &mut fx);
         self.follow_patches(&mut fx);
         if let Some(exit) = fx.exit.take() {
             self.extras = PendingExtras::default();
@@ -802,12 +872,15 @@ impl<V: LiveView> ViewDriver<V> {
                 outputs: fx.outputs,
             };
         }
-        let diff = self.render_diff();
+        let parent = fx.parent || (fx.flash && self.wraps_in_layout());
+        let diff = self.render_diff(parent);
+        let mut outputs = fx.outputs;
+        outputs.append(&mut self.render_outputs);
         Step {
             diff,
             navigation: fx.patched,
             ends: false,
-            outputs: fx.outputs,
+            outputs,
         }
     }
 
@@ -818,6 +891,7 @@ impl<V: LiveView> ViewDriver<V> {
         let cx = Context::new(self.now, self.connected);
         let (next, commands) = state.update(msg, &cx);
         self.state = Some(next);
+        fx.parent = true;
         self.apply(commands, fx, is_event);
     }
 
@@ -897,16 +971,34 @@ impl<V: LiveView> ViewDriver<V> {
         state.layout().wrap(state, self.layout.as_ref(), &cx)
     }
 
-    /// Renders and diffs against the tree the client has, with the pending extras.
-    fn render_diff(&mut self) -> Option<String> {
+    /// Renders (the view if `parent`, and the components queued) and diffs
+    /// against the tree the client has, with the pending extras.
+    fn render_diff(&mut self, parent: bool) -> Option<String> {
         let state = self.state.as_ref()?;
         let streams_before = stream::render_count();
+        let calls_before = component::call_count();
         // Lists share their unchanged entries with the last render, which
         // the diff then skips without comparing them.
-        let next = match &self.last {
-            Some(prev) => crate::template::render_reusing(prev, || self.render_state(state)),
-            None => self.render_state(state),
+        let next = match (&self.last, parent) {
+            (_, false) => None,
+            (Some(prev), true) => Some(crate::template::render_reusing(prev, || {
+                self.render_state(state)
+            })),
+            (None, true) => Some(self.render_state(state)),
         };
+        let replaced = match (&self.last, &next) {
+            (Some(prev), Some(next)) => prev.statics() != next.statics(),
+            (None, _) => true,
+            (_, None) => false,
+        };
+        if replaced {
+            // The client replaces its whole tree, components included.
+            self.components.client_forgot();
+        }
+        let root = next
+            .as_ref()
+            .filter(|_| component::call_count() != calls_before);
+        let components = self.render_components(root);
         let extras = std::mem::take(&mut self.extras);
         let title = if extras.title {
             self.title.as_deref()
@@ -914,13 +1006,15 @@ impl<V: LiveView> ViewDriver<V> {
             None
         };
         let ex = Extras {
+            components: &components,
             title,
             events: &extras.events,
             reply: extras.reply.as_ref(),
         };
-        let out = match &self.last {
-            Some(prev) => diff::diff(prev, &next, &ex),
-            None => Some(diff::full(&next, &ex)),
+        let out = match (&self.last, &next) {
+            (Some(prev), Some(next)) => diff::diff(prev, next, &ex),
+            (None, Some(next)) => Some(diff::full(next, &ex)),
+            (_, None) => diff::extras_only(&ex),
         };
         self.keep(next, streams_before);
         out

@@ -472,6 +472,11 @@ impl Checker {
             }
             Err(InputError::Ended) => prop_assert!(d.is_ended()),
             Err(InputError::Decode(_)) => {}
+            Err(e @ InputError::NoComponent(_)) => {
+                return Err(TestCaseError::fail(format!(
+                    "the probe has no components: {e}"
+                )))
+            }
         }
         Ok(())
     }

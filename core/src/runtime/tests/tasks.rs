@@ -128,6 +128,7 @@ fn mount_subscribes_before_the_load_starts_and_the_result_renders() {
                 id: 0,
                 key: "rows".into(),
                 task: json!({"Load": {"query": ""}}),
+                runner: None,
             },
         ]
     );
@@ -172,6 +173,7 @@ fn a_task_starts_after_the_reply_of_the_event_that_started_it() {
             id: 1,
             key: "rows".into(),
             task: json!({"Load": {"query": "x"}}),
+            runner: None,
         }]
     );
 }
@@ -406,7 +408,7 @@ mod props {
                             let id = m.next;
                             m.next += 1;
                             m.running.insert(key.into(), (id, m.now + ms, ms));
-                            expect.push(Output::StartTask { id, key: key.into(), task: json!("Run") });
+                            expect.push(Output::StartTask { id, key: key.into(), task: json!("Run"), runner: None });
                         }
                     }
                     Op::Cancel(key) => {
