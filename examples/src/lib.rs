@@ -47,6 +47,7 @@ pub fn router() -> Router {
         .live::<views::chat::Chat>("/chat")
         .live::<views::list::List>("/list")
         .live::<views::feed::Feed>("/feed")
+        .live::<views::rows::Rows>("/rows")
         .live::<views::nav::Nav>("/nav")
         .live::<views::report::Report>("/report")
 }

@@ -225,3 +225,35 @@ fn report_builds_in_the_background_and_rebuilds_keeping_the_last_report() -> Res
     assert_eq!(view.text("#builds")?, "2");
     Ok(())
 }
+
+#[test]
+fn rows_are_components_with_their_own_events() -> Result<(), TestError> {
+    use liveview_examples::views::rows::{Row, RowInfo, Rows};
+    let view = app().mount("/rows?n=3")?;
+    assert_eq!(view.components::<Rows>().len(), 3);
+    // The button's phx-target is the row's cid: the click goes to the row,
+    // and only that row is rendered again.
+    view.click("#row-1 button")?;
+    view.click("#row-1 button")?;
+    assert_eq!(view.text("#row-1 .v")?, "2");
+    let diff = view.last_diff().expect("a diff").to_string();
+    assert!(diff.starts_with(r#"{"c":{"#), "{diff}");
+    assert_eq!(
+        view.component_state::<Rows, Row, _>("1", |r| format!("{r:?}"))
+            .as_deref(),
+        Some("Row { i: 1, v: 2 }")
+    );
+    // A row tells its parent (send_parent).
+    view.click("#row-1 td:first-child")?;
+    assert_eq!(view.text("#told")?, "row 1 has 2");
+    // send_update from the parent, and from the test.
+    view.event("reset", serde_json::json!({"i": "1"}))?;
+    assert_eq!(view.text("#row-1 .v")?, "0");
+    view.send_update::<Row>("2", &RowInfo::Set(7))?;
+    assert_eq!(view.text("#row-2 .v")?, "7");
+    // Rows the parent stops rendering are destroyed once the client says so.
+    view.event("resize", serde_json::json!({"n": "1"}))?;
+    assert_eq!(view.count("tr")?, 1);
+    assert_eq!(view.components::<Rows>().len(), 1);
+    Ok(())
+}

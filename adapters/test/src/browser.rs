@@ -230,9 +230,48 @@ impl Page {
         self.pump(env, Some(reference))
     }
 
+    /// Drains the machine's outputs ([`pump_frames`](Self::pump_frames)),
+    /// then reports the components the diffs removed from the page, as the
+    /// client does: `cids_will_destroy`, then `cids_destroyed` for those
+    /// still gone, and prunes the ones the server deleted.
+    fn pump(&mut self, env: &mut Env, awaited: Option<&str>) -> Result<Answer, TestError> {
+        let answer = self.pump_frames(env, awaited)?;
+        loop {
+            let cids = std::mem::take(&mut self.client.destroyed);
+            if cids.is_empty() {
+                return Ok(answer);
+            }
+            let Some(s) = self.socket.as_mut() else {
+                return Ok(answer);
+            };
+            let reference = s.next_ref();
+            let frame = client::cids(
+                &s.join_ref,
+                &reference,
+                &s.topic,
+                "cids_will_destroy",
+                &cids,
+            );
+            s.machine.handle_text(env.clock, &frame);
+            self.pump_frames(env, Some(&reference))?;
+            let shown = self.client.shown_cids();
+            let gone: Vec<u32> = cids.into_iter().filter(|c| !shown.contains(c)).collect();
+            let Some(s) = self.socket.as_mut() else {
+                return Ok(answer);
+            };
+            if gone.is_empty() {
+                continue;
+            }
+            let reference = s.next_ref();
+            let frame = client::cids(&s.join_ref, &reference, &s.topic, "cids_destroyed", &gone);
+            s.machine.handle_text(env.clock, &frame);
+            self.pump_frames(env, Some(&reference))?;
+        }
+    }
+
     /// Drains the machine's outputs: frames to the client model, pub/sub
     /// requests to the backend. Returns the answer to `awaited`.
-    fn pump(&mut self, env: &mut Env, awaited: Option<&str>) -> Result<Answer, TestError> {
+    fn pump_frames(&mut self, env: &mut Env, awaited: Option<&str>) -> Result<Answer, TestError> {
         let mut answer = Answer::None;
         let mut bad = None;
         while let Some(s) = self.socket.as_mut() {
@@ -328,6 +367,16 @@ impl Page {
         }
         if let Some(diff) = response.get("diff") {
             self.client.diff(diff);
+        }
+        // The reply to `cids_destroyed`: the client forgets those components.
+        if let Some(Value::Array(cids)) = response.get("cids") {
+            let cids: Vec<u32> = cids
+                .iter()
+                .filter_map(|c| c.as_u64().and_then(|c| u32::try_from(c).ok()))
+                .collect();
+            if let Some(tree) = self.client.tree.as_mut() {
+                tree.prune(&cids);
+            }
         }
         for key in ["live_patch", "live_redirect", "redirect"] {
             if let Some(obj) = response.get(key) {
@@ -501,6 +550,26 @@ impl Page {
         self.pump(env, None)?;
         sent.map_err(|reason| TestError::Refused {
             input: format!("the info {info}"),
+            reason,
+            html: self.html(),
+        })
+    }
+
+    /// A `send_update` to a component of the view ([`SocketMachine::send_update`]).
+    pub(crate) fn send_update(
+        &mut self,
+        env: &mut Env,
+        to: liveview_core::view::ComponentRef,
+        update: Value,
+    ) -> Result<(), TestError> {
+        let Some(s) = self.socket.as_mut() else {
+            return Err(TestError::NotConnected);
+        };
+        let input = format!("send_update to {to:?} with {update}");
+        let sent = s.machine.send_update(env.clock, &s.topic, to, update);
+        self.pump(env, None)?;
+        sent.map_err(|reason| TestError::Refused {
+            input,
             reason,
             html: self.html(),
         })

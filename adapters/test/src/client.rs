@@ -88,6 +88,23 @@ pub(crate) fn live_patch(join_ref: &str, reference: &str, topic: &str, url: &str
     )
 }
 
+/// `cids_will_destroy` or `cids_destroyed` with these cids.
+pub(crate) fn cids(
+    join_ref: &str,
+    reference: &str,
+    topic: &str,
+    event: &str,
+    cids: &[u32],
+) -> String {
+    frame(
+        Some(join_ref),
+        reference,
+        topic,
+        event,
+        json!({ "cids": cids }),
+    )
+}
+
 /// `phx_leave` of the channel.
 pub(crate) fn leave(join_ref: &str, reference: &str, topic: &str) -> String {
     frame(Some(join_ref), reference, topic, "phx_leave", json!({}))
@@ -189,6 +206,9 @@ pub(crate) struct ClientModel {
     pub(crate) flash: Flash,
     /// Every navigation the server asked for.
     pub(crate) navigations: Vec<Navigation>,
+    /// Components diffs removed from the page, which the client reports
+    /// (`cids_will_destroy`, then `cids_destroyed`).
+    pub(crate) destroyed: Vec<u32>,
 }
 
 impl ClientModel {
@@ -211,9 +231,18 @@ impl ClientModel {
     pub(crate) fn diff(&mut self, diff: &Value) {
         self.extras(diff);
         if let Some(tree) = self.tree.as_mut() {
+            let before = tree.shown_cids();
             if let Err(e) = tree.apply(diff.clone()) {
                 self.error
                     .get_or_insert(format!("diff {diff}: {}", e.message()));
+            }
+            if !before.is_empty() {
+                let after = tree.shown_cids();
+                for cid in before {
+                    if !after.contains(&cid) && !self.destroyed.contains(&cid) {
+                        self.destroyed.push(cid);
+                    }
+                }
             }
         }
         self.last_diff = Some(diff.to_string());
@@ -234,6 +263,14 @@ impl ClientModel {
         if let Some(r) = v.get("r") {
             self.hook_reply = Some(r.clone());
         }
+    }
+
+    /// The cids the page shows now.
+    pub(crate) fn shown_cids(&self) -> Vec<u32> {
+        self.tree
+            .as_ref()
+            .map(Client::shown_cids)
+            .unwrap_or_default()
     }
 
     /// The page's HTML as the client shows it.

@@ -5,11 +5,12 @@ use crate::app::to_json;
 use crate::dom;
 use crate::world::World;
 use crate::TestError;
+use liveview_core::component::{ComponentInfo, LiveComponent};
 use liveview_core::event::{ClientEvent, EventValue};
 use liveview_core::runtime::{Navigation, ViewDriver};
 use liveview_core::stream::StreamItem;
 use liveview_core::trace::TraceOutput;
-use liveview_core::view::Flash;
+use liveview_core::view::{ComponentRef, Flash};
 use liveview_core::{LiveView, Time};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -489,6 +490,50 @@ impl LiveViewTest {
                 .state()
                 .map(f)
         })
+    }
+
+    /// Runs `f` on the state of the component of type `C` rendered with
+    /// `id` by the page's view (a `V`); `None` if there is none.
+    pub fn component_state<V: LiveView, C: LiveComponent, R>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&C) -> R,
+    ) -> Option<R> {
+        self.with(|p| {
+            p.view()?
+                .as_any()
+                .downcast_ref::<ViewDriver<V>>()?
+                .component_state::<C>(id)
+                .map(f)
+        })
+    }
+
+    /// The components of the page's view (a `V`), in cid order.
+    pub fn components<V: LiveView>(&self) -> Vec<ComponentInfo> {
+        self.with(|p| {
+            p.view()
+                .and_then(|v| v.as_any().downcast_ref::<ViewDriver<V>>())
+                .map(ViewDriver::components)
+        })
+        .unwrap_or_default()
+    }
+
+    /// Sends `update` to the component of type `C` with `id`, as
+    /// [`Command::send_update`](liveview_core::Command::send_update) does:
+    /// its `handle_info` gets it, and the page gets the diff. No such
+    /// component is [`TestError::Refused`].
+    pub fn send_update<C: LiveComponent>(
+        &self,
+        id: &str,
+        update: &C::Info,
+    ) -> Result<String, TestError> {
+        self.live()?;
+        let update = to_json(update)?;
+        let to = ComponentRef::Id {
+            component: std::any::type_name::<C>().to_owned(),
+            id: id.to_owned(),
+        };
+        self.act(|page, env| page.send_update(env, to, update))
     }
 
     /// Every navigation the view asked for (patches, navigates, redirects), in order.

@@ -187,6 +187,18 @@ where
                             Err(e) => TraceOutput::error(&e),
                         })
                     }
+                    TraceInput::CidsWillDestroy { at, cids } => {
+                        Some(TraceOutput::unit_result(&v.cids_will_destroy(at, &cids)))
+                    }
+                    TraceInput::CidsDestroyed { at, cids } => {
+                        Some(match v.cids_destroyed(at, &cids) {
+                            Ok(cids) => TraceOutput::Destroyed { cids },
+                            Err(e) => TraceOutput::error(&e),
+                        })
+                    }
+                    TraceInput::SendUpdate { at, to, update } => {
+                        Some(TraceOutput::unit_result(&v.send_update(at, to, update)))
+                    }
                     TraceInput::Stop => {
                         v.stop();
                         None

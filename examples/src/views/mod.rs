@@ -1,5 +1,6 @@
 //! The conformance app's views, one per route of `shared/conformance/APP.md`,
-//! `/report`, which shows async work, and `/feed`, which shows streams.
+//! `/report`, which shows async work, `/feed`, which shows streams, and
+//! `/rows`, which shows LiveComponents.
 
 pub mod chat;
 pub mod counter;
@@ -10,4 +11,5 @@ pub mod home;
 pub mod list;
 pub mod nav;
 pub mod report;
+pub mod rows;
 pub mod search;
