@@ -11,6 +11,53 @@ pub(crate) trait ComponentTrees {
     /// `data-phx-component="cid"`, as the client's DOM does (the connected
     /// page); the dead render has no cids.
     fn mark_roots(&self) -> bool;
+    /// Whether a component is written as a placeholder ([`placeholder`])
+    /// instead of its HTML: how the stream models keep items that hold
+    /// components, whose HTML changes when they render alone.
+    fn placeholders(&self) -> bool {
+        false
+    }
+}
+
+/// Components as placeholders (see [`ComponentTrees::placeholders`]).
+pub(crate) struct Placeholders;
+
+impl ComponentTrees for Placeholders {
+    fn tree(&self, _: u32) -> Option<&Rendered> {
+        None
+    }
+    fn mark_roots(&self) -> bool {
+        false
+    }
+    fn placeholders(&self) -> bool {
+        true
+    }
+}
+
+/// Writes the placeholder of component `cid`.
+pub(crate) fn placeholder(cid: u32, out: &mut String) {
+    out.push('\u{0}');
+    out.push_str(&cid.to_string());
+    out.push('\u{0}');
+}
+
+/// Copies `html` to `out`, with `component` writing each placeholder's
+/// component in its place.
+pub(crate) fn expand_placeholders(html: &str, out: &mut String, mut component: impl FnMut(u32, &mut String)) {
+    let mut rest = html;
+    while let Some(start) = rest.find('\u{0}') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('\u{0}') else {
+            out.push_str(&rest[start..]);
+            return;
+        };
+        if let Ok(cid) = after[..end].parse() {
+            component(cid, out);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// No components: a tree's component slots write nothing.
@@ -33,6 +80,10 @@ pub(crate) fn write_tree(
     out: &mut String,
     write: impl FnOnce(&Rendered, &mut String),
 ) {
+    if trees.placeholders() {
+        placeholder(cid, out);
+        return;
+    }
     let Some(tree) = trees.tree(cid) else {
         return;
     };

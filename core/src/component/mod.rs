@@ -80,7 +80,10 @@ mod tests;
 
 pub(crate) use call::call_count;
 pub use call::{live_component, ComponentCall};
-pub(crate) use html::{mark_root, starts_with_element, write_tree, ComponentTrees, NoComponents};
+pub(crate) use html::{
+    expand_placeholders, mark_root, placeholder, starts_with_element, write_tree, ComponentTrees,
+    NoComponents, Placeholders,
+};
 pub use table::ComponentInfo;
 pub(crate) use table::{Components, Page};
 

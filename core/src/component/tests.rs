@@ -189,21 +189,28 @@ impl LiveView for Page {
 
 /// The driver and the client model side by side, with the client's
 /// component cleanup (`cids_will_destroy`, then `cids_destroyed`).
-struct Both {
-    view: ViewDriver<Page>,
+struct Both<V: LiveView = Page> {
+    view: ViewDriver<V>,
     client: Client,
     now: Time,
     diffs: Vec<Value>,
 }
 
-impl Both {
-    fn join() -> Both {
+impl Both<Page> {
+    fn join() -> Both<Page> {
+        Both::join_view()
+    }
+}
+
+impl<V: LiveView> Both<V> {
+    fn join_view() -> Both<V> {
         let input = JoinInput {
             connected: true,
             url: Url::parse("/rows").unwrap(),
+            keep_stream_items: true,
             ..Default::default()
         };
-        let (view, joined) = ViewDriver::<Page>::join(Time::ZERO, input).unwrap();
+        let (view, joined) = ViewDriver::<V>::join(Time::ZERO, input).unwrap();
         let rendered: Value = serde_json::from_str(&joined.rendered).unwrap();
         let client = Client::join(rendered.clone()).unwrap();
         let both = Both {
@@ -478,6 +485,61 @@ fn a_component_that_does_not_decode_the_event_changes_nothing() {
     assert!(matches!(err, InputError::Decode(_)));
     assert_eq!(both.view.render_html(), html);
     assert_eq!(both.view.poll_output(), None);
+}
+
+/// A stream whose items are components.
+struct Feed {
+    items: crate::stream::Stream<u32>,
+    next: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FeedEvent {
+    Add,
+    Drop { id: u32 },
+}
+
+impl LiveView for Feed {
+    type Event = FeedEvent;
+    type Info = ();
+    fn mount(_: &Mount) -> Update<Self> {
+        let mut items = crate::stream::Stream::new("items", |i: &u32| *i);
+        items.extend([1, 2]);
+        (Feed { items, next: 3 }, vec![])
+    }
+    fn handle_event(mut self, event: FeedEvent) -> Update<Self> {
+        match event {
+            FeedEvent::Add => {
+                self.items.insert(self.next);
+                self.next += 1;
+            }
+            FeedEvent::Drop { id } => {
+                self.items.delete(&id);
+            }
+        }
+        (self, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<div id="items" phx-update="stream">{#for (dom_id, i) in &self.items}<p id={dom_id}>{live_component::<Row>(i, format!("item {i}"))}</p>{/for}</div>"#
+        )
+    }
+}
+
+#[test]
+fn components_inside_stream_items_render_alone_and_go_with_their_item() {
+    let mut both = Both::<Feed>::join_view();
+    assert!(both.view.render_html().contains(r#"<p id="items-2"><li data-phx-component="2" id="row-2">"#));
+    // The component renders alone; the stream item around it stays.
+    both.event_to(Some(2), json!({"e": "click"})).unwrap();
+    assert!(both.view.render_html().contains("item 2</button> 1</li></p>"));
+    both.event(json!({"e": "add"})).unwrap();
+    assert_eq!(both.view.components().len(), 3);
+    // Deleting the item removes its component, which the client reports.
+    both.event(json!({"e": "drop", "id": 1})).unwrap();
+    let ids: Vec<String> = both.view.components().into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, vec!["2", "3"]);
 }
 
 #[derive(Clone, Debug)]

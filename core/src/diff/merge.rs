@@ -407,6 +407,7 @@ fn node_to_html(
     let cx = Cx {
         components,
         streams,
+        placeholders: false,
     };
     cx.node(node, out, depth)
 }
@@ -416,6 +417,9 @@ fn node_to_html(
 struct Cx<'a> {
     components: Option<&'a Map<String, Value>>,
     streams: Option<&'a StreamDom>,
+    /// Components written as placeholders (a stream item's HTML, kept by
+    /// the stream model while its components render on their own).
+    placeholders: bool,
 }
 
 impl Cx<'_> {
@@ -425,6 +429,10 @@ impl Cx<'_> {
 
     /// Component `cid` in its place, its root element marked.
     fn component(&self, cid: u64, out: &mut String, depth: usize) -> Result<(), MergeError> {
+        if self.placeholders {
+            crate::component::placeholder(cid as u32, out);
+            return Ok(());
+        }
         let tree = self
             .components
             .and_then(|c| c.get(&cid.to_string()))
@@ -468,7 +476,15 @@ fn node_in(node: &Value, out: &mut String, depth: usize, cx: &Cx<'_>) -> Result<
     if let Some(stream_ref) = stream_ref_of(o) {
         // The client's DOM keeps a stream's items; its tree keeps none.
         if let Some(dom) = streams {
-            dom.write_items(stream_ref, out);
+            let mut failed = None;
+            dom.write_items_in(stream_ref, out, |cid, out| {
+                if let Err(e) = cx.component(u64::from(cid), out, depth) {
+                    failed.get_or_insert(e);
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
         }
         return Ok(());
     }
@@ -612,14 +628,24 @@ fn settle_node(
                         MergeError::new(format!("stream entry {i} of {kc} is missing"))
                     })?;
                 let mut html = String::new();
-                let cx = Cx {
+                let mut cx = Cx {
                     components,
                     streams: Some(dom),
+                    placeholders: true,
                 };
                 dynamics_to_html(entry, statics, &mut html, depth, &cx)?;
-                entries.push(html);
+                // The item's id may be its component's.
+                let id = if html.contains('\u{0}') {
+                    cx.placeholders = false;
+                    let mut full = String::new();
+                    dynamics_to_html(entry, statics, &mut full, depth, &cx)?;
+                    crate::stream::root_id(&full)
+                } else {
+                    crate::stream::root_id(&html)
+                };
+                entries.push((id.unwrap_or_default(), html));
             }
-            dom.apply(&ops, entries);
+            dom.apply_items(&ops, entries);
             o.remove("stream");
             o.insert(STREAM_REF.into(), Value::String(ops.stream_ref.to_string()));
             let mut k = Map::new();

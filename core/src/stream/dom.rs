@@ -21,8 +21,10 @@
 //! client orders stream items before them).
 
 use super::StreamOps;
-use crate::component::{write_tree, ComponentTrees, NoComponents};
-use crate::template::{write_filled, Dynamic, Rendered};
+use crate::component::{
+    expand_placeholders, write_tree, ComponentTrees, NoComponents, Placeholders,
+};
+use crate::template::{write_filled_in, Dynamic, Rendered};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -53,6 +55,20 @@ impl StreamDom {
     where
         I: IntoIterator<Item = String>,
     {
+        self.apply_items(
+            ops,
+            entries
+                .into_iter()
+                .map(|html| (root_id(&html).unwrap_or_default(), html)),
+        );
+    }
+
+    /// [`apply`](Self::apply) with each entry's DOM id given (an entry whose
+    /// HTML holds component placeholders has its id in the component).
+    pub(crate) fn apply_items<I>(&mut self, ops: &StreamOps, entries: I)
+    where
+        I: IntoIterator<Item = (String, String)>,
+    {
         let inserts: HashMap<&str, &super::StreamInsert> =
             ops.inserts.iter().map(|i| (i.dom_id.as_str(), i)).collect();
         let at = self.container(&ops.stream_ref);
@@ -63,8 +79,7 @@ impl StreamDom {
             self.remove(at, id);
         }
         let items = &mut self.containers[at].1;
-        for html in entries {
-            let dom_id = root_id(&html).unwrap_or_default();
+        for (dom_id, html) in entries {
             if let Some(item) = items.iter_mut().find(|i| i.dom_id == dom_id) {
                 item.html = html;
                 continue;
@@ -105,8 +120,19 @@ impl StreamDom {
 
     /// Appends the HTML of the stream's items to `out`.
     pub fn write_items(&self, stream_ref: &str, out: &mut String) {
+        self.write_items_in(stream_ref, out, |_, _| {});
+    }
+
+    /// [`write_items`](Self::write_items), with `component` writing each
+    /// component an item holds (items keep placeholders for them).
+    pub(crate) fn write_items_in(
+        &self,
+        stream_ref: &str,
+        out: &mut String,
+        mut component: impl FnMut(u32, &mut String),
+    ) {
         for item in self.items(stream_ref) {
-            out.push_str(&item.html);
+            expand_placeholders(&item.html, out, &mut component);
         }
     }
 
@@ -211,35 +237,61 @@ impl StreamDom {
     /// view's and its components'): the streams none of them shows are
     /// forgotten.
     pub fn apply_page<'a>(&mut self, trees: impl Iterator<Item = &'a Rendered>) {
+        self.apply_page_in(trees, &NoComponents);
+    }
+
+    /// [`apply_page`](Self::apply_page) with the page's components (items
+    /// that hold components keep placeholders for them; their DOM ids are
+    /// read from the components' HTML in `components`).
+    pub(crate) fn apply_page_in<'a>(
+        &mut self,
+        trees: impl Iterator<Item = &'a Rendered>,
+        components: &dyn ComponentTrees,
+    ) {
         let mut seen = Vec::new();
         for tree in trees {
-            self.apply_dynamics(tree.dynamics(), &mut seen);
+            self.apply_dynamics(tree.dynamics(), &mut seen, components);
         }
         self.retain(|r| seen.iter().any(|s: &Arc<str>| &**s == r));
     }
 
-    fn apply_dynamics(&mut self, dynamics: &[Dynamic], seen: &mut Vec<Arc<str>>) {
+    fn apply_dynamics(
+        &mut self,
+        dynamics: &[Dynamic],
+        seen: &mut Vec<Arc<str>>,
+        components: &dyn ComponentTrees,
+    ) {
         for d in dynamics {
             match d {
                 // A component's tree is a tree of the page of its own.
                 Dynamic::Text(_) | Dynamic::Component(_) => {}
-                Dynamic::Nested(r) => self.apply_dynamics(r.dynamics(), seen),
+                Dynamic::Nested(r) => self.apply_dynamics(r.dynamics(), seen, components),
                 Dynamic::List(c) => {
                     if let Some(ops) = c.stream() {
                         seen.push(Arc::clone(&ops.stream_ref));
                         if !ops.is_empty() || !c.is_empty() {
                             let parts = c.statics().parts();
-                            let entries = c.entries().map(|e| {
-                                let mut html = String::new();
-                                write_filled(parts, e.dynamics, &mut html);
-                                html
-                            });
-                            self.apply(ops, entries);
+                            let entries: Vec<(String, String)> = c
+                                .entries()
+                                .map(|e| {
+                                    let mut html = String::new();
+                                    write_filled_in(parts, e.dynamics, &mut html, &Placeholders);
+                                    let id = if html.contains('\u{0}') {
+                                        let mut full = String::new();
+                                        write_filled_in(parts, e.dynamics, &mut full, components);
+                                        root_id(&full)
+                                    } else {
+                                        root_id(&html)
+                                    };
+                                    (id.unwrap_or_default(), html)
+                                })
+                                .collect();
+                            self.apply_items(ops, entries);
                         }
                     }
                     // Entries, a stream's too, may hold other streams.
                     for e in c.entries() {
-                        self.apply_dynamics(e.dynamics, seen);
+                        self.apply_dynamics(e.dynamics, seen, components);
                     }
                 }
             }
@@ -274,7 +326,11 @@ impl StreamDom {
                     self.write_rendered(r.statics().parts(), r.dynamics(), out, trees)
                 }
                 Dynamic::List(c) => match c.stream() {
-                    Some(ops) => self.write_items(&ops.stream_ref, out),
+                    Some(ops) => self.write_items_in(&ops.stream_ref, out, |cid, out| {
+                        write_tree(trees, cid, out, |t, out| {
+                            self.write_rendered(t.statics().parts(), t.dynamics(), out, trees)
+                        })
+                    }),
                     None => {
                         let parts = c.statics().parts();
                         for e in c.entries() {

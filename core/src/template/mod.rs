@@ -155,13 +155,8 @@ impl Rendered {
 }
 
 /// Appends the static `parts` with the HTML of the `dynamics` between
-/// them: one template (or one list entry) as HTML.
-#[inline]
-pub(crate) fn write_filled(parts: &[&str], dynamics: &[Dynamic], out: &mut String) {
-    write_filled_in(parts, dynamics, out, &NoComponents);
-}
-
-/// [`write_filled`] with the components `trees` holds.
+/// them: one template (or one list entry) as HTML, with the components
+/// `trees` holds.
 #[inline]
 pub(crate) fn write_filled_in(
     parts: &[&str],

@@ -57,6 +57,10 @@ pub const MAX_PATCH_HOPS: usize = 20;
 ///   [`handle_timeout`](Self::handle_timeout);
 ///   [`handle_typed_event`](Self::handle_typed_event) for tests.
 /// * Outputs: [`poll_output`](Self::poll_output) and [`poll_timeout`](Self::poll_timeout).
+/// * Components ([`crate::component`]): an event with a `cid` goes to that
+///   component ([`handle_event`](Self::handle_event)); [`send_update`](Self::send_update),
+///   [`cids_will_destroy`](Self::cids_will_destroy), [`cids_destroyed`](Self::cids_destroyed);
+///   [`components`](Self::components), [`component_state`](Self::component_state).
 /// * End: [`stop`](Self::stop).
 /// * Inspection: [`state`](Self::state), [`flash`](Self::flash),
 ///   [`title`](Self::title), [`url`](Self::url), [`timer_count`](Self::timer_count),
@@ -105,6 +109,24 @@ pub const MAX_PATCH_HOPS: usize = 20;
 /// | `PushNavigate`, `Redirect` | no render; the navigation (with the flash) is the reply's navigation or an [`Output::Navigate`]; the view ends ([`stop`](Self::stop)) and pending push events are dropped |
 /// | `StartAsync` | [`Output::StartTask`] (after the input's reply or push), preceded by [`Output::CancelTask`] for a task running under the same key, which is superseded; its deadline joins [`poll_timeout`](Self::poll_timeout) |
 /// | `CancelAsync` | [`Output::CancelTask`], and `handle_async` gets [`AsyncError::Cancelled`] (queued like an info) |
+/// | `SendUpdate` | queued like an info (or a timer with `after`); delivered to the component named then (by id or cid), dropped if there is none |
+/// | `SendParent` | from a component: queued like an info for the view (decoded into `V::Info`); ignored from the view |
+///
+/// A component's commands do the same on the view that renders it, except
+/// that `SendInfo`, `SendAfter`, `Repeat`, `CancelRepeat`, `StartAsync` and
+/// `CancelAsync` act on the component's own timers and tasks (their keys
+/// live in its namespace) and reach its `handle_info`/`handle_async`.
+///
+/// # Components
+///
+/// A render of the view finds the components it names, mounts new ones,
+/// calls `update` on those whose props changed and revives marked ones; then
+/// every component that handled something in this input renders, and the
+/// diff carries them in `"c"`. An input of a component alone (its event, a
+/// `send_update`, its timer or task) renders that component and not the
+/// view, unless its commands ran the view's handlers (`PushPatch`, an info
+/// handled later is its own input). Invariant 1 holds per input: one render
+/// of the view at most, one of each component at most.
 ///
 /// The built-in event `lv:clear-flash` (value `{"key": kind}`, no key = all)
 /// clears the driver's flash without reaching the view.
@@ -157,6 +179,13 @@ pub const MAX_PATCH_HOPS: usize = 20;
 ///    applies its own renders (before encoding them) to a [`StreamDom`],
 ///    while the client model applies the JSON it merged to another; the two
 ///    pages must be equal.
+/// 5″. **Components compose.** A component's entry in `"c"` is computed
+///    against the tree the client has for it (or, for a new or revived one,
+///    against nothing or the tree of the component whose statics it
+///    shares), so the client's components, merged as `cachedFindComponent`
+///    does, render as the server's; the client model checks it after every
+///    step, and the official client replays random component sessions
+///    (`tests/tests/oracle.rs`).
 /// 6. **Tasks end once.** While the view lives, every task started gets
 ///    exactly one outcome in `handle_async` — its result ([`handle_async`](Self::handle_async)), a
 ///    cancel, or a timeout at its deadline, whichever comes first — except a
@@ -710,7 +739,11 @@ impl<V: LiveView> ViewDriver<V> {
         if let (Some(dom), Some(last)) = (&mut self.streams, &self.last) {
             // Also when no stream was rendered: the streams gone from the
             // page lose their items.
-            dom.apply_page(std::iter::once(last).chain(self.components.trees()));
+            let page = Page {
+                components: &self.components,
+                connected: self.connected,
+            };
+            dom.apply_page_in(std::iter::once(last).chain(self.components.trees()), &page);
         }
         if self.connected && stream::render_count() != streams_before {
             if let Some(last) = &mut self.last {
