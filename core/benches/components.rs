@@ -73,7 +73,13 @@ impl LiveComponent for Row {
         (Row { i, v }, vec![])
     }
     fn handle_event(self, RowEvent::Bump: RowEvent, _: &Context) -> ComponentUpdate<Self> {
-        (Row { v: self.v + 1, ..self }, vec![])
+        (
+            Row {
+                v: self.v + 1,
+                ..self
+            },
+            vec![],
+        )
     }
     fn render(&self, myself: Cid) -> Rendered {
         html!(

@@ -257,3 +257,34 @@ fn rows_are_components_with_their_own_events() -> Result<(), TestError> {
     assert_eq!(view.components::<Rows>().len(), 1);
     Ok(())
 }
+
+#[test]
+fn events_for_components_the_view_does_not_have_are_refused_and_change_nothing(
+) -> Result<(), TestError> {
+    use liveview_core::event::ClientEvent;
+    let view = app().mount("/rows?n=3")?;
+    view.event("resize", serde_json::json!({"n": "1"}))?;
+    let before = view.render();
+    let bump = |cid: u64| {
+        let mut e = ClientEvent::json("click", "bump", serde_json::json!({"value": ""}));
+        e.cid = Some(cid);
+        e
+    };
+    // Row 2 (cid 3) was destroyed when the client reported it gone.
+    for cid in [3, 999] {
+        match view.client_event(bump(cid)) {
+            Err(TestError::Refused { reason, .. }) => {
+                assert!(
+                    reason.contains(&format!("targets component {cid}")),
+                    "{reason}"
+                )
+            }
+            other => panic!("cid {cid}: expected a refusal, got {other:?}"),
+        }
+        assert_eq!(view.render(), before);
+    }
+    // The live row still works.
+    view.click("#row-0 button")?;
+    assert_eq!(view.text("#row-0 .v")?, "1");
+    Ok(())
+}

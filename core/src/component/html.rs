@@ -43,7 +43,11 @@ pub(crate) fn placeholder(cid: u32, out: &mut String) {
 
 /// Copies `html` to `out`, with `component` writing each placeholder's
 /// component in its place.
-pub(crate) fn expand_placeholders(html: &str, out: &mut String, mut component: impl FnMut(u32, &mut String)) {
+pub(crate) fn expand_placeholders(
+    html: &str,
+    out: &mut String,
+    mut component: impl FnMut(u32, &mut String),
+) {
     let mut rest = html;
     while let Some(start) = rest.find('\u{0}') {
         out.push_str(&rest[..start]);

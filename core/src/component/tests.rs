@@ -530,10 +530,16 @@ impl LiveView for Feed {
 #[test]
 fn components_inside_stream_items_render_alone_and_go_with_their_item() {
     let mut both = Both::<Feed>::join_view();
-    assert!(both.view.render_html().contains(r#"<p id="items-2"><li data-phx-component="2" id="row-2">"#));
+    assert!(both
+        .view
+        .render_html()
+        .contains(r#"<p id="items-2"><li data-phx-component="2" id="row-2">"#));
     // The component renders alone; the stream item around it stays.
     both.event_to(Some(2), json!({"e": "click"})).unwrap();
-    assert!(both.view.render_html().contains("item 2</button> 1</li></p>"));
+    assert!(both
+        .view
+        .render_html()
+        .contains("item 2</button> 1</li></p>"));
     both.event(json!({"e": "add"})).unwrap();
     assert_eq!(both.view.components().len(), 3);
     // Deleting the item removes its component, which the client reports.

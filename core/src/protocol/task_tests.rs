@@ -174,3 +174,85 @@ fn closing_the_socket_cancels_every_task() {
     m.handle_async(T0, first.id, Ok(Value::Null));
     assert!(drain(&mut m).is_empty());
 }
+
+/// A component that loads on mount: its task runs with its own runner.
+struct Widget {
+    shown: String,
+}
+
+impl crate::component::LiveComponent for Widget {
+    type Props = ();
+    type Event = ();
+    type Info = Info;
+    fn mount(_: (), cx: &crate::view::Context) -> crate::component::ComponentUpdate<Self> {
+        let cmds = if cx.connected {
+            vec![Command::start_async("w", Info::Load(7))]
+        } else {
+            vec![]
+        };
+        (Widget { shown: "-".into() }, cmds)
+    }
+    fn update(self, _: (), _: &crate::view::Context) -> crate::component::ComponentUpdate<Self> {
+        (self, vec![])
+    }
+    fn handle_async(
+        self,
+        key: String,
+        result: Result<Info, AsyncError>,
+        _: &crate::view::Context,
+    ) -> crate::component::ComponentUpdate<Self> {
+        let shown = match result {
+            Ok(Info::Done(s)) => format!("{key}={s}"),
+            other => format!("{key}: {other:?}"),
+        };
+        (Widget { shown }, vec![])
+    }
+    fn render(&self, _: crate::component::Cid) -> Rendered {
+        crate::html!("<b>{self.shown}</b>")
+    }
+}
+
+struct Holder;
+
+impl LiveView for Holder {
+    type Event = ();
+    type Info = ();
+    fn mount(_: &Mount) -> Update<Self> {
+        (Holder, vec![])
+    }
+    fn render(&self) -> Rendered {
+        crate::html!(r#"<div>{crate::component::live_component::<Widget>("w", ())}</div>"#)
+    }
+}
+
+#[test]
+fn a_components_task_names_the_component_and_its_outcome_reaches_it() {
+    let router = Router::new().live::<Holder>("/holder");
+    let app = Arc::new(App::new(router, Config::new(vec![9; 32]).unwrap()));
+    let (p, _) = load_page(&app, "/holder", 1, None);
+    let mut m = connect(&app, &p);
+    let outs = join_outputs(&mut m, &p, "1", "/holder");
+    let started = starts(&outs);
+    assert_eq!(started.len(), 1, "{outs:?}");
+    // The runner is the component's (Tasks::component::<Widget>).
+    assert_eq!(started[0].view_type, TypeId::of::<Widget>());
+    assert!(started[0].view.ends_with("Widget"), "{}", started[0].view);
+    assert_eq!(started[0].task, json!({"Load": 7}));
+    m.handle_async(T0, started[0].id, Ok(json!({"Done": "ok"})));
+    let f = frames(&drain(&mut m));
+    assert_eq!(f[0][3], "diff");
+    assert_eq!(f[0][4], json!({"c": {"1": {"0": "w=ok"}}}));
+    // A cid this view does not have: an error reply, nothing pushed.
+    let outs = send(
+        &mut m,
+        T0,
+        json!(["1", "5", p.topic, "event", {"type": "click", "event": "x", "value": {}, "cid": 9}]),
+    );
+    let f = frames(&outs);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0][4]["status"], "error");
+    assert!(f[0][4]["response"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("targets component 9"));
+}
