@@ -179,13 +179,14 @@ pub const MAX_PATCH_HOPS: usize = 20;
 ///    applies its own renders (before encoding them) to a [`StreamDom`],
 ///    while the client model applies the JSON it merged to another; the two
 ///    pages must be equal.
-/// 5″. **Components compose.** A component's entry in `"c"` is computed
-///    against the tree the client has for it (or, for a new or revived one,
-///    against nothing or the tree of the component whose statics it
-///    shares), so the client's components, merged as `cachedFindComponent`
-///    does, render as the server's; the client model checks it after every
-///    step, and the official client replays random component sessions
-///    (`tests/tests/oracle.rs`).
+///
+///    Components keep this rule: **5″. Components compose.** A component's
+///    entry in `"c"` is computed against the tree the client has for it
+///    (or, for a new or revived one, against nothing or the tree of the
+///    component whose statics it shares), so the client's components,
+///    merged as `cachedFindComponent` does, render as the server's; the
+///    client model checks it after every step, and the official client
+///    replays random component sessions (`tests/tests/oracle.rs`).
 /// 6. **Tasks end once.** While the view lives, every task started gets
 ///    exactly one outcome in `handle_async` — its result ([`handle_async`](Self::handle_async)), a
 ///    cancel, or a timeout at its deadline, whichever comes first — except a
