@@ -786,6 +786,9 @@ impl Client {
     /// The cids of the components the page shows now (what the client
     /// finds in its DOM), in render order.
     pub fn shown_cids(&self) -> Vec<u32> {
+        if self.rendered.get("c").is_none() {
+            return Vec::new();
+        }
         let Ok(html) = self.to_html() else {
             return Vec::new();
         };
