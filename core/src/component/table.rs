@@ -58,7 +58,8 @@ pub(crate) struct Pass {
 pub(crate) struct Components {
     next_cid: u32,
     entries: BTreeMap<u32, Entry>,
-    by_id: HashMap<(&'static str, String), u32>,
+    /// type name → id → cid.
+    by_id: HashMap<&'static str, HashMap<String, u32>>,
     /// Components to render in the next pass, in the order they were touched.
     dirty: Vec<u32>,
     /// (type, root statics) → the cid of a component whose tree the client
@@ -94,9 +95,9 @@ impl Components {
             ComponentRef::Cid(cid) => self.contains(*cid).then_some(*cid),
             ComponentRef::Id { component, id } => self
                 .by_id
-                .iter()
-                .find(|((name, i), _)| *name == component && i == id)
-                .map(|(_, cid)| *cid),
+                .get(component.as_str())?
+                .get(id.as_str())
+                .copied(),
         }
     }
 
@@ -177,7 +178,12 @@ impl Components {
         for cid in cids {
             if self.entries.get(cid).is_some_and(|e| e.marked) {
                 if let Some(e) = self.entries.remove(cid) {
-                    self.by_id.remove(&(e.name, e.id));
+                    if let Some(ids) = self.by_id.get_mut(e.name) {
+                        ids.remove(&e.id);
+                        if ids.is_empty() {
+                            self.by_id.remove(e.name);
+                        }
+                    }
                     self.dirty.retain(|c| c != cid);
                     gone.push(*cid);
                 }
@@ -317,7 +323,7 @@ impl Components {
         &mut self,
         dynamics: &[Dynamic],
         cx: &Context,
-        seen: &mut HashSet<(&'static str, String)>,
+        seen: &mut HashSet<u32>,
         commands: &mut Vec<(Cid, Vec<Command<Value>>)>,
     ) {
         for d in dynamics {
@@ -340,18 +346,17 @@ impl Components {
         &mut self,
         call: &ComponentCall,
         cx: &Context,
-        seen: &mut HashSet<(&'static str, String)>,
+        seen: &mut HashSet<u32>,
         commands: &mut Vec<(Cid, Vec<Command<Value>>)>,
     ) {
         let name = call.component();
-        let key = (name, call.id.clone());
-        assert!(
-            seen.insert(key.clone()),
-            "found duplicate ID {:?} for component {name} when rendering template",
-            call.id
-        );
-        let (cid, queue) = match self.by_id.get(&key) {
-            Some(&cid) => {
+        let known = self
+            .by_id
+            .get(name)
+            .and_then(|ids| ids.get(call.id.as_str()))
+            .copied();
+        let (cid, queue) = match known {
+            Some(cid) => {
                 let entry = self.entries.get_mut(&cid).expect("by_id names live cids");
                 // The client has no tree for it (it replaced its whole
                 // tree): it is sent again.
@@ -390,10 +395,18 @@ impl Components {
                         dirty: false,
                     },
                 );
-                self.by_id.insert(key, cid);
+                self.by_id
+                    .entry(name)
+                    .or_default()
+                    .insert(call.id.clone(), cid);
                 (cid, true)
             }
         };
+        assert!(
+            seen.insert(cid),
+            "found duplicate ID {:?} for component {name} when rendering template",
+            call.id
+        );
         call.set_cid(cid);
         if queue {
             if let Some(e) = self.entries.get_mut(&cid) {

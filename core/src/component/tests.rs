@@ -606,3 +606,31 @@ proptest! {
         }
     }
 }
+
+/// Two components of one type with one id in a render: the view crashes,
+/// as in Phoenix.
+struct Twice;
+
+impl LiveView for Twice {
+    type Event = ();
+    type Info = ();
+    fn mount(_: &Mount) -> Update<Self> {
+        (Twice, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<div>{live_component::<Row>("same", "a".to_string())}{live_component::<Row>("same", "b".to_string())}</div>"#
+        )
+    }
+}
+
+#[test]
+#[should_panic(expected = "found duplicate ID \"same\"")]
+fn a_duplicate_id_crashes_the_view() {
+    let input = JoinInput {
+        connected: true,
+        url: Url::parse("/twice").unwrap(),
+        ..Default::default()
+    };
+    let _ = ViewDriver::<Twice>::join(Time::ZERO, input);
+}
