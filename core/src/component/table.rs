@@ -230,7 +230,8 @@ impl Components {
                 continue;
             };
             entry.dirty = false;
-            let tree = entry.component.render(Cid(cid));
+            let component = &entry.component;
+            let tree = crate::stream::rendering_component(cid, || component.render(Cid(cid)));
             let name = entry.name;
             self.resolve(tree.dynamics(), cx, &mut seen, &mut pass.commands);
             let key = (name, statics_key(tree.statics()));

@@ -634,3 +634,52 @@ fn a_duplicate_id_crashes_the_view() {
     };
     let _ = ViewDriver::<Twice>::join(Time::ZERO, input);
 }
+
+/// A component with a stream: every instance has one named "items".
+struct Boxed {
+    items: crate::stream::Stream<u32>,
+}
+
+impl LiveComponent for Boxed {
+    type Props = u32;
+    type Event = ();
+    type Info = ();
+    fn mount(n: u32, _: &Context) -> ComponentUpdate<Self> {
+        let mut items = crate::stream::Stream::new("items", |i: &u32| *i);
+        items.extend(n * 10..n * 10 + 2);
+        (Boxed { items }, vec![])
+    }
+    fn update(self, _: u32, _: &Context) -> ComponentUpdate<Self> {
+        (self, vec![])
+    }
+    fn render(&self, myself: Cid) -> Rendered {
+        html!(
+            r#"<ul id="box-{myself}" phx-update="stream">{#for (dom_id, i) in &self.items}<li id={dom_id}>{i}</li>{/for}</ul>"#
+        )
+    }
+}
+
+struct Boxes;
+
+impl LiveView for Boxes {
+    type Event = ();
+    type Info = ();
+    fn mount(_: &Mount) -> Update<Self> {
+        (Boxes, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<div>{live_component::<Boxed>(1, 1)}{live_component::<Boxed>(2, 2)}</div>"#)
+    }
+}
+
+#[test]
+fn streams_of_two_components_have_references_of_their_own() {
+    let both = Both::<Boxes>::join_view();
+    let c = &both.diffs[0]["c"];
+    assert_eq!(c["1"]["1"]["stream"][0], json!("1-items"));
+    assert_eq!(c["2"]["1"]["stream"][0], json!("2-items"));
+    assert!(both
+        .view
+        .render_html()
+        .contains(r#"<li id="items-20">20</li>"#));
+}

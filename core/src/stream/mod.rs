@@ -167,8 +167,9 @@ impl<T> Stream<T> {
     /// A stream named `name` whose items have the DOM id `"{name}-{id(item)}"`
     /// (Phoenix's default, from the item's `id`).
     ///
-    /// The name is also the stream's reference on the wire, so it must be
-    /// unique in the view.
+    /// The name is also the stream's reference on the wire (in a
+    /// component, after the component's cid: `"3-items"`), so it must be
+    /// unique in the view or component.
     ///
     /// # Panics
     /// If `name` is empty or holds anything but ASCII letters, digits, `_`
@@ -280,8 +281,14 @@ impl<T> Stream<T> {
     /// insert, in the order those were asked for).
     fn take(&self) -> (StreamOps, Vec<(String, T)>) {
         let ops = std::mem::take(&mut *self.ops.lock().unwrap_or_else(PoisonError::into_inner));
+        // In a component, the reference is the component's own: the client
+        // resets a stream by its reference across the whole page.
+        let stream_ref = match OWNER.with(Cell::get) {
+            None => Arc::clone(&self.name),
+            Some(cid) => Arc::from(format!("{cid}-{}", self.name)),
+        };
         let meta = StreamOps {
-            stream_ref: Arc::clone(&self.name),
+            stream_ref,
             inserts: ops
                 .inserts
                 .iter()
@@ -392,4 +399,24 @@ thread_local! {
 /// (compare two readings taken around a render).
 pub fn render_count() -> u64 {
     RENDERED.with(Cell::get)
+}
+
+thread_local! {
+    /// The cid of the component rendering on this thread, if any.
+    static OWNER: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Runs `render` as the render of component `cid`: the streams it renders
+/// get references of that component's (`"{cid}-{name}"`), as Phoenix gives
+/// each component's streams references of their own, so two components
+/// of one type with a stream of one name do not share it on the page.
+pub(crate) fn rendering_component<R>(cid: u32, render: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u32>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OWNER.with(|o| o.set(self.0));
+        }
+    }
+    let _restore = Restore(OWNER.with(|o| o.replace(Some(cid))));
+    render()
 }
