@@ -36,7 +36,9 @@ fn router() -> Router {
     let router = Router::new()
         .live::<views::errors::ErrorLive>("/errors")
         .live::<views::form_feedback::FormFeedbackLive>("/form/feedback")
-        .live::<views::colocated::ColocatedLive>("/colocated");
+        .live::<views::colocated::ColocatedLive>("/colocated")
+        .live::<views::issues_components::Issue3169>("/issues/3169")
+        .live::<views::issues_components_lists::Issue3941>("/issues/3941");
     let default = LiveSession::new("default").live_layout(layout::suite_live_layout());
     let other = LiveSession::new("other").live_layout(layout::suite_live_layout());
     // A view's own content in the root layout (the suite's render_in_root)
@@ -67,7 +69,11 @@ fn router() -> Router {
             };
             r.live::<StreamLive>("/stream")
                 .live::<StreamResetLive>("/stream/reset")
+                .live::<views::streams::StreamResetLcLive>("/stream/reset-lc")
                 .live::<StreamLimitLive>("/stream/limit")
+                .live::<views::streams::StreamNestedComponentResetLive>(
+                    "/stream/nested-component-reset",
+                )
                 .live::<StreamInsideForLive>("/stream/inside-for")
                 .live::<HealthyLive>("/healthy/:category")
                 .live::<views::js::JsLive>("/js")
@@ -104,6 +110,19 @@ fn router() -> Router {
                 .live::<views::issues_navigation::Issue4290A>("/issues/4290/a")
                 .live::<views::issues_navigation::Issue4290B>("/issues/4290/b")
                 .live::<views::issues_streams::Issue4121>("/issues/4121")
+                .live::<views::issues_components::Issue3026>("/issues/3026")
+                .live::<views::issues_components::Issue3117>("/issues/3117")
+                .live::<views::issues_components::Issue3200Panel>("/issues/3200/messages")
+                .live::<views::issues_components::Issue3200Panel>("/issues/3200/settings")
+                .live::<views::issues_components::Issue3684>("/issues/3684")
+                .live::<views::issues_components_lists::Issue3709>("/issues/3709")
+                .live::<views::issues_components_lists::Issue3709>("/issues/3709/:id")
+                .live::<views::issues_components_lists::Issue3979>("/issues/3979")
+                .live::<views::issues_components_lists::Issue4027>("/issues/4027")
+                .live::<views::issues_components_hooks::Issue4066>("/issues/4066")
+                .live::<views::issues_components_hooks::Issue4088>("/issues/4088")
+                .live::<views::issues_components_hooks::Issue4334>("/issues/4334")
+                .live::<views::issues_components_lists::Issue4350>("/issues/4350")
         })
         .live_session(other, |r| {
             r.live::<views::issues_navigation::Issue3686C>("/issues/3686/c")
@@ -238,7 +257,7 @@ async fn main() -> ExitCode {
     eprintln!("phoenix-support: serving on http://127.0.0.1:{port}");
     let opts = liveview_warp::Options {
         tasks: views::streams::stream_tasks(views::issues::issue_3931_tasks(
-            liveview_core::tasks::Tasks::new(),
+            views::issues_components::issue_component_tasks(liveview_core::tasks::Tasks::new()),
         )),
         frame_gate: Some(gates.gate()),
         ..liveview_warp::Options::default()

@@ -3,8 +3,9 @@
 //! `phx-no-unused-field` on the form or one input, a disabled fieldset), for
 //! the client's submit locking and form recovery on reconnect. Recovery
 //! events can answer with a custom value or with a patch. At `?portal` the
-//! form is teleported to `<body>`; the LiveComponent variant
-//! (`?live-component`) waits for LiveComponents and says so.
+//! form is teleported to `<body>`; at `?live-component` it is rendered by a
+//! LiveComponent ([`FormComponent`]) that handles the form's events itself
+//! (`phx-target={myself}`), as the suite's `FormLive.FormComponent`.
 
 use liveview_core::prelude::*;
 use liveview_core::template::Form;
@@ -99,13 +100,7 @@ impl LiveView for FormLive {
 
     fn handle_event(mut self, event: FormEvent) -> Update<Self> {
         match event {
-            FormEvent::Validate(fields) => {
-                for (k, v) in fields {
-                    if let Value::String(v) = v {
-                        self.params.insert(k, v);
-                    }
-                }
-            }
+            FormEvent::Validate(fields) => merge_fields(&mut self.params, fields),
             FormEvent::Save {} => self.submitted = true,
             FormEvent::CustomRecovery {} => {
                 self.params
@@ -125,11 +120,13 @@ impl LiveView for FormLive {
 
     fn render(&self) -> Rendered {
         let form = if self.params.contains_key("live-component") {
-            html!(
-                r#"<p id="unsupported">The LiveComponent variant of this form needs LiveComponents, which this server does not have yet.</p>"#
-            )
+            let props = FormProps {
+                params: self.params.clone(),
+                js_change: self.js_change,
+            };
+            html!(r#"{live_component::<FormComponent>("form-component", props)}"#)
         } else {
-            self.my_form()
+            my_form(&self.params, self.js_change, None)
         };
         let submitted = html!("{#if self.submitted}<p>Form was submitted!</p>{/if}");
         if self.params.contains_key("portal") {
@@ -141,38 +138,131 @@ impl LiveView for FormLive {
     }
 }
 
-impl FormLive {
-    fn param(&self, name: &str) -> Option<&str> {
-        self.params.get(name).map(String::as_str)
-    }
-
-    /// The form and the input outside it.
-    fn my_form(&self) -> Rendered {
-        let id = self.param("id");
-        let change = if self.js_change {
-            Some(JS::new().push("validate").to_json())
-        } else {
-            self.param("phx-change").map(str::to_owned)
-        };
-        let options = options_for_select(&["foo", "bar", "baz"], self.param("d"));
-        let dispatch = JS::new().dispatch("test");
-        html!(
-            r#"<form id={id} phx-submit="save" phx-change={change} phx-auto-recover={self.param("phx-auto-recover")} phx-no-unused-field={self.param("phx-no-unused-field-form")} class="myformclass">
-  <fieldset disabled={self.param("disabled-fieldset")}>
-    <input type="text" name="a" readonly value={self.param("a")} />
-    <input type="text" name="b" value={self.param("b")} />
+/// The form and the input outside it (the suite's `my_form`), from the
+/// params; `js_change` makes `phx-change` the JS command
+/// `JS.push("validate")`, and `target` (a component's cid) is the form's
+/// `phx-target`.
+fn my_form(params: &BTreeMap<String, String>, js_change: bool, target: Option<Cid>) -> Rendered {
+    let param = |name: &str| params.get(name).map(String::as_str);
+    let id = param("id");
+    let change = if js_change {
+        Some(JS::new().push("validate").to_json())
+    } else {
+        param("phx-change").map(str::to_owned)
+    };
+    let options = options_for_select(&["foo", "bar", "baz"], param("d"));
+    let dispatch = JS::new().dispatch("test");
+    html!(
+        r#"<form id={id} phx-submit="save" phx-change={change} phx-auto-recover={param("phx-auto-recover")} phx-no-unused-field={param("phx-no-unused-field-form")} phx-target={target} class="myformclass">
+  <fieldset disabled={param("disabled-fieldset")}>
+    <input type="text" name="a" readonly value={param("a")} />
+    <input type="text" name="b" value={param("b")} />
   </fieldset>
-  <input type="text" name="c" value={self.param("c")} phx-no-unused-field={self.param("phx-no-unused-field-input")} />
+  <input type="text" name="c" value={param("c")} phx-no-unused-field={param("phx-no-unused-field-input")} />
   <select name="d">
     {options}
   </select>
-  {#if let Some(id) = id}<input type="text" name="e" form={id} value={self.param("e")} />{/if}
+  {#if let Some(id) = id}<input type="text" name="e" form={id} value={param("e")} />{/if}
   <button type="submit" phx-disable-with="Submitting" phx-click={dispatch}>Submit with JS</button>
   <button id="submit" type="submit" phx-disable-with="Submitting">Submit</button>
   <button type="button" phx-click="button-test" phx-disable-with="Loading">Non-form Button</button>
 </form>
-{#if let Some(id) = id}<input type="text" name="f" form={id} value={self.param("f")} />{/if}"#
+{#if let Some(id) = id}<input type="text" name="f" form={id} value={param("f")} />{/if}"#
+    )
+}
+
+/// What `/form?live-component` passes its [`FormComponent`]: the page's
+/// params and whether `phx-change` is a JS command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormProps {
+    params: BTreeMap<String, String>,
+    js_change: bool,
+}
+
+/// The LiveComponent `form-component` of `/form?live-component`: the same
+/// form, its events sent to the component (`phx-target={myself}`), which
+/// merges changes into its own copy of the params and says "LC Form was
+/// submitted!" after a submit.
+pub struct FormComponent {
+    params: BTreeMap<String, String>,
+    js_change: bool,
+    submitted: bool,
+}
+
+/// The events the component's form sends it.
+#[derive(Debug, Deserialize)]
+pub enum FormComponentEvent {
+    /// `phx-change`: the form's fields.
+    #[serde(rename = "validate")]
+    Validate(Map<String, Value>),
+    /// `phx-submit`.
+    #[serde(rename = "save")]
+    Save {},
+    /// A recovery event that sets `b`.
+    #[serde(rename = "custom-recovery")]
+    CustomRecovery {},
+    /// A recovery event that patches the URL.
+    #[serde(rename = "patch-recovery")]
+    PatchRecovery {},
+}
+
+impl LiveComponent for FormComponent {
+    type Props = FormProps;
+    type Event = FormComponentEvent;
+    type Info = ();
+
+    fn mount(props: FormProps, _: &Context) -> ComponentUpdate<Self> {
+        let component = FormComponent {
+            params: props.params,
+            js_change: props.js_change,
+            submitted: false,
+        };
+        (component, vec![])
+    }
+
+    /// The parent's params replace the component's (Phoenix's default
+    /// `update/2` assigns them).
+    fn update(self, props: FormProps, _: &Context) -> ComponentUpdate<Self> {
+        let component = FormComponent {
+            params: props.params,
+            js_change: props.js_change,
+            ..self
+        };
+        (component, vec![])
+    }
+
+    fn handle_event(mut self, event: FormComponentEvent, _: &Context) -> ComponentUpdate<Self> {
+        match event {
+            FormComponentEvent::Validate(fields) => merge_fields(&mut self.params, fields),
+            FormComponentEvent::Save {} => self.submitted = true,
+            FormComponentEvent::CustomRecovery {} => {
+                self.params
+                    .insert("b".into(), "custom value from server".into());
+            }
+            FormComponentEvent::PatchRecovery {} => {
+                return (self, vec![Command::push_patch("/form?patched=true")]);
+            }
+        }
+        (self, vec![])
+    }
+
+    fn render(&self, myself: Cid) -> Rendered {
+        let form = my_form(&self.params, self.js_change, Some(myself));
+        html!(
+            r#"<div>
+  {form}
+  {#if self.submitted}<p>LC Form was submitted!</p>{/if}
+</div>"#
         )
+    }
+}
+
+/// Merges the fields of a `phx-change` into the params (text values only).
+fn merge_fields(params: &mut BTreeMap<String, String>, fields: Map<String, Value>) {
+    for (k, v) in fields {
+        if let Value::String(v) = v {
+            params.insert(k, v);
+        }
     }
 }
 

@@ -1,15 +1,17 @@
 //! The suite's stream routes (`test/support/live_views/streams.ex`):
 //! `/stream` (two streams of users with per-item updates, deletes, moves and
-//! resets; a stand-in for its LiveComponent's stream), `/stream/reset`
+//! resets, and a LiveComponent with a stream of its own), `/stream/reset`
 //! (resets, reorders and inserts at positions, `update_only`),
-//! `/stream/limit` (`at` and `limit`), `/stream/inside-for` (a stream filled
-//! by async work, rendered inside a comprehension) and `/healthy/:category`
-//! (a stream reset from `handle_params` on every patch).
+//! `/stream/reset-lc` (issue #2982: a stream whose items are LiveComponents),
+//! `/stream/nested-component-reset` (the same, each component with a stream
+//! of its own), `/stream/limit` (`at` and `limit`), `/stream/inside-for` (a
+//! stream filled by async work, rendered inside a comprehension) and
+//! `/healthy/:category` (a stream reset from `handle_params` on every patch).
 
 use super::{live_link, Live};
 use liveview_core::prelude::*;
 use liveview_core::stream::{Insert, Stream};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -32,7 +34,7 @@ fn insert_at(at: i64, limit: Option<i64>) -> Insert {
 
 /// A user of `/stream`: an id (a number, or the text after `users-` of a
 /// clicked item) and a name.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct User {
     id: String,
     name: String,
@@ -50,16 +52,11 @@ fn user(id: impl ToString, name: &str) -> User {
 /// changes on the client when the items are sent again, as on a reset).
 /// At `?empty_item` the users' container also holds an element that is not
 /// a stream item (`users-empty`, shown when it is the only child).
-///
-/// The suite's page also renders a LiveComponent with a stream `c_users`;
-/// until LiveComponents exist here, a stand-in shows that component's
-/// first render (same ids and text) from a stream of this view, and its
-/// buttons do nothing.
+/// The page also renders the LiveComponent `stream-component`
+/// ([`StreamComponent`]), whose stream `c_users` has buttons of its own.
 pub struct StreamLive {
     users: Stream<User>,
     admins: Stream<User>,
-    /// The stand-in for the LiveComponent's stream.
-    c_users: Stream<User>,
     count: u64,
     /// Render the users without ids (the suite's `no_id` render).
     no_id: bool,
@@ -183,7 +180,6 @@ impl LiveView for StreamLive {
         let mut view = StreamLive {
             users: Stream::new("users", |u: &User| u.id.clone()),
             admins: Stream::new("admins", |u: &User| u.id.clone()),
-            c_users: Stream::new("c_users", |u: &User| u.id.clone()),
             count: 0,
             no_id: false,
             extra_item_with_id: m.params.get("empty_item").is_some(),
@@ -191,7 +187,6 @@ impl LiveView for StreamLive {
         view.users.extend(first_users());
         view.admins
             .extend([user(1, "chris-admin"), user(2, "callan-admin")]);
-        view.c_users.extend(first_users());
         (view, vec![])
     }
 
@@ -298,7 +293,6 @@ impl LiveView for StreamLive {
 </style>"#
             );
         }
-        let c_users = self.c_users_stand_in();
         html!(
             r##"<div id="users" phx-update="stream">
   {#for (id, user) in &self.users}<div id={id} data-count={self.count}>
@@ -322,7 +316,7 @@ impl LiveView for StreamLive {
     <button phx-click="admin-move-to-last" phx-value-id={id}>make last</button>
   </div>{/for}
 </div>
-{c_users}
+{live_component::<StreamComponent>("stream-component", ())}
 
 <button phx-click="reset-users">Reset users</button>
 <button phx-click="reset-users-reorder">Reorder users</button>"##
@@ -330,19 +324,98 @@ impl LiveView for StreamLive {
     }
 }
 
-impl StreamLive {
-    /// What the suite's LiveComponent `stream-component` renders first: its
-    /// stream `c_users`. Its buttons target the component in the suite;
-    /// without LiveComponents they have no binding.
-    fn c_users_stand_in(&self) -> Rendered {
+/// The LiveComponent `stream-component` of `/stream` (the suite's
+/// `StreamComponent`): the stream `c_users` (chris and callan on mount),
+/// whose items' buttons update, delete and move them in the component.
+pub struct StreamComponent {
+    c_users: Stream<User>,
+}
+
+/// [`StreamComponent`]'s buttons (`phx-target={myself}`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StreamComponentEvent {
+    /// Empties the stream.
+    Reset {},
+    /// Removes the user with this DOM id.
+    Delete {
+        /// The DOM id.
+        id: String,
+    },
+    /// Renames a user to "updated" (in place).
+    Update {
+        /// The DOM id.
+        id: String,
+    },
+    /// Moves a user, renamed "updated", to the start.
+    MoveToFirst {
+        /// The DOM id.
+        id: String,
+    },
+    /// Moves a user, renamed "updated", to the end.
+    MoveToLast {
+        /// The DOM id.
+        id: String,
+    },
+}
+
+/// What `send_update` can tell a [`StreamComponent`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamComponentInfo {
+    /// Resets `c_users` to these users (the suite's
+    /// `send_update(StreamComponent, reset: {:c_users, users})`).
+    Reset(Vec<User>),
+}
+
+impl LiveComponent for StreamComponent {
+    type Props = ();
+    type Event = StreamComponentEvent;
+    type Info = StreamComponentInfo;
+
+    fn mount((): (), _: &Context) -> ComponentUpdate<Self> {
+        let mut c_users = Stream::new("c_users", |u: &User| u.id.clone());
+        c_users.extend(first_users());
+        (StreamComponent { c_users }, vec![])
+    }
+
+    /// The parent passes nothing, so this is never called with new props.
+    fn update(self, (): (), _: &Context) -> ComponentUpdate<Self> {
+        (self, vec![])
+    }
+
+    fn handle_event(mut self, event: StreamComponentEvent, _: &Context) -> ComponentUpdate<Self> {
+        use StreamComponentEvent as E;
+        let users = &mut self.c_users;
+        match event {
+            E::Reset {} => {
+                users.reset();
+            }
+            E::Delete { id } => {
+                users.delete_by_dom_id(id);
+            }
+            E::Update { id } => resend(users, id, "updated", None),
+            E::MoveToFirst { id } => resend(users, id, "updated", Some(Insert::prepend())),
+            E::MoveToLast { id } => resend(users, id, "updated", Some(Insert::append())),
+        }
+        (self, vec![])
+    }
+
+    fn handle_info(mut self, info: StreamComponentInfo, _: &Context) -> ComponentUpdate<Self> {
+        let StreamComponentInfo::Reset(users) = info;
+        self.c_users.reset().extend(users);
+        (self, vec![])
+    }
+
+    fn render(&self, myself: Cid) -> Rendered {
         html!(
             r#"<div id="c_users" phx-update="stream">
   {#for (id, user) in &self.c_users}<div id={id}>
     {user.name}
-    <button>delete</button>
-    <button>update</button>
-    <button>make first</button>
-    <button>make last</button>
+    <button phx-click="delete" phx-value-id={id} phx-target={myself}>delete</button>
+    <button phx-click="update" phx-value-id={id} phx-target={myself}>update</button>
+    <button phx-click="move-to-first" phx-value-id={id} phx-target={myself}>make first</button>
+    <button phx-click="move-to-last" phx-value-id={id} phx-target={myself}>make last</button>
   </div>{/for}
 </div>"#
         )
@@ -351,7 +424,7 @@ impl StreamLive {
 
 /// An item of `/stream/reset`, `/stream/inside-for`, `/healthy/:category`
 /// and the stream issue routes: an id and a name.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -510,6 +583,182 @@ impl LiveView for StreamResetLive {
 <button phx-click="append-existing">Append C</button>
 <button phx-click="new-update-only">Add E (update only)</button>
 <button phx-click="existing-update-only">Update C (update only)</button>"#
+        )
+    }
+}
+
+/// `/stream/reset-lc` (issue #2982): the stream `items` (A to D) whose
+/// items are LiveComponents ([`ItemComponent`]), reordered by a reset that
+/// keeps A and adds E, F and G.
+pub struct StreamResetLcLive {
+    items: Stream<Item>,
+}
+
+/// The reset of `/stream/reset-lc` and `/stream/nested-component-reset`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReorderEvent {
+    /// Resets the stream to E, A, F, G.
+    Reorder {},
+}
+
+/// The items after "Reorder": E, A, F, G.
+fn reordered() -> Vec<Item> {
+    letters("eafg")
+}
+
+impl LiveView for StreamResetLcLive {
+    type Event = ReorderEvent;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        let items = items_stream(letters("abcd"));
+        (StreamResetLcLive { items }, vec![])
+    }
+
+    fn handle_event(mut self, ReorderEvent::Reorder {}: ReorderEvent) -> Update<Self> {
+        self.items.reset().extend(reordered());
+        (self, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<ul phx-update="stream" id="thelist">
+  {#for (id, item) in &self.items}{live_component::<ItemComponent>(&id, (id.clone(), item))}{/for}
+</ul>
+
+<button phx-click="reorder">Reorder</button>"#
+        )
+    }
+}
+
+/// An item of `/stream/reset-lc` as a LiveComponent: its DOM id (also its
+/// component id) and the item, shown in an `<li>`.
+pub struct ItemComponent {
+    id: String,
+    item: Item,
+}
+
+impl LiveComponent for ItemComponent {
+    type Props = (String, Item);
+    type Event = ();
+    type Info = ();
+
+    fn mount((id, item): (String, Item), _: &Context) -> ComponentUpdate<Self> {
+        (ItemComponent { id, item }, vec![])
+    }
+
+    fn update(self, (id, item): (String, Item), _: &Context) -> ComponentUpdate<Self> {
+        (ItemComponent { id, item }, vec![])
+    }
+
+    fn render(&self, _: Cid) -> Rendered {
+        html!(
+            r#"<li id={self.id}>
+  {self.item.name}
+</li>"#
+        )
+    }
+}
+
+/// `/stream/nested-component-reset`: `/stream/reset-lc` whose item
+/// components ([`NestedStreamComponent`]) each hold a stream of their own,
+/// with a button that resets it; the parent's reset must leave the kept
+/// component's reordered stream as it was.
+pub struct StreamNestedComponentResetLive {
+    items: Stream<Item>,
+}
+
+impl LiveView for StreamNestedComponentResetLive {
+    type Event = ReorderEvent;
+    type Info = ();
+
+    fn mount(_: &Mount) -> Update<Self> {
+        let items = items_stream(letters("abcd"));
+        (StreamNestedComponentResetLive { items }, vec![])
+    }
+
+    fn handle_event(mut self, ReorderEvent::Reorder {}: ReorderEvent) -> Update<Self> {
+        self.items.reset().extend(reordered());
+        (self, vec![])
+    }
+
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<ul phx-update="stream" id="thelist">
+  {#for (id, item) in &self.items}{live_component::<NestedStreamComponent>(&id, (id.clone(), item))}{/for}
+</ul>
+
+<button phx-click="reorder" id="parent-reorder">Reorder</button>"#
+        )
+    }
+}
+
+/// An item of `/stream/nested-component-reset`: its DOM id, the item, and
+/// the stream `nested` of four items whose ids start with the DOM id (N-A
+/// to N-D when connected, N-E to N-H in the dead render), which its button
+/// resets to N-E, N-A, N-F, N-G.
+pub struct NestedStreamComponent {
+    id: String,
+    item: Item,
+    nested: Stream<Item>,
+}
+
+impl NestedStreamComponent {
+    /// The nested items with these letters: ids `<dom id>-<letter>`, names
+    /// `N-<LETTER>`.
+    fn nested_items(&self, letters: &str) -> Vec<Item> {
+        letters
+            .chars()
+            .map(|c| {
+                let name = format!("N-{}", c.to_ascii_uppercase());
+                item(format!("{}-{c}", self.id), name)
+            })
+            .collect()
+    }
+}
+
+impl LiveComponent for NestedStreamComponent {
+    type Props = (String, Item);
+    type Event = ReorderEvent;
+    type Info = ();
+
+    fn mount((id, item): (String, Item), cx: &Context) -> ComponentUpdate<Self> {
+        let mut component = NestedStreamComponent {
+            id,
+            item,
+            nested: Stream::new("nested", |i: &Item| i.id.clone()),
+        };
+        let first = if cx.connected { "abcd" } else { "efgh" };
+        let items = component.nested_items(first);
+        component.nested.reset().extend(items);
+        (component, vec![])
+    }
+
+    /// The stream is only filled on mount.
+    fn update(self, (id, item): (String, Item), _: &Context) -> ComponentUpdate<Self> {
+        (NestedStreamComponent { id, item, ..self }, vec![])
+    }
+
+    fn handle_event(
+        mut self,
+        ReorderEvent::Reorder {}: ReorderEvent,
+        _: &Context,
+    ) -> ComponentUpdate<Self> {
+        let items = self.nested_items("eafg");
+        self.nested.reset().extend(items);
+        (self, vec![])
+    }
+
+    fn render(&self, myself: Cid) -> Rendered {
+        html!(
+            r#"<li id={self.id}>
+  {self.item.name}
+  <div id="{self.id}-nested" phx-update="stream" style="display: flex; gap: 4px;">
+    {#for (id, item) in &self.nested}<span id={id}>{item.name}</span>{/for}
+  </div>
+  <button phx-click="reorder" phx-target={myself}>Reorder</button>
+</li>"#
         )
     }
 }
