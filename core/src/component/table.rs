@@ -10,7 +10,28 @@ use crate::template::{Dynamic, Rendered, Statics};
 use crate::view::{Command, ComponentRef, Context};
 use serde_json::Value;
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+/// Ids → cids of one component type (ids are the app's; FNV, as for DOM ids).
+type Ids = HashMap<String, u32, BuildHasherDefault<crate::stream::IdHasher>>;
+
+/// The cids met in one render pass (cids are small and dense).
+#[derive(Default)]
+struct Seen(Vec<u64>);
+
+impl Seen {
+    /// Whether `cid` is new to this pass (and marks it).
+    fn insert(&mut self, cid: u32) -> bool {
+        let (word, bit) = (cid as usize / 64, cid % 64);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        let new = self.0[word] & (1 << bit) == 0;
+        self.0[word] |= 1 << bit;
+        new
+    }
+}
 
 /// A component of a view, for inspection
 /// ([`ViewDriver::components`](crate::runtime::ViewDriver::components)).
@@ -57,9 +78,9 @@ pub(crate) struct Pass {
 /// ([`destroyed`](Self::destroyed)) or the view ends.
 pub(crate) struct Components {
     next_cid: u32,
-    entries: BTreeMap<u32, Entry>,
-    /// type name → id → cid.
-    by_id: HashMap<&'static str, HashMap<String, u32>>,
+    entries: HashMap<u32, Entry, BuildHasherDefault<crate::stream::IdHasher>>,
+    /// Per component type (a few): its name, and its ids → cids.
+    by_id: Vec<(&'static str, Ids)>,
     /// Components to render in the next pass, in the order they were touched.
     dirty: Vec<u32>,
     /// (type, root statics) → the cid of a component whose tree the client
@@ -71,8 +92,8 @@ impl Default for Components {
     fn default() -> Components {
         Components {
             next_cid: 1,
-            entries: BTreeMap::new(),
-            by_id: HashMap::new(),
+            entries: HashMap::default(),
+            by_id: Vec::new(),
             dirty: Vec::new(),
             shared: HashMap::new(),
         }
@@ -84,6 +105,14 @@ fn statics_key(s: &'static Statics) -> usize {
 }
 
 impl Components {
+    /// The ids of the components of the type named `name`.
+    fn ids(&self, name: &str) -> Option<&Ids> {
+        self.by_id
+            .iter()
+            .find(|(n, _)| std::ptr::eq(*n, name) || *n == name)
+            .map(|(_, ids)| ids)
+    }
+
     /// Whether `cid` is one of the view's components.
     pub(crate) fn contains(&self, cid: u32) -> bool {
         self.entries.contains_key(&cid)
@@ -93,17 +122,14 @@ impl Components {
     pub(crate) fn lookup(&self, to: &ComponentRef) -> Option<u32> {
         match to {
             ComponentRef::Cid(cid) => self.contains(*cid).then_some(*cid),
-            ComponentRef::Id { component, id } => self
-                .by_id
-                .get(component.as_str())?
-                .get(id.as_str())
-                .copied(),
+            ComponentRef::Id { component, id } => self.ids(component)?.get(id.as_str()).copied(),
         }
     }
 
     /// The components, in cid order.
     pub(crate) fn list(&self) -> Vec<super::ComponentInfo> {
-        self.entries
+        let mut list: Vec<super::ComponentInfo> = self
+            .entries
             .iter()
             .map(|(cid, e)| super::ComponentInfo {
                 cid: *cid,
@@ -111,7 +137,9 @@ impl Components {
                 id: e.id.clone(),
                 marked_for_deletion: e.marked,
             })
-            .collect()
+            .collect();
+        list.sort_by_key(|c| c.cid);
+        list
     }
 
     /// The state of component `cid`, for typed access.
@@ -178,11 +206,8 @@ impl Components {
         for cid in cids {
             if self.entries.get(cid).is_some_and(|e| e.marked) {
                 if let Some(e) = self.entries.remove(cid) {
-                    if let Some(ids) = self.by_id.get_mut(e.name) {
+                    if let Some((_, ids)) = self.by_id.iter_mut().find(|(n, _)| *n == e.name) {
                         ids.remove(&e.id);
-                        if ids.is_empty() {
-                            self.by_id.remove(e.name);
-                        }
                     }
                     self.dirty.retain(|c| c != cid);
                     gone.push(*cid);
@@ -215,7 +240,7 @@ impl Components {
     /// could not mark it).
     pub(crate) fn render(&mut self, root: Option<&Rendered>, cx: &Context) -> Pass {
         let mut pass = Pass::default();
-        let mut seen = HashSet::new();
+        let mut seen = Seen::default();
         if let Some(root) = root {
             self.resolve(root.dynamics(), cx, &mut seen, &mut pass.commands);
         }
@@ -324,7 +349,7 @@ impl Components {
         &mut self,
         dynamics: &[Dynamic],
         cx: &Context,
-        seen: &mut HashSet<u32>,
+        seen: &mut Seen,
         commands: &mut Vec<(Cid, Vec<Command<Value>>)>,
     ) {
         for d in dynamics {
@@ -347,15 +372,25 @@ impl Components {
         &mut self,
         call: &ComponentCall,
         cx: &Context,
-        seen: &mut HashSet<u32>,
+        seen: &mut Seen,
         commands: &mut Vec<(Cid, Vec<Command<Value>>)>,
     ) {
         let name = call.component();
-        let known = self
-            .by_id
-            .get(name)
-            .and_then(|ids| ids.get(call.id.as_str()))
-            .copied();
+        // A call from an earlier render (a list entry the render reused)
+        // knows its cid: no lookup by id, if it is still that component's.
+        let known = match call.cid() {
+            0 => None,
+            cid => self
+                .entries
+                .get(&cid)
+                .filter(|e| std::ptr::eq(e.name, name) && e.id == call.id)
+                .map(|_| cid),
+        }
+        .or_else(|| {
+            self.ids(name)
+                .and_then(|ids| ids.get(call.id.as_str()))
+                .copied()
+        });
         let (cid, queue) = match known {
             Some(cid) => {
                 let entry = self.entries.get_mut(&cid).expect("by_id names live cids");
@@ -396,10 +431,14 @@ impl Components {
                         dirty: false,
                     },
                 );
-                self.by_id
-                    .entry(name)
-                    .or_default()
-                    .insert(call.id.clone(), cid);
+                let at = match self.by_id.iter().position(|(n, _)| *n == name) {
+                    Some(at) => at,
+                    None => {
+                        self.by_id.push((name, Ids::default()));
+                        self.by_id.len() - 1
+                    }
+                };
+                self.by_id[at].1.insert(call.id.clone(), cid);
                 (cid, true)
             }
         };

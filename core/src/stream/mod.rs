@@ -369,7 +369,7 @@ impl<T> ListSource for &Stream<T> {
 /// strings made by the server, so no protection against chosen collisions
 /// is needed and SipHash's cost is not.
 #[derive(Default)]
-struct IdHasher(u64);
+pub(crate) struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn write(&mut self, bytes: &[u8]) {
