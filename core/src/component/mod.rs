@@ -8,8 +8,11 @@
 //!
 //! * mounts a component the first time its id is rendered, and calls
 //!   [`update`](LiveComponent::update) whenever the parent renders it with
-//!   props that differ from the last ones (as Phoenix's change tracking only
-//!   reaches `update/2` when the assigns passed changed);
+//!   props that differ from the last ones. (Phoenix's change tracking
+//!   skips `update/2` when a component's call did not change, but calls it
+//!   with unchanged assigns when it re-renders a whole `for` around the
+//!   component; here equal props never reach `update`, so keep side
+//!   effects that must run on every parent render out of it);
 //! * routes a client event carrying the component's cid (from
 //!   `phx-target={myself}`, or a selector the client resolves to an element
 //!   inside the component) to [`handle_event`](LiveComponent::handle_event),

@@ -111,6 +111,8 @@ struct Page {
     rows: Vec<(u32, String)>,
     told: Vec<u32>,
     title: String,
+    /// Another root template (the client then drops every component).
+    boxed: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +122,7 @@ enum Event {
     Remove { id: u32 },
     Rename { id: u32, label: String },
     Retitle,
+    Rebox,
     Note { id: u32 },
     NoteLater { id: u32 },
 }
@@ -140,6 +143,7 @@ impl LiveView for Page {
                 rows,
                 told: vec![],
                 title: "rows".into(),
+                boxed: false,
             },
             vec![],
         )
@@ -162,6 +166,7 @@ impl LiveView for Page {
                 }
             }
             Event::Retitle => self.title.push('!'),
+            Event::Rebox => self.boxed = !self.boxed,
             Event::Note { id } => cmds.push(Command::send_update::<Row>(
                 id,
                 RowInfo::Note("from the parent".into()),
@@ -181,9 +186,16 @@ impl LiveView for Page {
     }
 
     fn render(&self) -> Rendered {
-        html!(
-            r#"<h1>{self.title}</h1><ul>{#for (id, label) in &self.rows; key = *id}{live_component::<Row>(id, label.clone())}{/for}</ul><p>{self.told.len()}</p>"#
-        )
+        let rows = html!(
+            r#"{#for (id, label) in &self.rows; key = *id}{live_component::<Row>(id, label.clone())}{/for}"#
+        );
+        if self.boxed {
+            html!(
+                r#"<section><h2>{self.title}</h2><ol>{rows}</ol><p>{self.told.len()}</p></section>"#
+            )
+        } else {
+            html!(r#"<h1>{self.title}</h1><ul>{rows}</ul><p>{self.told.len()}</p>"#)
+        }
     }
 }
 
@@ -296,7 +308,7 @@ fn the_join_sends_each_component_once_sharing_statics() {
     let both = Both::join();
     let rendered = &both.diffs[0];
     // The list holds cids; the components are in "c".
-    assert_eq!(rendered["1"]["k"]["0"]["0"], json!(1));
+    assert_eq!(rendered["1"]["0"]["k"]["0"]["0"], json!(1));
     let c = &rendered["c"];
     assert_eq!(c["1"]["r"], json!(1));
     assert!(c["1"]["s"].is_array());
@@ -347,7 +359,7 @@ fn a_new_component_shares_the_statics_the_client_has() {
     let shared = v["c"]["4"]["s"].as_i64().unwrap();
     assert!((-3..=-1).contains(&shared), "{diff}");
     assert_eq!(v["c"]["4"]["2"], json!("row 9"));
-    assert_eq!(v["1"]["k"]["3"]["0"], json!(4));
+    assert_eq!(v["1"]["0"]["k"]["3"]["0"], json!(4));
 }
 
 #[test]
@@ -554,6 +566,7 @@ enum Op {
     Remove(u32),
     Rename(u32, u8),
     Retitle,
+    Rebox,
     Click(u32),
     Note(u32),
     Tell(u32),
@@ -565,6 +578,7 @@ fn op() -> impl Strategy<Value = Op> {
         (1u32..8).prop_map(Op::Remove),
         ((1u32..8), any::<u8>()).prop_map(|(i, l)| Op::Rename(i, l % 3)),
         Just(Op::Retitle),
+        Just(Op::Rebox),
         (1u32..8).prop_map(Op::Click),
         (1u32..8).prop_map(Op::Note),
         (1u32..8).prop_map(Op::Tell),
@@ -588,6 +602,7 @@ proptest! {
                 Op::Remove(id) => both.event(json!({"e": "remove", "id": id})),
                 Op::Rename(id, l) => both.event(json!({"e": "rename", "id": id, "label": format!("l{l}")})),
                 Op::Retitle => both.event(json!({"e": "retitle"})),
+                Op::Rebox => both.event(json!({"e": "rebox"})),
                 Op::Click(id) => both.event_to(Some(cid(id).unwrap_or(99)), json!({"e": "click"})),
                 Op::Note(id) => both.event(json!({"e": "note", "id": id})),
                 Op::Tell(id) => both.event_to(Some(cid(id).unwrap_or(99)), json!({"e": "tell"})),
