@@ -160,10 +160,7 @@ impl<V: LiveView> ViewDriver<V> {
                             fx.outputs.push(Output::CancelTask { id: old.id });
                         }
                         let error = AsyncError::Failed(format!("the task does not serialize: {e}"));
-                        self.infos.push_back(Queued::Async {
-                            key,
-                            result: Err(error),
-                        });
+                        self.queue_async_error(key, error);
                     }
                 }
             }
@@ -171,10 +168,7 @@ impl<V: LiveView> ViewDriver<V> {
                 let key = owned_key(cid, &key);
                 if let Some(task) = self.tasks.remove_key(&key) {
                     fx.outputs.push(Output::CancelTask { id: task.id });
-                    self.infos.push_back(Queued::Async {
-                        key,
-                        result: Err(AsyncError::Cancelled),
-                    });
+                    self.queue_async_error(key, AsyncError::Cancelled);
                 }
             }
             Command::SendUpdate { to, update, after } => {

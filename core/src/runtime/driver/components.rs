@@ -128,17 +128,7 @@ impl<V: LiveView> ViewDriver<V> {
     pub(super) fn run_queued(&mut self, queued: Queued<V::Info>) {
         match queued {
             Queued::Mail(mail) => self.run_mail(mail),
-            Queued::Async { key, result } => match split_key(&key) {
-                (Some(cid), own) => {
-                    let result = result.and_then(|_| {
-                        Err(AsyncError::Failed(
-                            "a component task's result was typed".into(),
-                        ))
-                    });
-                    self.run_component_async(cid, own.to_owned(), result)
-                }
-                (None, _) => self.run_push(Msg::Async { key, result }),
-            },
+            Queued::Async { key, result } => self.run_push(Msg::Async { key, result }),
             Queued::ComponentAsync { cid, key, result } => {
                 self.run_component_async(cid, key, result)
             }
@@ -178,10 +168,7 @@ impl<V: LiveView> ViewDriver<V> {
             return;
         };
         let commands = result.unwrap_or_else(|e| panic!("{e}"));
-        self.push_with(|d, fx| {
-            d.components.touch(cid);
-            d.apply_component(cid, commands, fx, false)
-        });
+        self.push_component(cid, commands);
     }
 
     fn run_component_async(&mut self, cid: u32, key: String, result: Result<Value, AsyncError>) {
@@ -192,13 +179,20 @@ impl<V: LiveView> ViewDriver<V> {
         else {
             return;
         };
+        self.push_component(cid, commands);
+    }
+
+    /// The rest of a pushed input of component `cid` whose handler gave
+    /// `commands`: the component renders, the commands are carried out.
+    fn push_component(&mut self, cid: u32, commands: Vec<crate::view::Command<Value>>) {
         self.push_with(|d, fx| {
             d.components.touch(cid);
             d.apply_component(cid, commands, fx, false)
         });
     }
 
-    /// Queues a task's failure for its owner (the view or a component).
+    /// Queues a task's failure for its owner (the view or a component):
+    /// the only way a failure is queued, so `Queued::Async` is the view's.
     pub(super) fn queue_async_error(&mut self, key: String, error: AsyncError) {
         match split_key(&key) {
             (Some(cid), own) => self.infos.push_back(Queued::ComponentAsync {

@@ -321,8 +321,8 @@ pub(super) enum Mail<I> {
 /// A queued server-side input.
 pub(super) enum Queued<I> {
     Mail(Mail<I>),
-    /// The outcome of a task; a component's key is in its namespace
-    /// ([`commands::owned_key`]).
+    /// The outcome of one of the view's tasks (a component's is a
+    /// `ComponentAsync`: `queue_async_error` sorts failures by owner).
     Async {
         key: String,
         result: Result<I, AsyncError>,
