@@ -17,6 +17,7 @@
 //! | [`protocol`] | Phoenix channels framing, the per-socket channel machine, tokens, routing, dead render |
 //! | [`pubsub`] | the transport-neutral pub/sub trait, its delivery rule and the in-process backend |
 //! | [`tasks`] | the registry of async task runners ([`Command::StartAsync`]) that adapters run |
+//! | [`nested`] | child LiveViews rendered by a view ([`live_render`](nested::live_render)), sticky views |
 //! | [`js`] | JS commands ([`JS`](js::JS)) rendered into `phx-*` attributes |
 //! | [`trace`] | recording a view's inputs and outputs, for replay |
 #![warn(missing_docs)]
@@ -28,6 +29,7 @@ pub mod component;
 pub mod diff;
 pub mod event;
 pub mod js;
+pub mod nested;
 pub mod protocol;
 pub mod pubsub;
 pub mod runtime;
@@ -59,6 +61,7 @@ pub use view::{
 pub mod prelude {
     pub use crate::component::{live_component, Cid, ComponentUpdate, LiveComponent};
     pub use crate::js::JS;
+    pub use crate::nested::live_render;
     pub use crate::protocol::{App, Config, LiveSession, Router};
     pub use crate::view::{
         AsyncError, AsyncValue, Command, Context, Flash, LiveView, Mount, OnMount, Params, Session,

@@ -298,6 +298,7 @@ impl TraceInput {
                         layout: None,
                         keep_stream_items: false,
                         patch_patterns: Vec::new(),
+                        nested: None,
                     })
                     .map_err(|e| e.to_string()),
             ),
@@ -389,6 +390,18 @@ pub enum TraceOutput {
     CancelTask {
         /// The task's id within the view.
         id: u64,
+    },
+    /// [`Output::SendParent`].
+    SendParent {
+        /// The info.
+        info: Value,
+    },
+    /// [`Output::SendChild`].
+    SendChild {
+        /// The child's DOM id.
+        id: String,
+        /// The info.
+        info: Value,
     },
     /// `poll_output` returned `None`.
     Idle,
@@ -482,6 +495,11 @@ impl TraceOutput {
                 task: task.clone(),
             },
             Some(Output::CancelTask { id }) => TraceOutput::CancelTask { id: *id },
+            Some(Output::SendParent(info)) => TraceOutput::SendParent { info: info.clone() },
+            Some(Output::SendChild { id, info }) => TraceOutput::SendChild {
+                id: id.clone(),
+                info: info.clone(),
+            },
         }
     }
 
@@ -505,6 +523,11 @@ impl TraceOutput {
                 runner: None,
             },
             TraceOutput::CancelTask { id } => Output::CancelTask { id: *id },
+            TraceOutput::SendParent { info } => Output::SendParent(info.clone()),
+            TraceOutput::SendChild { id, info } => Output::SendChild {
+                id: id.clone(),
+                info: info.clone(),
+            },
             _ => return None,
         }))
     }

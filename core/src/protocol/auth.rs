@@ -11,6 +11,10 @@
 //!   cookie, the token's value must equal it; without the cookie (non-browser
 //!   clients, cookie blocked) the token must still be authentic and younger
 //!   than `session_max_age`. Any failure → join error `unauthorized`.
+//! * **Child token** (a child view's `data-phx-session`, [`crate::nested`]):
+//!   the child's id, its view type, its parent's id (none when sticky), the
+//!   session its parent gave it and the page's URL. Verified on the child's
+//!   join like a session token (`stale` otherwise).
 //! * **Flash token**: flash carried by a `live_redirect`/`redirect`, valid for
 //!   [`FLASH_MAX_AGE`]; the client echoes it as join `flash` or in the
 //!   [`FLASH_COOKIE`] cookie.
@@ -19,6 +23,7 @@
 
 use super::token::{self, constant_time_eq, TokenError};
 use super::Config;
+use crate::nested::ChildToken;
 use crate::time::Time;
 use crate::view::{Flash, Session};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -51,6 +56,18 @@ enum Signed {
     },
     Csrf {
         v: String,
+    },
+    /// A child view's session token ([`crate::nested`]).
+    Child {
+        id: String,
+        view: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<String>,
+        #[serde(default)]
+        session: Session,
+        url: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        linked: bool,
     },
     Flash {
         f: Flash,
@@ -118,6 +135,44 @@ pub fn verify_session(config: &Config, now: Time, t: &str) -> Result<SessionData
             session,
             flash,
             live_session: ls,
+        }),
+        _ => Err(TokenError::Invalid),
+    }
+}
+
+/// Signs a child view's session token.
+pub fn sign_child(config: &Config, now: Time, t: &ChildToken) -> String {
+    sign_value(
+        config,
+        now,
+        &Signed::Child {
+            id: t.id.clone(),
+            view: t.view.clone(),
+            parent: t.parent.clone(),
+            session: t.session.clone(),
+            url: t.url.clone(),
+            linked: t.linked,
+        },
+    )
+}
+
+/// Verifies a child view's session token (valid as long as a page's).
+pub fn verify_child(config: &Config, now: Time, t: &str) -> Result<ChildToken, TokenError> {
+    match verify_value(config, now, t, config.session_max_age)? {
+        Signed::Child {
+            id,
+            view,
+            parent,
+            session,
+            url,
+            linked,
+        } => Ok(ChildToken {
+            id,
+            view,
+            parent,
+            session,
+            url,
+            linked,
         }),
         _ => Err(TokenError::Invalid),
     }

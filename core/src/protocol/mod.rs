@@ -38,15 +38,19 @@ mod real_view_tests;
 #[cfg(test)]
 mod task_tests;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use live_session::{LiveSession, OnMount, SessionRequest};
 pub use page::{DefaultLayout, HttpResponse, Layout, PageRequest};
 pub use router::Router;
 pub use socket::{ConnectInfo, SocketMachine, SocketOutput, SocketStats, TaskStart};
 
+use crate::nested::{ChildToken, NestedCx, NestedHost};
+use crate::time::Time;
 use crate::trace::TraceFactory;
-use std::sync::Arc;
+use router::JoinFn;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// Server configuration (the part the sans-IO core needs).
@@ -82,6 +86,36 @@ pub struct App {
     pub router: Router,
     /// Configuration.
     pub config: Config,
+    /// Signs child views' tokens and knows their views ([`crate::nested`]).
+    children: Arc<ChildViews>,
+}
+
+/// The app's side of nested views: it signs child tokens (with the
+/// secret the app was made with) and remembers every child view type a
+/// render named, so that its join can mount it.
+struct ChildViews {
+    config: Config,
+    views: RwLock<HashMap<&'static str, JoinFn>>,
+}
+
+impl NestedHost for ChildViews {
+    fn sign_child(&self, now: Time, token: &ChildToken) -> String {
+        auth::sign_child(&self.config, now, token)
+    }
+
+    fn register_child(&self, view: &'static str, join: JoinFn) {
+        let known = self
+            .views
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(view);
+        if !known {
+            self.views
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(view, join);
+        }
+    }
 }
 
 impl Config {
@@ -168,6 +202,41 @@ impl std::error::Error for ConfigError {}
 impl App {
     /// Bundles a router and a configuration.
     pub fn new(router: Router, config: Config) -> App {
-        App { router, config }
+        let children = Arc::new(ChildViews {
+            config: config.clone(),
+            views: RwLock::new(HashMap::new()),
+        });
+        App {
+            router,
+            config,
+            children,
+        }
+    }
+
+    /// How views mounted by this app render children: `id` is the view's DOM id.
+    pub fn nested_cx(&self, id: &str) -> NestedCx {
+        NestedCx {
+            host: Arc::clone(&self.children) as Arc<dyn NestedHost>,
+            id: id.to_owned(),
+        }
+    }
+
+    /// Registers the child view `V` ahead of any render naming it (a render
+    /// registers the child views it names). A sticky view's client may
+    /// rejoin it after a server restart before anything rendered it.
+    pub fn child_view<V: crate::LiveView>(self) -> App {
+        let call = crate::nested::live_render::<V>("");
+        self.children.register_child(call.view, call.join);
+        self
+    }
+
+    /// How to mount the child view type `view`, if a render named it.
+    pub(crate) fn child_join(&self, view: &str) -> Option<JoinFn> {
+        self.children
+            .views
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(view)
+            .copied()
     }
 }

@@ -264,6 +264,8 @@ impl App {
             }
             None => Flash::default(),
         };
+        // The container id is known before the mount: child views name it.
+        let id = container_id(&entropy);
         let input = JoinInput {
             connected: false,
             url: url.clone(),
@@ -275,6 +277,7 @@ impl App {
             layout: None,
             keep_stream_items: false,
             patch_patterns: Vec::new(),
+            nested: Some(self.nested_cx(&id)),
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
             self.router
@@ -312,7 +315,6 @@ impl App {
             return resp;
         }
 
-        let id = container_id(&entropy);
         let csrf_value = match auth::cookie_value(cookie, CSRF_COOKIE)
             .filter(|v| auth::plausible_csrf_value(v))
         {

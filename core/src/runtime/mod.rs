@@ -52,6 +52,10 @@ pub struct JoinInput {
     ///
     /// [`Router::mount`]: crate::protocol::Router::mount
     pub patch_patterns: Vec<PathPattern>,
+    /// How the view renders child views ([`crate::nested`]): the app's
+    /// signer and this view's DOM id. `None` where no app mounts the view
+    /// (a driver made by hand); rendering a child then panics.
+    pub nested: Option<crate::nested::NestedCx>,
 }
 
 impl JoinInput {
@@ -159,6 +163,15 @@ pub enum Output {
     CancelTask {
         /// The task's id within this view.
         id: u64,
+    },
+    /// Deliver this info to the view's parent view ([`crate::nested`]).
+    SendParent(Value),
+    /// Deliver this info to the view's child view `id`.
+    SendChild {
+        /// The child's DOM id.
+        id: String,
+        /// The info, as JSON.
+        info: Value,
     },
 }
 

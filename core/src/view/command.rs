@@ -133,11 +133,22 @@ pub enum Command<I> {
         /// Deliver it after this delay instead of after this input.
         after: Option<Duration>,
     },
-    /// Send an info to the parent view (from a component: the view that
-    /// renders it, whose `handle_info` gets it decoded into its `Info`
-    /// type). Ignored in a view that has no parent. Build it with
+    /// Send an info to the parent view: from a component, the view that
+    /// renders it; from a child view ([`crate::nested`]), the view that
+    /// rendered it (Phoenix's `send(socket.parent_pid, msg)`). Its
+    /// `handle_info` gets it decoded into its `Info` type. Dropped when
+    /// there is no parent (a page's view, a sticky child). Build it with
     /// [`Command::send_parent`].
     SendParent(Value),
+    /// Send an info to this view's child view `id` ([`crate::nested`]),
+    /// decoded into its `Info` type, after this input. Dropped when the view
+    /// has no such child. Build it with [`Command::send_child`].
+    SendChild {
+        /// The child's DOM id.
+        id: String,
+        /// The info, as JSON.
+        info: Value,
+    },
 }
 
 /// The component a [`Command::SendUpdate`] reaches.
@@ -195,6 +206,7 @@ impl<I: Serialize> Command<I> {
             Command::CancelAsync { key } => Command::CancelAsync { key },
             Command::SendUpdate { to, update, after } => Command::SendUpdate { to, update, after },
             Command::SendParent(v) => Command::SendParent(v),
+            Command::SendChild { id, info } => Command::SendChild { id, info },
         })
     }
 }
@@ -330,6 +342,17 @@ impl<I> Command<I> {
     /// If `info` does not serialize to JSON.
     pub fn send_parent(info: impl Serialize) -> Command<I> {
         Command::SendParent(serde_json::to_value(info).expect("send_parent's info must serialize"))
+    }
+
+    /// `SendChild`: an info for the child view `id` (decoded into its `Info`).
+    ///
+    /// # Panics
+    /// If `info` does not serialize to JSON.
+    pub fn send_child(id: impl Into<String>, info: impl Serialize) -> Command<I> {
+        Command::SendChild {
+            id: id.into(),
+            info: serde_json::to_value(info).expect("send_child's info must serialize"),
+        }
     }
 
     /// `CancelAsync`.

@@ -5,7 +5,7 @@
 
 use super::guard::{Crashed, GuardedView};
 use super::outbox::{nav_payload, Outbox, Ref};
-use super::{SocketMachine, SocketOutput, TaskStart};
+use super::{SocketMachine, SocketOutput, TaskStart, MAIL_BUDGET};
 use crate::protocol::frame::{self, event_of, Payload, Status};
 use crate::runtime::{InputError, Navigation, Output, Reply};
 use crate::small_map::{SmallMap, SmallSet};
@@ -38,7 +38,24 @@ pub(super) struct ViewChannel {
     pub(super) view: GuardedView,
     /// The pub/sub topics this view is subscribed to.
     pub(super) subs: SmallSet<String>,
+    /// The topic of the view that rendered this one ([`crate::nested`]);
+    /// `None` for a page's view and a sticky child.
+    pub(super) parent: Option<String>,
+    /// A crash of this child crashes its parent.
+    pub(super) linked: bool,
 }
+
+/// An info from one view of the socket to its parent or child.
+pub(super) struct Mail {
+    pub(super) to: String,
+    pub(super) from: String,
+    pub(super) to_parent: bool,
+    pub(super) info: Value,
+}
+
+/// The route of a child view's channel: none (a live patch from a child
+/// is a navigation).
+pub(super) const NO_ROUTE: usize = usize::MAX;
 
 impl Channel {
     /// The view of a view channel.
@@ -316,6 +333,24 @@ impl SocketMachine {
                 Output::CancelTask { id } => {
                     cancel_tasks(&mut self.tasks, &mut self.outbox, topic, Some(id))
                 }
+                Output::SendParent(info) => match &vc.parent {
+                    Some(parent) => self.mail.push_back(Mail {
+                        to: parent.clone(),
+                        from: topic.to_owned(),
+                        to_parent: true,
+                        info,
+                    }),
+                    None => self.outbox.out.push_back(SocketOutput::Dropped {
+                        topic: topic.to_owned(),
+                        reason: "send_parent from a view without a parent view".into(),
+                    }),
+                },
+                Output::SendChild { id, info } => self.mail.push_back(Mail {
+                    to: format!("lv:{id}"),
+                    from: topic.to_owned(),
+                    to_parent: false,
+                    info,
+                }),
             }
         };
         match fate {
@@ -323,6 +358,56 @@ impl SocketMachine {
             Fate::Ended => self.retire(now, topic, Retire::Close),
             Fate::Crashed => self.retire(now, topic, Retire::Crash),
         }
+        self.deliver_mail(now);
+    }
+
+    /// Delivers the infos views sent their parents and children, in order
+    /// (at most [`MAIL_BUDGET`] per input: views that keep messaging each
+    /// other get the rest on the next `handle_timeout`). Only the outermost
+    /// call delivers; the drains it causes queue more.
+    pub(super) fn deliver_mail(&mut self, now: Time) {
+        if self.delivering {
+            return;
+        }
+        self.delivering = true;
+        let mut budget = MAIL_BUDGET;
+        while budget > 0 {
+            let Some(Mail {
+                to,
+                from,
+                to_parent,
+                info,
+            }) = self.mail.pop_front()
+            else {
+                break;
+            };
+            budget -= 1;
+            // A parent is the one its child's channel names; a child must
+            // be the sender's own.
+            let allowed = self
+                .channels
+                .get(&to)
+                .is_some_and(|ch| to_parent || ch.view().parent.as_deref() == Some(from.as_str()));
+            let result = match self.channels.get_mut(&to) {
+                Some(ch) if allowed => ch.view_mut().view.call(|v| v.handle_info_value(now, &info)),
+                _ => {
+                    self.outbox.out.push_back(SocketOutput::Dropped {
+                        topic: from,
+                        reason: format!(
+                            "no view {} related to the sender is joined",
+                            frame::json_str(&to)
+                        ),
+                    });
+                    continue;
+                }
+            };
+            if let Err(InfoRefused::Undecodable(reason)) = self.finish_info(now, &to, result) {
+                self.outbox
+                    .out
+                    .push_back(SocketOutput::Dropped { topic: to, reason });
+            }
+        }
+        self.delivering = false;
     }
 
     /// Removes the channel on `topic`: stops its view, releases its
@@ -333,6 +418,10 @@ impl SocketMachine {
         };
         let Channel { join_ref, kind } = ch;
         let ChannelKind::View(mut vc) = kind;
+        let crashed_parent = match (&vc.parent, how) {
+            (Some(parent), Retire::Crash) if vc.linked => Some(parent.clone()),
+            _ => None,
+        };
         if vc.view.call(|v| v.stop()).is_ok() {
             // Last outputs: keep the pub/sub bookkeeping (and broadcasts of a
             // view that ended normally); frames for the client are dropped.
@@ -369,6 +458,25 @@ impl SocketMachine {
         }
         // Dropping a view's state could panic too (a user `Drop`); contain it.
         vc.view.discard();
+        // Its children end with it (Phoenix's children exit with their
+        // parent: the socket closes their channels); a linked child's
+        // crash takes its parent down.
+        let children: Vec<String> = self
+            .channels
+            .iter()
+            .filter(|(_, ch)| ch.view().parent.as_deref() == Some(topic))
+            .map(|(t, _)| t.clone())
+            .collect();
+        let child_how = match how {
+            Retire::Silent => Retire::Silent,
+            Retire::Close | Retire::Crash => Retire::Close,
+        };
+        for child in children {
+            self.retire(_now, &child, child_how);
+        }
+        if let Some(parent) = crashed_parent {
+            self.retire(_now, &parent, Retire::Crash);
+        }
     }
 }
 

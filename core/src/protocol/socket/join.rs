@@ -13,10 +13,11 @@
 //!    `live_patch` asked for while mounting) or the refusal, then the new
 //!    channel and its first outputs.
 
-use super::channel::{Channel, ChannelKind, ViewChannel};
+use super::channel::{Channel, ChannelKind, ViewChannel, NO_ROUTE};
 use super::guard::{guard, Crashed, GuardedView};
 use super::outbox::{nav_payload, Ref};
 use super::{SocketMachine, MAX_CHANNELS};
+use crate::nested::ChildToken;
 use crate::protocol::auth::{self, SessionData};
 use crate::protocol::frame::{self, Status};
 use crate::protocol::live_session::LIVE_SOCKET_ID;
@@ -35,6 +36,19 @@ type Mounted = Result<(Box<dyn AnyView>, Joined), Navigation>;
 
 /// Why a join is refused: the reason in `{"reason": …}`.
 type Refusal = &'static str;
+
+/// A verified join token: a page's view, or a child view.
+enum Verified {
+    Page(SessionData),
+    Child(ChildToken),
+}
+
+/// A child channel's relations.
+struct Family {
+    /// The parent's topic (none when sticky).
+    parent: Option<String>,
+    linked: bool,
+}
 
 impl SocketMachine {
     pub(super) fn join(&mut self, now: Time, r: &Ref<'_>, p: &Map<String, Value>) {
@@ -55,16 +69,22 @@ impl SocketMachine {
             return;
         }
         let app = Arc::clone(&self.app);
-        let routed = self
-            .authorize(now, id, p)
-            .and_then(|data| route(&app, now, p, data));
-        let (route, input) = match routed {
+        let token = match self.authorize(now, id, p) {
+            Ok(t) => t,
+            Err(reason) => return self.outbox.error(&r, reason),
+        };
+        let data = match token {
+            Verified::Page(data) => data,
+            Verified::Child(child) => return self.join_child(now, &r, p, child),
+        };
+        let (route, mut input) = match route(&app, now, p, data) {
             Ok(ok) => ok,
             Err(reason) => {
                 self.outbox.error(&r, reason);
                 return;
             }
         };
+        input.nested = Some(app.nested_cx(id));
         let live_socket_id = input
             .session
             .get(LIVE_SOCKET_ID)
@@ -79,7 +99,7 @@ impl SocketMachine {
                 |now, input| app.router.mount(route, now, input),
             )
         });
-        self.encode_join(now, &r, route.id(), mounted);
+        self.encode_join(now, &r, route.id(), None, mounted);
         if self.channels.contains_key(r.topic) {
             if let Some(topic) = live_socket_id {
                 self.watch_live_socket_id(topic);
@@ -87,13 +107,53 @@ impl SocketMachine {
         }
     }
 
+    /// The join of a child view ([`crate::nested`]): its view is the one its
+    /// token names, its parent (unless sticky) must be joined on this
+    /// socket, and it mounts with the session its parent gave it.
+    fn join_child(&mut self, now: Time, r: &Ref<'_>, p: &Map<String, Value>, child: ChildToken) {
+        let app = Arc::clone(&self.app);
+        let parent = child.parent.as_ref().map(|id| format!("lv:{id}"));
+        // A parent that is gone (crashed, navigated away) cannot take a
+        // child: `stale`, as Phoenix answers when the parent process is dead.
+        let parent_joined = parent
+            .as_ref()
+            .is_none_or(|t| self.channels.contains_key(t));
+        let (Some(join), true, Ok(url)) = (
+            app.child_join(&child.view),
+            parent_joined,
+            Url::parse(&child.url),
+        ) else {
+            return self.outbox.error(r, "stale");
+        };
+        let input = JoinInput {
+            connected: true,
+            url,
+            session: child.session,
+            connect_params: p.get("params").and_then(Value::as_object).cloned(),
+            keep_stream_items: app.config.keep_stream_items,
+            nested: Some(app.nested_cx(&child.id)),
+            ..JoinInput::default()
+        };
+        let mounted = guard(|| {
+            crate::trace::join_recorded(app.config.trace.as_deref(), &child.view, now, input, join)
+        });
+        let family = Family {
+            parent,
+            linked: child.linked,
+        };
+        let crashed = matches!(mounted, Err(Crashed));
+        let parent = family.parent.clone();
+        self.encode_join(now, r, NO_ROUTE, Some(family), mounted);
+        // A linked child that fails to mount takes its parent down.
+        if crashed && child.linked {
+            if let Some(parent) = parent {
+                self.retire(now, &parent, super::channel::Retire::Crash);
+            }
+        }
+    }
+
     /// Step 1: the CSRF tokens and the session token.
-    fn authorize(
-        &self,
-        now: Time,
-        id: &str,
-        p: &Map<String, Value>,
-    ) -> Result<SessionData, Refusal> {
+    fn authorize(&self, now: Time, id: &str, p: &Map<String, Value>) -> Result<Verified, Refusal> {
         let config = &self.app.config;
         let join_csrf = match p.get("params").and_then(|v| v.get("_csrf_token")) {
             Some(Value::String(t)) => auth::check_csrf(config, now, t, self.csrf_cookie.as_deref()),
@@ -102,11 +162,20 @@ impl SocketMachine {
         if self.csrf.is_err() || join_csrf.is_err() {
             return Err("unauthorized");
         }
-        let data = match p.get("session") {
-            Some(Value::String(t)) => auth::verify_session(config, now, t).ok(),
-            _ => None,
+        let Some(Value::String(t)) = p.get("session") else {
+            return Err("stale");
         };
-        data.filter(|d| d.id == id).ok_or("stale")
+        if let Ok(data) = auth::verify_session(config, now, t) {
+            return if data.id == id {
+                Ok(Verified::Page(data))
+            } else {
+                Err("stale")
+            };
+        }
+        match auth::verify_child(config, now, t) {
+            Ok(child) if child.id == id => Ok(Verified::Child(child)),
+            _ => Err("stale"),
+        }
     }
 
     /// Step 4: the join reply, and the channel on success.
@@ -115,6 +184,7 @@ impl SocketMachine {
         now: Time,
         r: &Ref<'_>,
         route: usize,
+        family: Option<Family>,
         mounted: Result<Mounted, Crashed>,
     ) {
         let app = Arc::clone(&self.app);
@@ -168,6 +238,8 @@ impl SocketMachine {
                 route,
                 view,
                 subs: SmallSet::new(),
+                parent: family.as_ref().and_then(|f| f.parent.clone()),
+                linked: family.is_some_and(|f| f.linked),
             }),
         };
         self.channels.insert(r.topic.to_owned(), ch);
@@ -211,6 +283,7 @@ fn route<'a>(
             layout: None,
             keep_stream_items: app.config.keep_stream_items,
             patch_patterns: Vec::new(),
+            nested: None,
         },
     ))
 }

@@ -153,6 +153,11 @@ use outbox::{Outbox, Ref};
 /// The most channels (joined views) one socket may hold.
 pub const MAX_CHANNELS: usize = 64;
 
+/// How many infos between parent and child views ([`crate::nested`]) one
+/// input delivers; the rest wait for the next `handle_timeout`, which
+/// [`SocketMachine::poll_timeout`] then asks for at once.
+pub const MAIL_BUDGET: usize = 256;
+
 /// What the adapter learned when the WebSocket was opened.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectInfo {
@@ -289,6 +294,10 @@ pub struct SocketMachine {
     /// Running tasks: socket task id → (topic, the task's id in its view).
     tasks: SmallMap<u64, (String, u64)>,
     next_task: u64,
+    /// Infos between parent and child views, in the order sent.
+    mail: std::collections::VecDeque<channel::Mail>,
+    /// `deliver_mail` is running.
+    delivering: bool,
 }
 
 impl SocketMachine {
@@ -318,6 +327,8 @@ impl SocketMachine {
             closed: false,
             tasks: SmallMap::new(),
             next_task: 0,
+            mail: Default::default(),
+            delivering: false,
         };
         if let Err(why) = frame::check_vsn(&connect.query) {
             m.shut(1002, why);
@@ -478,6 +489,9 @@ impl SocketMachine {
         if self.closed {
             return None;
         }
+        if !self.mail.is_empty() {
+            return Some(self.last_seen);
+        }
         let mut next = self.last_seen + self.app.config.heartbeat_timeout;
         for ch in self.channels.values() {
             if let Ok(Some(t)) = ch.view().view.peek(|v| v.poll_timeout()) {
@@ -515,6 +529,7 @@ impl SocketMachine {
                 Ok(()) => self.drain(now, &t),
             }
         }
+        self.deliver_mail(now);
     }
 
     /// The next output, if any. Drain after every input.

@@ -185,9 +185,15 @@ impl<V: LiveView> ViewDriver<V> {
                     }
                 }
             }
-            Command::SendParent(info) => {
-                if live && cid.is_some() {
-                    self.infos.push_back(Queued::Parent(info));
+            Command::SendParent(info) => match (live, cid) {
+                (false, _) => {}
+                (true, Some(_)) => self.infos.push_back(Queued::Parent(info)),
+                // A child view's message to the view that rendered it.
+                (true, None) => fx.outputs.push(Output::SendParent(info)),
+            },
+            Command::SendChild { id, info } => {
+                if live {
+                    fx.outputs.push(Output::SendChild { id, info });
                 }
             }
         }

@@ -110,7 +110,8 @@ pub const MAX_PATCH_HOPS: usize = 20;
 /// | `StartAsync` | [`Output::StartTask`] (after the input's reply or push), preceded by [`Output::CancelTask`] for a task running under the same key, which is superseded; its deadline joins [`poll_timeout`](Self::poll_timeout) |
 /// | `CancelAsync` | [`Output::CancelTask`], and `handle_async` gets [`AsyncError::Cancelled`] (queued like an info) |
 /// | `SendUpdate` | queued like an info (or a timer with `after`); delivered to the component named then (by id or cid), dropped if there is none |
-/// | `SendParent` | from a component: queued like an info for the view (decoded into `V::Info`); ignored from the view |
+/// | `SendParent` | from a component: queued like an info for the view (decoded into `V::Info`); from the view: [`Output::SendParent`] |
+/// | `SendChild` | [`Output::SendChild`] |
 ///
 /// A component's commands do the same on the view that renders it, except
 /// that `SendInfo`, `SendAfter`, `Repeat`, `CancelRepeat`, `StartAsync` and
@@ -305,6 +306,9 @@ pub struct ViewDriver<V: LiveView> {
     /// Outputs of the commands components ran while a render mounted or
     /// updated them; they follow the input's own outputs.
     render_outputs: Vec<Output>,
+    /// How it renders child views, and the containers it rendered.
+    nested: Option<std::sync::Arc<crate::nested::NestedCx>>,
+    children: crate::nested::ChildCache,
 }
 
 /// A message for the view or one of its components.
@@ -404,6 +408,7 @@ impl<V: LiveView> ViewDriver<V> {
             layout,
             keep_stream_items,
             patch_patterns,
+            nested,
         } = input;
         let params = merge_params(&url, &path_params);
         let mount = Mount {
@@ -444,6 +449,8 @@ impl<V: LiveView> ViewDriver<V> {
             budget: INFO_BUDGET,
             components: Components::default(),
             render_outputs: Vec::new(),
+            nested: nested.map(std::sync::Arc::new),
+            children: Default::default(),
         };
         let mut fx = Effects::default();
         driver.apply(commands, &mut fx, false);
@@ -702,6 +709,24 @@ impl<V: LiveView> ViewDriver<V> {
     /// current title and any pending push events; later diffs are computed
     /// against it.
     pub fn render_full(&mut self) -> String {
+        self.with_children(Self::render_full_now)
+    }
+
+    /// Runs a render (the view's, its components') with its children
+    /// rendered for it ([`crate::nested`]).
+    fn with_children<R>(&mut self, render: impl FnOnce(&mut Self) -> R) -> R {
+        let Some(cx) = self.nested.clone() else {
+            return render(self);
+        };
+        let mut cache = std::mem::take(&mut self.children);
+        cache.set_url(&self.url);
+        let (out, cache) =
+            crate::nested::rendering(cx, self.connected, self.now, cache, || render(self));
+        self.children = cache;
+        out
+    }
+
+    fn render_full_now(&mut self) -> String {
         let Some(state) = self.state.as_ref() else {
             return "{}".to_owned();
         };
@@ -1008,6 +1033,10 @@ impl<V: LiveView> ViewDriver<V> {
     /// Renders (the view if `parent`, and the components queued) and diffs
     /// against the tree the client has, with the pending extras.
     fn render_diff(&mut self, parent: bool) -> Option<String> {
+        self.with_children(|d| d.render_diff_now(parent))
+    }
+
+    fn render_diff_now(&mut self, parent: bool) -> Option<String> {
         let state = self.state.as_ref()?;
         let streams_before = stream::render_count();
         let calls_before = component::call_count();

@@ -437,7 +437,10 @@ impl Checker {
                     self.mailbox.push((topic, payload));
                 }
                 Output::Navigate(_) => {}
-                Output::StartTask { .. } | Output::CancelTask { .. } => {
+                Output::StartTask { .. }
+                | Output::CancelTask { .. }
+                | Output::SendParent(_)
+                | Output::SendChild { .. } => {
                     prop_assert!(false, "the probe starts no task")
                 }
             }

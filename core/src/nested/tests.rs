@@ -1,0 +1,376 @@
+//! Child views through the socket machine: the dead render, the child's
+//! join, messages both ways, failure semantics, sticky children.
+
+use crate::nested::live_render;
+use crate::protocol::testing::{attr, connect, frames, join_outputs, load_page, send, Page, T0};
+use crate::protocol::{App, Config, Router, SocketMachine};
+use crate::{html, Command, LiveView, Mount, Rendered, Update};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct Parent {
+    count: i64,
+    sticky: bool,
+    linked: bool,
+    twice: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ParentEvent {
+    Inc,
+    Tell,
+    Crash,
+    Twice,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ParentInfo {
+    FromChild(i64),
+}
+
+impl LiveView for Parent {
+    type Event = ParentEvent;
+    type Info = ParentInfo;
+    fn mount(m: &Mount) -> Update<Self> {
+        let flag = |k: &str| m.params.get(k).is_some();
+        let p = Parent {
+            count: 0,
+            sticky: flag("sticky"),
+            linked: flag("linked"),
+            twice: false,
+        };
+        (p, vec![])
+    }
+    fn handle_event(mut self, e: ParentEvent) -> Update<Self> {
+        match e {
+            ParentEvent::Inc => self.count += 1,
+            ParentEvent::Tell => {
+                return (self, vec![Command::send_child("child", ChildInfo::Add(10))])
+            }
+            ParentEvent::Crash => panic!("parent boom"),
+            ParentEvent::Twice => self.twice = true,
+        }
+        (self, vec![])
+    }
+    fn handle_info(mut self, ParentInfo::FromChild(n): ParentInfo) -> Update<Self> {
+        self.count = n;
+        (self, vec![])
+    }
+    fn render(&self) -> Rendered {
+        let mut child = live_render::<Child>("child").session("start", 5);
+        if self.linked {
+            child = child.linked();
+        }
+        html!(
+            r#"<div><p id="count">{self.count}</p>{child}{#if self.sticky}{live_render::<Child>("side").sticky().session("start", 100)}{/if}{#if self.twice}{live_render::<Child>("child")}{/if}</div>"#
+        )
+    }
+}
+
+#[derive(Clone)]
+struct Child {
+    n: i64,
+    connected: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChildEvent {
+    Inc,
+    Crash,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChildInfo {
+    Add(i64),
+}
+
+impl LiveView for Child {
+    type Event = ChildEvent;
+    type Info = ChildInfo;
+    fn mount(m: &Mount) -> Update<Self> {
+        let n = m.session.get("start").and_then(Value::as_i64).unwrap_or(0);
+        (
+            Child {
+                n,
+                connected: m.connected,
+            },
+            vec![],
+        )
+    }
+    fn handle_event(mut self, e: ChildEvent) -> Update<Self> {
+        match e {
+            ChildEvent::Inc => {
+                self.n += 1;
+                let n = self.n;
+                (self, vec![Command::send_parent(ParentInfo::FromChild(n))])
+            }
+            ChildEvent::Crash => panic!("child boom"),
+        }
+    }
+    fn handle_info(mut self, ChildInfo::Add(k): ChildInfo) -> Update<Self> {
+        self.n += k;
+        (self, vec![])
+    }
+    fn render(&self) -> Rendered {
+        let state = if self.connected { "live" } else { "dead" };
+        html!(r#"<span class="n">{self.n}</span><i>{state}</i>"#)
+    }
+}
+
+fn app() -> Arc<App> {
+    let config = Config::new(crate::protocol::testing::FAKE_SECRET.as_bytes().to_vec()).unwrap();
+    Arc::new(App::new(Router::new().live::<Parent>("/"), config))
+}
+
+/// Every string in a JSON value (the HTML pieces of a rendered tree).
+fn strings(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => out.push_str(s),
+        Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+        Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+/// The frames on `topic` among `outs`, as (event, payload).
+fn on(outs: &[crate::protocol::SocketOutput], topic: &str) -> Vec<(String, Value)> {
+    frames(outs)
+        .into_iter()
+        .filter(|f| f[2] == topic)
+        .map(|f| (f[3].as_str().unwrap().to_owned(), f[4].clone()))
+        .collect()
+}
+
+/// Loads `url`, joins its view; the socket, the page and the join reply's HTML.
+fn joined(app: &Arc<App>, url: &str) -> (SocketMachine, Page, String) {
+    let (page, _) = load_page(app, url, 1, None);
+    let mut m = connect(app, &page);
+    let outs = join_outputs(&mut m, &page, "1", url);
+    let reply = &on(&outs, &page.topic)[0];
+    assert_eq!(reply.1["status"], "ok", "{reply:?}");
+    let mut html = String::new();
+    strings(&reply.1["response"]["rendered"], &mut html);
+    (m, page, html)
+}
+
+/// Joins the child `id` with the token of its container in `html`, as the
+/// client does; the outputs.
+fn join_child(
+    m: &mut SocketMachine,
+    page: &Page,
+    html: &str,
+    id: &str,
+    jr: &str,
+) -> Vec<crate::protocol::SocketOutput> {
+    let token = attr(html, &format!("id=\"{id}\""), "data-phx-session");
+    send(
+        m,
+        T0,
+        json!([jr, jr, format!("lv:{id}"), "phx_join", {
+            "params": {"_csrf_token": page.csrf, "_mounts": 0, "_mount_attempts": 0},
+            "session": token, "static": "", "sticky": false}]),
+    )
+}
+
+fn event(
+    m: &mut SocketMachine,
+    jr: &str,
+    topic: &str,
+    name: &str,
+) -> Vec<crate::protocol::SocketOutput> {
+    send(
+        m,
+        T0,
+        json!([jr, "9", topic, "event", {"type": "click", "event": name, "value": {}}]),
+    )
+}
+
+#[test]
+fn the_dead_render_shows_the_child_inline_and_tokens_only_where_the_client_joins() {
+    let app = app();
+    let (page, body) = load_page(&app, "/?sticky=1", 1, None);
+    // A non-sticky child: its HTML, its parent's id, no token yet (the
+    // client joins it once the parent's connected render gives one).
+    let child = attr(&body, "id=\"child\"", "data-phx-parent-id");
+    assert_eq!(child, page.id);
+    assert_eq!(attr(&body, "id=\"child\"", "data-phx-session"), "");
+    assert!(
+        body.contains(r#"<span class="n">5</span><i>dead</i>"#),
+        "{body}"
+    );
+    // A sticky child: a token of its own, no parent.
+    let side = attr(&body, "id=\"side\"", "data-phx-session");
+    assert!(!side.is_empty());
+    assert_eq!(attr(&body, "id=\"side\"", "data-phx-sticky"), "true");
+    assert!(body.contains(r#"<span class="n">100</span>"#));
+}
+
+#[test]
+fn a_child_joins_on_its_own_channel_and_talks_to_its_parent() {
+    let app = app();
+    let (mut m, page, html) = joined(&app, "/");
+    // Connected: the container is empty and carries the child's token.
+    assert!(
+        html.contains(&format!("data-phx-parent-id=\"{}\"></div>", page.id)),
+        "{html}"
+    );
+    let outs = join_child(&mut m, &page, &html, "child", "2");
+    let reply = &on(&outs, "lv:child")[0];
+    assert_eq!(reply.1["status"], "ok", "{reply:?}");
+    let mut child_html = String::new();
+    strings(&reply.1["response"]["rendered"], &mut child_html);
+    assert!(
+        child_html.contains("5") && child_html.contains("live"),
+        "{child_html}"
+    );
+
+    // The child's event renders the child; its message re-renders the parent.
+    let outs = event(&mut m, "2", "lv:child", "inc");
+    let child_frames = on(&outs, "lv:child");
+    assert_eq!(child_frames[0].0, "phx_reply");
+    assert_eq!(child_frames[0].1["response"]["diff"], json!({"0": "6"}));
+    let parent_frames = on(&outs, &page.topic);
+    assert_eq!(parent_frames.len(), 1, "{outs:?}");
+    assert_eq!(parent_frames[0].0, "diff");
+    assert_eq!(
+        parent_frames[0].1,
+        json!({"0": "6"}),
+        "only the count changed: the child's container is not sent again"
+    );
+
+    // The parent's message reaches the child.
+    let outs = event(&mut m, "1", &page.topic, "tell");
+    let child_frames = on(&outs, "lv:child");
+    assert_eq!(child_frames, vec![("diff".into(), json!({"0": "16"}))]);
+}
+
+#[test]
+fn a_child_crash_ends_the_child_alone_and_a_parent_crash_ends_its_children() {
+    let app = app();
+    let (mut m, page, html) = joined(&app, "/");
+    join_child(&mut m, &page, &html, "child", "2");
+    let outs = event(&mut m, "2", "lv:child", "crash");
+    assert_eq!(on(&outs, "lv:child")[0].0, "phx_error");
+    assert!(on(&outs, &page.topic).is_empty(), "{outs:?}");
+    let outs = event(&mut m, "1", &page.topic, "inc");
+    assert_eq!(on(&outs, &page.topic)[0].1["status"], "ok");
+
+    // The client rejoins the child; then the parent crashes.
+    join_child(&mut m, &page, &html, "child", "3");
+    let outs = event(&mut m, "1", &page.topic, "crash");
+    let events: Vec<(String, String)> = frames(&outs)
+        .into_iter()
+        .map(|f| {
+            (
+                f[2].as_str().unwrap().to_owned(),
+                f[3].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            (page.topic.clone(), "phx_error".to_owned()),
+            ("lv:child".to_owned(), "phx_close".to_owned())
+        ]
+    );
+    assert_eq!(m.stats().views, 0);
+}
+
+#[test]
+fn a_linked_childs_crash_takes_its_parent_down() {
+    let app = app();
+    let (mut m, page, html) = joined(&app, "/?linked=1");
+    join_child(&mut m, &page, &html, "child", "2");
+    let outs = event(&mut m, "2", "lv:child", "crash");
+    let events: Vec<(String, String)> = frames(&outs)
+        .into_iter()
+        .map(|f| {
+            (
+                f[2].as_str().unwrap().to_owned(),
+                f[3].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            ("lv:child".to_owned(), "phx_error".to_owned()),
+            (page.topic.clone(), "phx_error".to_owned())
+        ]
+    );
+    assert_eq!(m.stats().views, 0);
+}
+
+#[test]
+fn a_sticky_child_outlives_the_view_that_rendered_it() {
+    let app = app();
+    let (mut m, page, html) = joined(&app, "/?sticky=1");
+    let outs = join_child(&mut m, &page, &html, "side", "2");
+    assert_eq!(on(&outs, "lv:side")[0].1["status"], "ok");
+    join_child(&mut m, &page, &html, "child", "3");
+    // Live navigation: the client leaves the page's view.
+    let outs = send(&mut m, T0, json!(["1", "5", page.topic, "phx_leave", {}]));
+    assert_eq!(
+        on(&outs, "lv:child")[0].0,
+        "phx_close",
+        "a child ends with its parent"
+    );
+    assert!(on(&outs, "lv:side").is_empty());
+    let outs = event(&mut m, "2", "lv:side", "inc");
+    assert_eq!(
+        on(&outs, "lv:side")[0].1["response"]["diff"],
+        json!({"0": "101"})
+    );
+    // Its send_parent has no parent to reach: dropped, the view goes on.
+    assert!(outs
+        .iter()
+        .any(|o| matches!(o, crate::protocol::SocketOutput::Dropped { .. })));
+}
+
+#[test]
+fn child_joins_are_refused_without_a_valid_token_or_a_live_parent() {
+    let app = app();
+    let (mut m, page, html) = joined(&app, "/");
+    let token = attr(&html, "id=\"child\"", "data-phx-session");
+    let join = |m: &mut SocketMachine, topic: &str, session: &str| {
+        let outs = send(
+            m,
+            T0,
+            json!(["7", "7", topic, "phx_join", {
+                "params": {"_csrf_token": page.csrf}, "session": session, "static": ""}]),
+        );
+        on(&outs, topic)[0].1.clone()
+    };
+    // The token is for "child", not another id.
+    assert_eq!(
+        join(&mut m, "lv:other", &token)["response"],
+        json!({"reason": "stale"})
+    );
+    // A forged token.
+    let forged = format!("{}x", token);
+    assert_eq!(
+        join(&mut m, "lv:child", &forged)["response"],
+        json!({"reason": "stale"})
+    );
+    // The parent is gone.
+    send(&mut m, T0, json!(["1", "5", page.topic, "phx_leave", {}]));
+    assert_eq!(
+        join(&mut m, "lv:child", &token)["response"],
+        json!({"reason": "stale"})
+    );
+}
+
+#[test]
+fn two_children_with_one_id_crash_the_parent() {
+    let app = app();
+    let (mut m, page, _) = joined(&app, "/");
+    let outs = event(&mut m, "1", &page.topic, "twice");
+    assert_eq!(on(&outs, &page.topic)[0].0, "phx_error");
+}
