@@ -299,6 +299,7 @@ impl TraceInput {
                         keep_stream_items: false,
                         patch_patterns: Vec::new(),
                         nested: None,
+                        sticky: false,
                     })
                     .map_err(|e| e.to_string()),
             ),

@@ -82,6 +82,7 @@ struct Child {
 enum ChildEvent {
     Inc,
     Crash,
+    Go,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -111,6 +112,7 @@ impl LiveView for Child {
                 (self, vec![Command::send_parent(ParentInfo::FromChild(n))])
             }
             ChildEvent::Crash => panic!("child boom"),
+            ChildEvent::Go => (self, vec![Command::push_navigate("/?sticky=1")]),
         }
     }
     fn handle_info(mut self, ChildInfo::Add(k): ChildInfo) -> Update<Self> {

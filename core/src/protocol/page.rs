@@ -278,6 +278,7 @@ impl App {
             keep_stream_items: false,
             patch_patterns: Vec::new(),
             nested: Some(self.nested_cx(&id)),
+            sticky: false,
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
             self.router

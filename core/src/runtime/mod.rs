@@ -56,6 +56,10 @@ pub struct JoinInput {
     /// signer and this view's DOM id. `None` where no app mounts the view
     /// (a driver made by hand); rendering a child then panics.
     pub nested: Option<crate::nested::NestedCx>,
+    /// A sticky child view ([`crate::nested`]): a live navigation it asks
+    /// for (`PushNavigate`) is sent, and the view goes on, as it stays on
+    /// the page the client navigates to.
+    pub sticky: bool,
 }
 
 impl JoinInput {

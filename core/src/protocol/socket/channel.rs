@@ -43,6 +43,8 @@ pub(super) struct ViewChannel {
     pub(super) parent: Option<String>,
     /// A crash of this child crashes its parent.
     pub(super) linked: bool,
+    /// A sticky child: its live navigations do not end it.
+    pub(super) sticky: bool,
 }
 
 /// An info from one view of the socket to its parent or child.
@@ -238,7 +240,12 @@ impl SocketMachine {
                 let (event, obj) = nav_payload(&self.app, now, nav);
                 self.outbox
                     .reply(r, Status::Ok, &format!("{{\"{event}\":{obj}}}"));
-                self.retire(now, topic, Retire::Close);
+                let sticky = self.channels.get(topic).is_some_and(|c| c.view().sticky);
+                if sticky && matches!(nav, Navigation::Navigate { .. }) {
+                    self.drain(now, topic);
+                } else {
+                    self.retire(now, topic, Retire::Close);
+                }
             }
         }
     }
@@ -295,7 +302,9 @@ impl SocketMachine {
                     let (event, obj) = nav_payload(&self.app, now, &nav);
                     self.outbox
                         .send(frame::encode_push(jr, None, topic, event, &obj));
-                    if !matches!(nav, Navigation::Patch { .. }) {
+                    if !matches!(nav, Navigation::Patch { .. })
+                        && !(vc.sticky && matches!(nav, Navigation::Navigate { .. }))
+                    {
                         break Fate::Ended;
                     }
                 }

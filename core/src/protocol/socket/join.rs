@@ -132,6 +132,7 @@ impl SocketMachine {
             connect_params: p.get("params").and_then(Value::as_object).cloned(),
             keep_stream_items: app.config.keep_stream_items,
             nested: Some(app.nested_cx(&child.id)),
+            sticky: child.parent.is_none(),
             ..JoinInput::default()
         };
         let mounted = guard(|| {
@@ -239,7 +240,8 @@ impl SocketMachine {
                 view,
                 subs: SmallSet::new(),
                 parent: family.as_ref().and_then(|f| f.parent.clone()),
-                linked: family.is_some_and(|f| f.linked),
+                linked: family.as_ref().is_some_and(|f| f.linked),
+                sticky: family.is_some_and(|f| f.parent.is_none()),
             }),
         };
         self.channels.insert(r.topic.to_owned(), ch);
@@ -284,6 +286,7 @@ fn route<'a>(
             keep_stream_items: app.config.keep_stream_items,
             patch_patterns: Vec::new(),
             nested: None,
+            sticky: false,
         },
     ))
 }

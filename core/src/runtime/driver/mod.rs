@@ -309,6 +309,8 @@ pub struct ViewDriver<V: LiveView> {
     /// How it renders child views, and the containers it rendered.
     nested: Option<std::sync::Arc<crate::nested::NestedCx>>,
     children: crate::nested::ChildCache,
+    /// A sticky child: its live navigations do not end it.
+    sticky: bool,
 }
 
 /// A message for the view or one of its components.
@@ -409,6 +411,7 @@ impl<V: LiveView> ViewDriver<V> {
             keep_stream_items,
             patch_patterns,
             nested,
+            sticky,
         } = input;
         let params = merge_params(&url, &path_params);
         let mount = Mount {
@@ -451,6 +454,7 @@ impl<V: LiveView> ViewDriver<V> {
             render_outputs: Vec::new(),
             nested: nested.map(std::sync::Arc::new),
             children: Default::default(),
+            sticky,
         };
         let mut fx = Effects::default();
         driver.apply(commands, &mut fx, false);
@@ -922,8 +926,20 @@ impl<V: LiveView> ViewDriver<V> {
         run(self, &mut fx);
         self.follow_patches(&mut fx);
         if let Some(exit) = fx.exit.take() {
-            self.extras = PendingExtras::default();
             let nav = self.exit_navigation(exit);
+            if self.sticky && matches!(nav, Navigation::Navigate { .. }) {
+                // A sticky view stays on the page it sends the client to.
+                let diff = self.render_diff(true);
+                let mut outputs = fx.outputs;
+                outputs.append(&mut self.render_outputs);
+                return Step {
+                    diff,
+                    navigation: Some(nav),
+                    ends: false,
+                    outputs,
+                };
+            }
+            self.extras = PendingExtras::default();
             return Step {
                 diff: None,
                 navigation: Some(nav),
