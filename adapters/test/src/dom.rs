@@ -410,6 +410,19 @@ pub(crate) fn target_cid(
     )))
 }
 
+/// The id of the child view `el` is in: the closest container (itself
+/// included) with `data-phx-session`. `None` for the page's view.
+pub(crate) fn owner_view(el: &ElementRef<'_>) -> Option<String> {
+    let mut node = Some(*el);
+    while let Some(e) = node {
+        if e.attr("data-phx-session").is_some() {
+            return e.attr("id").map(str::to_owned);
+        }
+        node = e.parent().and_then(ElementRef::wrap);
+    }
+    None
+}
+
 /// The text of an element, whitespace as in the HTML.
 pub(crate) fn text(el: &ElementRef<'_>) -> String {
     el.text().collect()

@@ -99,6 +99,12 @@ pub enum TestError {
     },
     /// The handle is a dead render: it takes no events.
     NotConnected,
+    /// The page has no live child view with this id (never rendered, not
+    /// joined, or ended).
+    NoChild {
+        /// The child's DOM id.
+        id: String,
+    },
     /// Broadcasts or timers kept triggering each other past the harness's limit.
     Runaway {
         /// What ran away.
@@ -149,6 +155,10 @@ impl fmt::Display for TestError {
                 "the view at {url} crashed (the socket sent phx_error); its panic message is above"
             ),
             TestError::Ended { how } => write!(f, "the view has ended ({how})"),
+            TestError::NoChild { id } => write!(
+                f,
+                "the page has no live child view {id:?} (live_render it, and check it joined)"
+            ),
             TestError::NotConnected => {
                 f.write_str("this is a dead render (not connected): it takes no events; use mount() for a live view")
             }

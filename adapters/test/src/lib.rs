@@ -30,6 +30,10 @@
 //!   [`navigations`](LiveViewTest::navigations), ...). After every step it
 //!   checks that the page the client built from the join reply and every
 //!   diff is the server's render.
+//! * Child views ([`live_render`](liveview_core::nested::live_render)) are
+//!   joined on the page's socket as the client joins them, and shown inside
+//!   their containers; [`LiveViewTest::live_child`] drives one,
+//!   [`LiveViewTest::navigate`] navigates live (sticky children stay).
 //! * [`replay`] replays a trace recorded by
 //!   [`Recorder`] and reports the first
 //!   [`Divergence`]; [`replay_main`] is the body of a `lv-replay` binary.
@@ -38,7 +42,7 @@
 //! | --- | --- |
 //! | `app` | [`TestApp`]: app, clock, pub/sub backend, cookie jar |
 //! | `page` | [`LiveViewTest`]: the actions and inspections of one page |
-//! | `browser` | the simulated page: dead render, socket machine, applying its outputs |
+//! | `browser` | the simulated page: dead render, socket machine, applying its outputs; its child views (`browser/children.rs`) |
 //! | `client` | the client's frames and its model of the page (merged diffs) |
 //! | `world` | what pages share, and the run loop: pub/sub delivery, timers, heartbeats |
 //! | `pubsub` | the mailbox each page registers with the backend |

@@ -28,6 +28,8 @@ use std::time::Duration;
 pub struct LiveViewTest {
     world: Rc<RefCell<World>>,
     id: usize,
+    /// A child view of the page ([`LiveViewTest::live_child`]): its DOM id.
+    child: Option<String>,
 }
 
 /// Which key event.
@@ -39,7 +41,11 @@ enum KeyKind {
 
 impl LiveViewTest {
     pub(crate) fn new(world: Rc<RefCell<World>>, id: usize) -> LiveViewTest {
-        LiveViewTest { world, id }
+        LiveViewTest {
+            world,
+            id,
+            child: None,
+        }
     }
 
     pub(crate) fn with<T>(&self, f: impl FnOnce(&crate::browser::Page) -> T) -> T {
@@ -75,13 +81,13 @@ impl LiveViewTest {
     /// as the official client merges them — is exactly this HTML, and fails
     /// with [`TestError::DiffMismatch`] otherwise.
     pub fn render(&self) -> String {
-        self.with(|p| p.html())
+        self.with(|p| p.html_of(self.child.as_deref()))
     }
 
     /// The current HTML, after checking that the client's merge of every
     /// diff sent so far gives exactly the server's render.
     fn page(&self) -> Result<String, TestError> {
-        self.with(|p| p.checked_html())
+        self.with(|p| p.checked_html_of(self.child.as_deref()))
     }
 
     /// The URL the page is at (after live patches and navigation).
@@ -99,17 +105,25 @@ impl LiveViewTest {
             if !p.connected() {
                 return Err(TestError::NotConnected);
             }
-            match &p.ended {
-                Some(how) => Err(TestError::Ended { how: how.clone() }),
-                None => Ok(()),
+            match (&p.ended, &self.child) {
+                (Some(how), _) => Err(TestError::Ended { how: how.clone() }),
+                (None, Some(id)) if p.child(id).is_none() => {
+                    Err(TestError::NoChild { id: id.clone() })
+                }
+                (None, _) => Ok(()),
             }
         })
     }
 
     /// Sends a client event and processes the reply and every output it causes.
     fn send(&self, event: ClientEvent) -> Result<String, TestError> {
+        self.send_to(self.child.as_deref(), event)
+    }
+
+    /// Sends a client event to the page's view (`None`) or one of its children.
+    fn send_to(&self, target: Option<&str>, event: ClientEvent) -> Result<String, TestError> {
         self.live()?;
-        self.act(|page, env| page.push_event(env, event))
+        self.act(|page, env| page.push_event(env, target, event))
     }
 
     fn element_event(
@@ -141,9 +155,12 @@ impl LiveViewTest {
                 cid,
             });
         }
+        // The event goes to the view the element is in (a child view's
+        // container holds the child's elements).
+        let owner = dom::owner_view(&el).or_else(|| self.child.clone());
         let mut out = html;
         for e in events {
-            out = self.send(e)?;
+            out = self.send_to(owner.as_deref(), e)?;
         }
         Ok(out)
     }
@@ -375,7 +392,7 @@ impl LiveViewTest {
     pub fn send_info<I: Serialize>(&self, info: &I) -> Result<String, TestError> {
         self.live()?;
         let payload = to_json(info)?;
-        self.act(|page, env| page.send_info(env, &payload))
+        self.act(|page, env| page.send_info(env, self.child.as_deref(), &payload))
     }
 
     /// Stops the view as when the socket closes: its timers end and it unsubscribes.
@@ -484,12 +501,50 @@ impl LiveViewTest {
     /// Prefer asserting on the HTML; this is for state the page does not show.
     pub fn state<V: LiveView, R>(&self, f: impl FnOnce(&V) -> R) -> Option<R> {
         self.with(|p| {
-            p.view()?
+            p.view_of(self.child.as_deref())?
                 .as_any()
                 .downcast_ref::<ViewDriver<V>>()?
                 .state()
                 .map(f)
         })
+    }
+
+    /// A handle on the page's child view `id` (rendered with
+    /// [`live_render`](liveview_core::nested::live_render) and joined, as
+    /// Phoenix's `find_live_child`): its actions go to the child's channel,
+    /// its HTML is the child's, [`state`](Self::state) is the child's.
+    /// Page-level things (URL, navigation, time) are the page's.
+    pub fn live_child(&self, id: &str) -> Result<LiveViewTest, TestError> {
+        self.live()?;
+        if self.with(|p| p.child(id).is_none()) {
+            return Err(TestError::NoChild { id: id.to_owned() });
+        }
+        Ok(LiveViewTest {
+            world: Rc::clone(&self.world),
+            id: self.id,
+            child: Some(id.to_owned()),
+        })
+    }
+
+    /// The DOM ids of the page's live child views, in the order they joined.
+    pub fn children(&self) -> Vec<String> {
+        self.with(|p| p.child_ids())
+    }
+
+    /// Child joins the server refused, as "lv:id: reason" (the page retries
+    /// a failed child join, as the client does, up to five times).
+    pub fn child_failures(&self) -> Vec<String> {
+        self.with(|p| p.child_failures.clone())
+    }
+
+    /// Live navigation to `url` (a path), as a `data-phx-link="redirect"`
+    /// link does: the page's view is left and the new one joined on the same
+    /// socket, so sticky child views stay, with their state. A URL of
+    /// another live session loads the page over HTTP.
+    pub fn navigate(&self, url: &str) -> Result<String, TestError> {
+        self.live()?;
+        let url = url.to_owned();
+        self.act(|page, env| page.navigate(env, &url))
     }
 
     /// Runs `f` on the state of the component of type `C` rendered with

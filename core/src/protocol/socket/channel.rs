@@ -302,9 +302,10 @@ impl SocketMachine {
                     let (event, obj) = nav_payload(&self.app, now, &nav);
                     self.outbox
                         .send(frame::encode_push(jr, None, topic, event, &obj));
-                    if !matches!(nav, Navigation::Patch { .. })
-                        && !(vc.sticky && matches!(nav, Navigation::Navigate { .. }))
-                    {
+                    // A patch keeps the view, and so does a sticky child's navigation.
+                    let stays = matches!(nav, Navigation::Patch { .. })
+                        || (vc.sticky && matches!(nav, Navigation::Navigate { .. }));
+                    if !stays {
                         break Fate::Ended;
                     }
                 }

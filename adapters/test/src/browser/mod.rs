@@ -5,6 +5,8 @@
 //! requests go to the app's backend. Every protocol decision is the
 //! machine's: this module only sends frames and reads outputs.
 
+mod children;
+
 use crate::client::{self, absolute, ClientModel, Frame, JoinParams};
 use crate::http::{read_page, LoadedPage};
 use crate::pubsub::Inbox;
@@ -84,6 +86,12 @@ pub(crate) struct Page {
     /// The names of the form controls the user has typed into or
     /// submitted (the client sends `_unused_` markers for the others).
     pub(crate) used_inputs: std::collections::BTreeSet<String>,
+    /// The child views joined on the page's socket ([`children`]).
+    children: Vec<children::Child>,
+    /// `sync_children` is running.
+    syncing: bool,
+    /// Child joins the server refused: "topic: reason".
+    pub(crate) child_failures: Vec<String>,
 }
 
 impl Page {
@@ -150,6 +158,9 @@ impl Page {
             crashed: false,
             tasks: Default::default(),
             used_inputs: Default::default(),
+            children: Vec::new(),
+            syncing: false,
+            child_failures: Vec::new(),
         };
         if connected {
             page.connect(env);
@@ -235,6 +246,13 @@ impl Page {
     /// client does: `cids_will_destroy`, then `cids_destroyed` for those
     /// still gone, and prunes the ones the server deleted.
     fn pump(&mut self, env: &mut Env, awaited: Option<&str>) -> Result<Answer, TestError> {
+        let answer = self.pump_cleanup(env, awaited)?;
+        self.sync_children(env)?;
+        Ok(answer)
+    }
+
+    /// [`pump_frames`](Self::pump_frames), then the client's component cleanup.
+    fn pump_cleanup(&mut self, env: &mut Env, awaited: Option<&str>) -> Result<Answer, TestError> {
         let answer = self.pump_frames(env, awaited)?;
         loop {
             let cids = std::mem::take(&mut self.client.destroyed);
@@ -323,7 +341,8 @@ impl Page {
     fn on_frame(&mut self, env: &Env, f: Frame, awaited: Option<&str>) -> Option<Answer> {
         let s = self.socket.as_ref()?;
         if f.topic != s.topic {
-            return None; // heartbeat replies
+            // A child's, or a heartbeat reply.
+            return self.on_child_frame(env, f, awaited);
         }
         if f.event == "phx_reply" {
             if awaited.is_none() || f.reference.as_deref() != awaited {
@@ -439,14 +458,25 @@ impl Page {
     pub(crate) fn push_event(
         &mut self,
         env: &mut Env,
+        target: Option<&str>,
         event: ClientEvent,
     ) -> Result<(), TestError> {
         let input = client::describe(&event);
+        let (topic, join_ref) = match target {
+            None => match self.socket.as_ref() {
+                Some(s) => (s.topic.clone(), s.join_ref.clone()),
+                None => return Err(TestError::NotConnected),
+            },
+            Some(id) => match self.child(id) {
+                Some(c) => (c.topic.clone(), c.join_ref.clone()),
+                None => return Err(TestError::NoChild { id: id.to_owned() }),
+            },
+        };
         let Some(s) = self.socket.as_mut() else {
             return Err(TestError::NotConnected);
         };
         let reference = s.next_ref();
-        let frame = client::event(&s.join_ref, &reference, &s.topic, &event);
+        let frame = client::event(&join_ref, &reference, &topic, &event);
         let answer = self.exchange(env, &frame, &reference)?;
         self.answered(answer, input)
     }
@@ -478,7 +508,7 @@ impl Page {
     /// Live navigation to `full` (the client's `replaceMain`): leave the
     /// channel, join the same topic with `redirect`; a refused join loads
     /// the page over HTTP instead.
-    fn navigate(&mut self, env: &mut Env, full: &str) -> Result<(), TestError> {
+    pub(crate) fn navigate(&mut self, env: &mut Env, full: &str) -> Result<(), TestError> {
         let Some(s) = self.socket.as_mut() else {
             return Err(TestError::NotConnected);
         };
@@ -542,11 +572,20 @@ impl Page {
     }
 
     /// An info for the view alone ([`SocketMachine::send_info`]).
-    pub(crate) fn send_info(&mut self, env: &mut Env, info: &Value) -> Result<(), TestError> {
-        let Some(s) = self.socket.as_mut() else {
+    pub(crate) fn send_info(
+        &mut self,
+        env: &mut Env,
+        target: Option<&str>,
+        info: &Value,
+    ) -> Result<(), TestError> {
+        let topic = match target {
+            None => self.socket.as_ref().map(|s| s.topic.clone()),
+            Some(id) => self.child(id).map(|c| c.topic.clone()),
+        };
+        let (Some(s), Some(topic)) = (self.socket.as_mut(), topic) else {
             return Err(TestError::NotConnected);
         };
-        let sent = s.machine.send_info(env.clock, &s.topic, info);
+        let sent = s.machine.send_info(env.clock, &topic, info);
         self.pump(env, None)?;
         sent.map_err(|reason| TestError::Refused {
             input: format!("the info {info}"),
@@ -683,10 +722,24 @@ impl Page {
     }
 
     /// The server's render while the view lives; else what the client
-    /// shows; for a dead render, the page's HTML.
+    /// shows; for a dead render, the page's HTML. Child views show inside
+    /// their containers.
     pub(crate) fn html(&self) -> String {
+        self.html_of(None)
+    }
+
+    /// [`html`](Self::html) of the page (`None`) or of its child view `id`.
+    pub(crate) fn html_of(&self, target: Option<&str>) -> String {
+        let server = |c: &children::Child| {
+            let s = self.socket.as_ref()?;
+            Some(s.machine.view(&c.topic)?.render_html())
+        };
+        if let Some(id) = target {
+            let own = self.child(id).and_then(server).unwrap_or_default();
+            return self.compose_child(own, &server);
+        }
         if let Some(v) = self.view() {
-            return v.render_html();
+            return self.compose(v.render_html(), &server);
         }
         match self.client.html() {
             Some(Ok(html)) => html,
@@ -694,31 +747,32 @@ impl Page {
         }
     }
 
-    /// The HTML, after checking that the client's page is the server's render.
-    pub(crate) fn checked_html(&self) -> Result<String, TestError> {
+    /// The HTML of the page or its child `target`, after checking that the
+    /// client's page is the server's render, for the page's view and each
+    /// of its children.
+    pub(crate) fn checked_html_of(&self, target: Option<&str>) -> Result<String, TestError> {
         let Some(view) = self.view() else {
-            return Ok(self.html());
+            return Ok(self.html_of(target));
         };
-        let server = view.render_html();
-        match self.client.html() {
-            None => Ok(server),
-            Some(Err(reason)) => Err(TestError::DiffMismatch {
-                reason,
-                server,
-                client: String::new(),
-            }),
-            Some(Ok(client)) if client != server => {
-                let reason = match &self.client.last_diff {
-                    Some(d) => format!("the pages differ after the diff {d}"),
-                    None => "the pages differ after the join".to_owned(),
-                };
-                Err(TestError::DiffMismatch {
-                    reason,
-                    server,
-                    client,
-                })
+        check(&self.client, view.render_html())?;
+        if let Some(s) = self.socket.as_ref() {
+            for c in self.children.iter().filter(|c| c.live_now()) {
+                if let Some(v) = s.machine.view(&c.topic) {
+                    check(&c.client, v.render_html())?;
+                }
             }
-            Some(Ok(_)) => Ok(server),
+        }
+        Ok(self.html_of(target))
+    }
+
+    /// The joined view (`None`) or child view, while it lives.
+    pub(crate) fn view_of(&self, target: Option<&str>) -> Option<&dyn AnyView> {
+        match target {
+            None => self.view(),
+            Some(id) => {
+                let s = self.socket.as_ref()?;
+                s.machine.view(&self.child(id)?.topic)
+            }
         }
     }
 
@@ -760,5 +814,29 @@ impl Page {
         self.record
             .then(|| self.sinks.last().map(MemorySink::text))
             .flatten()
+    }
+}
+
+/// Checks that the client's page of one view is the server's render.
+fn check(client: &ClientModel, server: String) -> Result<(), TestError> {
+    match client.html() {
+        None => Ok(()),
+        Some(Err(reason)) => Err(TestError::DiffMismatch {
+            reason,
+            server,
+            client: String::new(),
+        }),
+        Some(Ok(shown)) if shown != server => {
+            let reason = match &client.last_diff {
+                Some(d) => format!("the pages differ after the diff {d}"),
+                None => "the pages differ after the join".to_owned(),
+            };
+            Err(TestError::DiffMismatch {
+                reason,
+                server,
+                client: shown,
+            })
+        }
+        Some(Ok(_)) => Ok(()),
     }
 }
