@@ -667,6 +667,10 @@ enum Event {
     Deadline,
 }
 
+/// A frame whose handling takes this long is logged: the views of one
+/// socket run one input at a time, so a slow handler delays its siblings.
+const SLOW_HANDLER: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Feeds one frame to the machine: `Some(None)` = go on, `Some(Some(end))` =
 /// the socket ends, `None` = the machine panicked.
 fn on_frame(
@@ -676,7 +680,19 @@ fn on_frame(
     msg: Incoming,
 ) -> Option<Option<End>> {
     match msg {
-        Incoming::Text(text) => guard(|| machine.handle_text(clock.now(), &text)).map(|_| None),
+        Incoming::Text(text) => {
+            let started = std::time::Instant::now();
+            let done = guard(|| machine.handle_text(clock.now(), &text)).map(|_| None);
+            let took = started.elapsed();
+            if took >= SLOW_HANDLER {
+                // The socket's views wait for each other: slow work belongs in a task.
+                tracing::warn!(
+                    ms = took.as_millis() as u64,
+                    "a view's handler held its socket; move slow work into start_async"
+                );
+            }
+            done
+        }
         Incoming::Binary(bytes) => {
             guard(|| machine.handle_binary(clock.now(), &bytes)).map(|_| None)
         }

@@ -170,6 +170,25 @@ impl LiveView for Slow {
     }
 }
 
+/// A page whose child view is a [`Slow`]: its own counter beside it.
+#[derive(Debug, Default)]
+struct Family {
+    n: i64,
+}
+impl LiveView for Family {
+    type Event = CounterEvent;
+    type Info = ();
+    fn mount(_: &Mount) -> Update<Self> {
+        (Family::default(), vec![])
+    }
+    fn handle_event(self, _: CounterEvent) -> Update<Self> {
+        (Family { n: self.n + 1 }, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<b id="family">{self.n}</b>{liveview_core::nested::live_render::<Slow>("slow")}"#)
+    }
+}
+
 /// The runner of [`Slow`]'s jobs, on tokio's clock.
 fn slow_tasks() -> Tasks {
     Tasks::new().view::<Slow, _, _, _>(|job| async move {
@@ -211,7 +230,8 @@ fn app() -> Arc<App> {
         .live::<Counter>("/counter")
         .live::<Ticker>("/ticker")
         .live::<Room>("/room")
-        .live::<Slow>("/slow");
+        .live::<Slow>("/slow")
+        .live::<Family>("/family");
     Arc::new(App::new(router, Config::new(vec![9u8; 32]).unwrap()))
 }
 
@@ -977,4 +997,64 @@ async fn a_frame_gate_holds_a_frame_and_every_later_one_until_it_opens() {
     );
     ws.send_text(click("4")).await;
     assert_eq!(reply(&mut ws, "4").await[4]["response"]["diff"]["0"], "2");
+}
+
+/// Views of one socket do not wait for each other: a handler's slow work
+/// runs as a task (`start_async`), off the socket, so while a child view's
+/// 800 ms task runs, its parent answers clicks at once.
+#[tokio::test]
+async fn a_parent_answers_clicks_while_its_child_view_works_for_800_ms() {
+    let f = filter(Arc::new(InProcess::new()));
+    let p = page(&f, "/family").await;
+    let mut ws = socket(f.clone(), &p).await;
+    let joined = join(&mut ws, &p, "/family").await;
+    assert_eq!(joined[4]["status"], "ok");
+    // The child's container in the parent's render carries its token.
+    let rendered = joined[4]["response"]["rendered"]
+        .to_string()
+        .replace("\\\"", "\"");
+    let token = attr(&rendered, "id=\"slow\"", "data-phx-session");
+    let child =
+        json!({"params": {"_csrf_token": p.csrf, "_mounts": 0}, "session": token, "static": ""});
+    ws.send_text(json!(["2", "2", "lv:slow", "phx_join", child]).to_string())
+        .await;
+    assert_eq!(reply(&mut ws, "2").await[4]["status"], "ok");
+
+    let parent = format!("lv:{}", p.id);
+    let ev = |jr: &str, r: &str, topic: &str, e: &str, v: Value| {
+        json!([jr, r, topic, "event", {"type": "click", "event": e, "value": v}]).to_string()
+    };
+    let started = std::time::Instant::now();
+    ws.send_text(ev("2", "3", "lv:slow", "work", json!({"ms": 800})))
+        .await;
+    assert_eq!(reply(&mut ws, "3").await[4]["status"], "ok");
+    let mut answered = Vec::new();
+    for i in 0..5 {
+        let r = (10 + i).to_string();
+        let clicked = std::time::Instant::now();
+        ws.send_text(ev("1", &r, &parent, "inc", json!({}))).await;
+        let reply = reply(&mut ws, &r).await;
+        answered.push(clicked.elapsed());
+        assert_eq!(
+            reply[4]["response"]["diff"]["0"],
+            (i + 1).to_string(),
+            "{reply}"
+        );
+    }
+    // All five answered before the child's task ended, each at once.
+    assert!(
+        started.elapsed() < Duration::from_millis(800),
+        "{answered:?}"
+    );
+    answered.sort();
+    assert!(answered[2] < Duration::from_millis(50), "{answered:?}");
+    // Then the child's outcome arrives as its own diff.
+    loop {
+        let f = next_json(&mut ws).await;
+        if f[2] == "lv:slow" && f[3] == "diff" {
+            assert!(f[4].to_string().contains("Slept(800)"), "{f}");
+            break;
+        }
+    }
+    assert!(started.elapsed() >= Duration::from_millis(800));
 }
