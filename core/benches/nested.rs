@@ -204,7 +204,10 @@ fn held_per_page(app: &Arc<App>, url: &str, children: bool) -> isize {
         held.push(m);
     }
     let after = LIVE.load(Ordering::Relaxed);
-    assert_eq!(held.iter().map(|m| m.stats().views).sum::<usize>(), pages * (1 + tokens.len()));
+    assert_eq!(
+        held.iter().map(|m| m.stats().views).sum::<usize>(),
+        pages * (1 + tokens.len())
+    );
     drop(held);
     (after - before) / pages as isize
 }
@@ -225,13 +228,16 @@ fn bench(c: &mut Criterion) {
     let ten = load(&app, "/parent?children=10");
     let tokens = child_tokens(&join_page(&app, &ten).1);
     assert_eq!(tokens.len(), 10);
-    c.bench_function("join: a page with 10 children (parent + 10 child joins)", |b| {
-        b.iter(|| {
-            let (mut m, _) = join_page(&app, &ten);
-            join_children(&mut m, &ten, &tokens);
-            black_box(m)
-        })
-    });
+    c.bench_function(
+        "join: a page with 10 children (parent + 10 child joins)",
+        |b| {
+            b.iter(|| {
+                let (mut m, _) = join_page(&app, &ten);
+                join_children(&mut m, &ten, &tokens);
+                black_box(m)
+            })
+        },
+    );
 }
 
 criterion_group!(benches, bench);

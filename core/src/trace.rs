@@ -199,6 +199,12 @@ pub enum TraceInput {
         /// The client's connect params, when it sent any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         connect_params: Option<serde_json::Map<String, Value>>,
+        /// The view's DOM id, when it renders child views ([`crate::nested`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dom_id: Option<String>,
+        /// A sticky child view.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        sticky: bool,
     },
     /// A full re-render for a rejoin.
     RenderFull,
@@ -274,6 +280,14 @@ pub enum TraceInput {
 }
 
 impl TraceInput {
+    /// The DOM id a join line recorded (views that render children).
+    pub fn dom_id(&self) -> Option<&str> {
+        match self {
+            TraceInput::Join { dom_id, .. } => dom_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The input's join parameters, for a `join` line.
     pub fn join_input(&self) -> Option<Result<JoinInput, String>> {
         match self {
@@ -284,6 +298,7 @@ impl TraceInput {
                 flash,
                 connected,
                 connect_params,
+                sticky,
                 ..
             } => Some(
                 Url::parse(url)
@@ -299,7 +314,7 @@ impl TraceInput {
                         keep_stream_items: false,
                         patch_patterns: Vec::new(),
                         nested: None,
-                        sticky: false,
+                        sticky: *sticky,
                     })
                     .map_err(|e| e.to_string()),
             ),
@@ -693,6 +708,8 @@ fn join_line(now: Time, input: &JoinInput) -> TraceInput {
         flash: input.flash.clone(),
         connected: input.connected,
         connect_params: input.connect_params.clone(),
+        dom_id: input.nested.as_ref().map(|n| n.id.clone()),
+        sticky: input.sticky,
     }
 }
 

@@ -666,6 +666,6 @@ impl LiveViewTest {
     /// The trace recorded for the page's current view, when the app was
     /// made with [`TestApp::record_traces`](crate::TestApp::record_traces).
     pub fn trace(&self) -> Option<String> {
-        self.with(|p| p.trace())
+        self.with(|p| p.trace_of(self.child.as_deref()))
     }
 }

@@ -1,5 +1,6 @@
 //! Replaying recorded traces against the current code.
 
+use liveview_core::nested::{ChildToken, NestedCx, NestedHost};
 use liveview_core::protocol::Router;
 use liveview_core::runtime::{AnyView, JoinInput, Joined, Navigation, ViewDriver};
 use liveview_core::trace::{parse_trace, NumberedLine, TraceInput, TraceLine, TraceOutput};
@@ -8,6 +9,7 @@ use liveview_core::{LiveView, Time};
 use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// The result of a join: the view and its join reply, or where it navigated instead.
 pub type JoinResult = Result<(Box<dyn AnyView>, Joined), Navigation>;
@@ -66,7 +68,25 @@ impl std::error::Error for Divergence {}
 /// (its live session's `on_mount` hooks, then the view, as a socket's join
 /// does), feeds every recorded input at its recorded time and compares every
 /// output with the recorded one. The first difference is the error.
+///
+/// A child view's trace ([`liveview_core::nested`]) has no route: replay it
+/// with [`replay_with`] and [`join_typed`] of its view.
 pub fn replay(router: &Router, trace_text: &str) -> Result<ReplayReport, Divergence> {
+    if let Ok(trace) = parse_trace(trace_text) {
+        // Route patterns start with '/'; a child's trace names its view instead.
+        if !trace.header.route.starts_with('/') {
+            return Err(Divergence {
+                line: 1,
+                after_input: None,
+                expected: "the trace of a routed view".into(),
+                actual: format!(
+                    "the trace of the child view {}: replay it with replay_with(trace, join_typed::<{}>)",
+                    trace.header.route,
+                    trace.header.route.rsplit("::").next().unwrap_or_default()
+                ),
+            });
+        }
+    }
     replay_with(trace_text, |now, mut input| {
         let (route, params) = router.route(input.url.path())?;
         input.path_params = params;
@@ -110,7 +130,18 @@ where
     })?;
     let (at, input) = match &first.line {
         TraceLine::Input(i @ TraceInput::Join { at, .. }) => match i.join_input() {
-            Some(Ok(input)) => (*at, input),
+            Some(Ok(mut input)) => {
+                // A view that renders children gets the tokens it signed back
+                // from the trace: they are signatures made with the app's
+                // secret, inputs to the view as time is.
+                if let Some(id) = i.dom_id() {
+                    input.nested = Some(NestedCx {
+                        host: Arc::new(RecordedTokens::from_trace(trace_text)),
+                        id: id.to_owned(),
+                    });
+                }
+                (*at, input)
+            }
             Some(Err(e)) => return Err(div(&first, None, "a valid join URL", &e)),
             None => return Err(div(&first, None, "a join line", &first.line.to_json())),
         },
@@ -348,4 +379,60 @@ pub fn replay_cli(
         }
     }
     0
+}
+
+/// The child tokens a recorded view signed, read back from its trace's
+/// outputs (`id="…" data-phx-session="…"` of each child container), given
+/// out per child in the order they were recorded.
+struct RecordedTokens {
+    by_child:
+        std::sync::Mutex<std::collections::HashMap<String, std::collections::VecDeque<String>>>,
+}
+
+impl RecordedTokens {
+    fn from_trace(text: &str) -> RecordedTokens {
+        // In the JSON lines the HTML's quotes are escaped.
+        const SESSION: &str = "data-phx-session=\\\"";
+        const ID: &str = "id=\\\"";
+        const QUOTE: &str = "\\\"";
+        let mut by_child: std::collections::HashMap<String, std::collections::VecDeque<String>> =
+            Default::default();
+        let mut rest = text;
+        while let Some(at) = rest.find(SESSION) {
+            let token_start = at + SESSION.len();
+            let token_end = rest[token_start..].find(QUOTE).map(|e| token_start + e);
+            let tag_start = rest[..at].rfind('<');
+            if let (Some(end), Some(tag)) = (token_end, tag_start) {
+                let tag_text = &rest[tag..at];
+                if let Some(i) = tag_text.find(ID) {
+                    let id_start = i + ID.len();
+                    if let Some(len) = tag_text[id_start..].find(QUOTE) {
+                        let id = tag_text[id_start..id_start + len].to_owned();
+                        let token = rest[token_start..end].to_owned();
+                        let queue = by_child.entry(id).or_default();
+                        if !token.is_empty() && queue.back() != Some(&token) {
+                            queue.push_back(token);
+                        }
+                    }
+                }
+            }
+            rest = &rest[token_start..];
+        }
+        RecordedTokens {
+            by_child: std::sync::Mutex::new(by_child),
+        }
+    }
+}
+
+impl NestedHost for RecordedTokens {
+    fn sign_child(&self, _: Time, token: &ChildToken) -> String {
+        let mut by_child = self.by_child.lock().unwrap_or_else(|p| p.into_inner());
+        match by_child.get_mut(&token.id) {
+            Some(queue) if queue.len() > 1 => queue.pop_front().unwrap_or_default(),
+            Some(queue) => queue.front().cloned().unwrap_or_default(),
+            None => format!("(no token for child {:?} in the trace)", token.id),
+        }
+    }
+
+    fn register_child(&self, _: &'static str, _: liveview_core::protocol::router::JoinFn) {}
 }

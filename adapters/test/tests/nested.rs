@@ -198,3 +198,32 @@ fn a_sticky_child_keeps_its_state_across_live_navigation() -> Result<(), TestErr
     assert_eq!(page.children().len(), 2);
     Ok(())
 }
+
+#[test]
+fn the_traces_of_a_parent_and_its_children_replay() -> Result<(), TestError> {
+    let router = || Router::new().live::<Page>("/a").live::<Page>("/b");
+    let app = TestApp::with_router(router()).record_traces();
+    let page = app.mount("/a")?;
+    let counter = page.live_child("counter")?;
+    counter.click("#inc")?;
+    page.click("#reset")?;
+    counter.click("#inc")?;
+    // The parent's trace: its renders carry the child tokens it signed, which
+    // the replay takes back from the trace.
+    let parent = page.trace().expect("recording");
+    assert!(parent.contains("data-phx-session"), "{parent}");
+    let report =
+        liveview_test::replay(&router(), &parent).map_err(|d| TestError::Other(d.to_string()))?;
+    assert!(report.inputs >= 3, "{report:?}");
+    // A child's trace replays with its view type (it has no route).
+    let child = counter.trace().expect("recording");
+    let refused = liveview_test::replay(&router(), &child).unwrap_err();
+    assert!(
+        refused.actual.contains("join_typed::<Counter>"),
+        "{refused}"
+    );
+    let report = liveview_test::replay_with(&child, liveview_test::join_typed::<Counter>)
+        .map_err(|d| TestError::Other(d.to_string()))?;
+    assert!(report.inputs >= 3, "{report:?}");
+    Ok(())
+}

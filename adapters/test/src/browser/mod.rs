@@ -809,11 +809,24 @@ impl Page {
         out
     }
 
-    /// The trace of the page's current view, when recording.
-    pub(crate) fn trace(&self) -> Option<String> {
-        self.record
-            .then(|| self.sinks.last().map(MemorySink::text))
-            .flatten()
+    /// The trace of the page's current view (`None`) or of its child
+    /// `target`, when recording: the last one whose join names its DOM id.
+    pub(crate) fn trace_of(&self, target: Option<&str>) -> Option<String> {
+        if !self.record {
+            return None;
+        }
+        let id = target.unwrap_or(&self.loaded.id);
+        let named = |sink: &&MemorySink| {
+            sink.lines().get(1).is_some_and(|line| {
+                matches!(TraceLine::parse(line), Ok(TraceLine::Input(ref i)) if i.dom_id() == Some(id))
+            })
+        };
+        self.sinks
+            .iter()
+            .rev()
+            .find(named)
+            .or_else(|| target.is_none().then(|| self.sinks.last()).flatten())
+            .map(MemorySink::text)
     }
 }
 
