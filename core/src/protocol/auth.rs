@@ -315,11 +315,27 @@ mod tests {
                 token::sign(&c.secret, Time::ZERO, r#"{"k":"admin","v":"x"}"#),
             ),
             ("text", token::sign(&c.secret, Time::ZERO, "phx-1")),
+            (
+                "child",
+                sign_child(
+                    &c,
+                    Time::ZERO,
+                    &ChildToken {
+                        id: "phx-1".into(),
+                        view: "V".into(),
+                        parent: None,
+                        session: Session::default(),
+                        url: "/".into(),
+                        linked: false,
+                    },
+                ),
+            ),
         ];
         for (kind, t) in &tokens {
             let as_session = verify_session(&c, Time::ZERO, t).is_ok();
             let as_csrf = check_csrf(&c, Time::ZERO, t, None).is_ok();
             let as_flash = verify_flash(&c, Time::ZERO, t).is_some();
+            assert_eq!(verify_child(&c, Time::ZERO, t).is_ok(), *kind == "child", "{kind}");
             assert_eq!(
                 (as_session, as_csrf, as_flash),
                 (*kind == "session", *kind == "csrf", *kind == "flash"),
