@@ -351,6 +351,9 @@ pub enum TraceOutput {
         diff: Option<Value>,
         /// A navigation the handler asked for.
         navigation: Option<Navigation>,
+        /// The task the reply waits for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hold: Option<u64>,
     },
     /// A pub/sub message was accepted.
     Ok,
@@ -457,6 +460,7 @@ impl TraceOutput {
         TraceOutput::Reply {
             diff: reply.diff.as_deref().map(json_value),
             navigation: reply.navigation.clone(),
+            hold: reply.hold,
         }
     }
 
@@ -1035,6 +1039,7 @@ mod tests {
             Ok(Reply {
                 diff: Some(json!({"0": self.n.to_string()}).to_string()),
                 navigation: None,
+                hold: None,
             })
         }
         fn handle_params(&mut self, _now: Time, url: Url) -> Result<Reply, InputError> {
@@ -1044,6 +1049,7 @@ mod tests {
                     to: url.to_string(),
                     replace: true,
                 }),
+                hold: None,
             })
         }
         fn handle_pubsub(

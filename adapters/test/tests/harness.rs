@@ -484,6 +484,7 @@ impl AnyView for Liar {
         Ok(Reply {
             diff: Some(json!({"0": "999"}).to_string()),
             navigation: None,
+            hold: None,
         })
     }
     fn handle_params(&mut self, _: Time, _: Url) -> Result<Reply, InputError> {

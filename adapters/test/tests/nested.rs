@@ -60,6 +60,7 @@ struct Counter {
 enum CounterEvent {
     Inc,
     Boom,
+    Slow,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,7 +84,25 @@ impl LiveView for Counter {
                 (self, vec![Command::send_parent(PageInfo::Counted(n))])
             }
             CounterEvent::Boom => panic!("counter boom"),
+            // Slow work: the reply waits for the task, the page does not.
+            CounterEvent::Slow => (
+                self,
+                vec![
+                    Command::start_async("work", CounterInfo::Set(100)),
+                    Command::hold_reply("work"),
+                ],
+            ),
         }
+    }
+    fn handle_async(
+        mut self,
+        _key: String,
+        result: Result<CounterInfo, AsyncError>,
+    ) -> Update<Self> {
+        if let Ok(CounterInfo::Set(n)) = result {
+            self.n = n;
+        }
+        (self, vec![])
     }
     fn handle_info(mut self, CounterInfo::Set(n): CounterInfo) -> Update<Self> {
         self.n = n;
@@ -225,5 +244,26 @@ fn the_traces_of_a_parent_and_its_children_replay() -> Result<(), TestError> {
     let report = liveview_test::replay_with(&child, liveview_test::join_typed::<Counter>)
         .map_err(|d| TestError::Other(d.to_string()))?;
     assert!(report.inputs >= 3, "{report:?}");
+    Ok(())
+}
+
+#[test]
+fn a_child_holding_its_reply_for_slow_work_does_not_hold_up_its_parent() -> Result<(), TestError> {
+    let app = app();
+    let page = app.mount("/a")?;
+    let counter = page.live_child("counter")?;
+    counter.event("slow", serde_json::json!({}))?;
+    assert_eq!(
+        counter.pending_tasks::<Counter>()?,
+        vec![("work".to_owned(), CounterInfo::Set(100))]
+    );
+    // The parent answers meanwhile.
+    page.click("#reset")?;
+    assert_eq!(page.text("#last")?, "0");
+    // The work ends: the held reply, then the outcome.
+    counter.complete_task::<Counter>("work", Ok(CounterInfo::Set(100)))?;
+    assert_eq!(counter.text("#n")?, "100");
+    counter.click("#inc")?;
+    assert_eq!(page.text("#last")?, "102");
     Ok(())
 }

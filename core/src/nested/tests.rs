@@ -83,6 +83,7 @@ enum ChildEvent {
     Inc,
     Crash,
     Go,
+    Hold,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,7 +114,27 @@ impl LiveView for Child {
             }
             ChildEvent::Crash => panic!("child boom"),
             ChildEvent::Go => (self, vec![Command::push_navigate("/?sticky=1")]),
+            // Tells the parent, then works 800 ms (a task) before replying.
+            ChildEvent::Hold => {
+                self.n += 1000;
+                let cmds = vec![
+                    Command::send_parent(ParentInfo::FromChild(-1)),
+                    Command::start_async("work", ChildInfo::Add(1)),
+                    Command::hold_reply("work"),
+                ];
+                (self, cmds)
+            }
         }
+    }
+    fn handle_async(
+        mut self,
+        _key: String,
+        result: Result<ChildInfo, crate::AsyncError>,
+    ) -> Update<Self> {
+        if let Ok(ChildInfo::Add(k)) = result {
+            self.n += k;
+        }
+        (self, vec![])
     }
     fn handle_info(mut self, ChildInfo::Add(k): ChildInfo) -> Update<Self> {
         self.n += k;
@@ -375,4 +396,52 @@ fn two_children_with_one_id_crash_the_parent() {
     let (mut m, page, _) = joined(&app, "/");
     let outs = event(&mut m, "1", &page.topic, "twice");
     assert_eq!(on(&outs, &page.topic)[0].0, "phx_error");
+}
+
+#[test]
+fn a_held_reply_waits_for_its_task_while_the_parent_goes_on() {
+    use crate::protocol::SocketOutput;
+    let app = app();
+    let (mut m, page, html) = joined(&app, "/");
+    join_child(&mut m, &page, &html, "child", "2");
+    // The child's handler tells its parent, then waits for its task.
+    let outs = event(&mut m, "2", "lv:child", "hold");
+    assert!(
+        on(&outs, "lv:child").is_empty(),
+        "the reply is held: {outs:?}"
+    );
+    let task = outs
+        .iter()
+        .find_map(|o| match o {
+            SocketOutput::StartTask(t) => Some(t.id),
+            _ => None,
+        })
+        .expect("the child's task");
+    assert_eq!(
+        on(&outs, &page.topic),
+        vec![("diff".into(), json!({"0": "-1"}))]
+    );
+    // Meanwhile the parent answers clicks; the child's next event waits.
+    let outs = event(&mut m, "1", &page.topic, "inc");
+    assert_eq!(
+        on(&outs, &page.topic)[0].1["response"]["diff"],
+        json!({"0": "0"})
+    );
+    let outs = send(
+        &mut m,
+        T0,
+        json!(["2", "20", "lv:child", "event", {"type": "click", "event": "inc", "value": {}}]),
+    );
+    assert!(outs.is_empty(), "{outs:?}");
+    // The task ends: the held reply (its diff made before), then the
+    // outcome's diff, then the event that waited, in that order.
+    m.handle_async(T0, task, Ok(json!({"add": 1})));
+    let outs = crate::protocol::testing::drain(&mut m);
+    let child: Vec<(String, Value)> = on(&outs, "lv:child");
+    assert_eq!(child[0].0, "phx_reply");
+    assert_eq!(child[0].1["response"]["diff"], json!({"0": "1005"}));
+    assert_eq!(child[1], ("diff".into(), json!({"0": "1006"})));
+    assert_eq!(child[2].1["response"]["diff"], json!({"0": "1007"}));
+    let frames = frames(&outs);
+    assert_eq!(frames[2][1], "20", "the waiting event's reply comes last");
 }

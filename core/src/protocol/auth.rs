@@ -335,7 +335,11 @@ mod tests {
             let as_session = verify_session(&c, Time::ZERO, t).is_ok();
             let as_csrf = check_csrf(&c, Time::ZERO, t, None).is_ok();
             let as_flash = verify_flash(&c, Time::ZERO, t).is_some();
-            assert_eq!(verify_child(&c, Time::ZERO, t).is_ok(), *kind == "child", "{kind}");
+            assert_eq!(
+                verify_child(&c, Time::ZERO, t).is_ok(),
+                *kind == "child",
+                "{kind}"
+            );
             assert_eq!(
                 (as_session, as_csrf, as_flash),
                 (*kind == "session", *kind == "csrf", *kind == "flash"),

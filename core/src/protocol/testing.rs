@@ -214,6 +214,7 @@ impl AnyView for FakeView {
         Ok(Reply {
             diff: diff(json!({"url": url.to_string()})),
             navigation: None,
+            hold: None,
         })
     }
     fn handle_pubsub(

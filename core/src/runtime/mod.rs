@@ -117,6 +117,10 @@ pub struct Reply {
     /// `live_patch` push) before the reply; `Navigate`/`Redirect` replace the
     /// reply's diff and end the view.
     pub navigation: Option<Navigation>,
+    /// The view's task this reply waits for ([`Command::HoldReply`](crate::Command::HoldReply)):
+    /// send it once that task ends (its outcome is handed in, or it is
+    /// cancelled), before anything that outcome causes.
+    pub hold: Option<u64>,
 }
 
 /// The answer to a successful join.

@@ -57,6 +57,11 @@ impl TaskTable {
         (id, old.map(|t| t.id))
     }
 
+    /// The id of the task running under `key`, if any.
+    pub(super) fn running_id(&self, key: &str) -> Option<u64> {
+        self.running.get(key).map(|t| t.id)
+    }
+
     /// Removes the task running under `key`, if any.
     pub(super) fn remove_key(&mut self, key: &str) -> Option<PendingTask> {
         let t = self.running.remove(key)?;

@@ -112,6 +112,19 @@ pub enum Command<I> {
         /// ([`DEFAULT_ASYNC_TIMEOUT`](super::DEFAULT_ASYNC_TIMEOUT) if `None`).
         timeout: Option<Duration>,
     },
+    /// Hold the reply to the event being handled until the task running
+    /// under `key` ends (its outcome is handed to `handle_async`, or it is
+    /// cancelled, superseded or times out). Put it after the `StartAsync`
+    /// of that key. The client keeps the event's element loading (and
+    /// locked) meanwhile, as it does while a Phoenix handler works; the
+    /// view's later client events wait for the reply, while its other
+    /// inputs and the socket's other views go on. Ignored outside an event
+    /// handler, or when no task runs under `key`. Build it with
+    /// [`Command::hold_reply`].
+    HoldReply {
+        /// The task's name.
+        key: String,
+    },
     /// Cancel the task running under `key` (Phoenix's `cancel_async`): it is
     /// aborted and the view gets [`AsyncError::Cancelled`](super::AsyncError::Cancelled)
     /// for it. Nothing happens if none is running.
@@ -204,6 +217,7 @@ impl<I: Serialize> Command<I> {
                 timeout,
             },
             Command::CancelAsync { key } => Command::CancelAsync { key },
+            Command::HoldReply { key } => Command::HoldReply { key },
             Command::SendUpdate { to, update, after } => Command::SendUpdate { to, update, after },
             Command::SendParent(v) => Command::SendParent(v),
             Command::SendChild { id, info } => Command::SendChild { id, info },
@@ -270,6 +284,11 @@ impl<I> Command<I> {
             task,
             timeout: None,
         }
+    }
+
+    /// `HoldReply`: the reply to this event waits for the task `key`.
+    pub fn hold_reply(key: impl Into<String>) -> Command<I> {
+        Command::HoldReply { key: key.into() }
     }
 
     /// `StartAsync` with its own timeout.

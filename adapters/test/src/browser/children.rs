@@ -197,12 +197,14 @@ impl Page {
     ) -> Option<Answer> {
         let i = self.children.iter().position(|c| c.topic == f.topic)?;
         if f.event == "phx_reply" {
-            if awaited.is_none() || f.reference.as_deref() != awaited {
+            let held = self.take_held_reply(&f);
+            if !held && (awaited.is_none() || f.reference.as_deref() != awaited) {
                 return None;
             }
             let response = f.payload.get("response").cloned().unwrap_or_default();
             if f.payload.get("status").and_then(Value::as_str) != Some("ok") {
-                return Some(self.on_error(env, &response));
+                let answer = self.on_error(env, &response);
+                return (!held).then_some(answer);
             }
             let c = &mut self.children[i];
             if let Some(rendered) = response.get("rendered") {
@@ -219,7 +221,7 @@ impl Page {
                     self.navigated(env, key, obj);
                 }
             }
-            return Some(Answer::Ok);
+            return (!held).then_some(Answer::Ok);
         }
         if f.join_ref.as_deref() != Some(self.children[i].join_ref.as_str()) {
             return None;

@@ -92,6 +92,8 @@ pub(crate) struct Page {
     syncing: bool,
     /// Child joins the server refused: "topic: reason".
     pub(crate) child_failures: Vec<String>,
+    /// (topic, ref) of events whose reply a view holds (`Command::HoldReply`).
+    held_replies: Vec<(String, String)>,
 }
 
 impl Page {
@@ -161,6 +163,7 @@ impl Page {
             children: Vec::new(),
             syncing: false,
             child_failures: Vec::new(),
+            held_replies: Vec::new(),
         };
         if connected {
             page.connect(env);
@@ -345,17 +348,17 @@ impl Page {
             return self.on_child_frame(env, f, awaited);
         }
         if f.event == "phx_reply" {
-            if awaited.is_none() || f.reference.as_deref() != awaited {
+            let held = self.take_held_reply(&f);
+            if !held && (awaited.is_none() || f.reference.as_deref() != awaited) {
                 return None;
             }
             let response = f.payload.get("response").cloned().unwrap_or_default();
-            return Some(
-                if f.payload.get("status").and_then(Value::as_str) == Some("ok") {
-                    self.on_ok(env, &response)
-                } else {
-                    self.on_error(env, &response)
-                },
-            );
+            let answer = if f.payload.get("status").and_then(Value::as_str) == Some("ok") {
+                self.on_ok(env, &response)
+            } else {
+                self.on_error(env, &response)
+            };
+            return (!held).then_some(answer);
         }
         if f.join_ref.as_deref() != Some(s.join_ref.as_str()) {
             return None; // a push of a channel the client has left
@@ -378,6 +381,22 @@ impl Page {
             _ => {}
         }
         None
+    }
+
+    /// Whether `f` is the reply of an event whose reply was held (it is
+    /// then no longer awaited).
+    fn take_held_reply(&mut self, f: &Frame) -> bool {
+        match self
+            .held_replies
+            .iter()
+            .position(|(t, r)| *t == f.topic && Some(r.as_str()) == f.reference.as_deref())
+        {
+            Some(i) => {
+                self.held_replies.remove(i);
+                true
+            }
+            None => false,
+        }
     }
 
     fn on_ok(&mut self, env: &Env, response: &Value) -> Answer {
@@ -478,6 +497,12 @@ impl Page {
         let reference = s.next_ref();
         let frame = client::event(&join_ref, &reference, &topic, &event);
         let answer = self.exchange(env, &frame, &reference)?;
+        if matches!(answer, Answer::None) && self.ended.is_none() && !self.crashed {
+            // A held reply (`Command::HoldReply`): it comes when its task
+            // ends, and is applied then.
+            self.held_replies.push((topic, reference));
+            return Ok(());
+        }
         self.answered(answer, input)
     }
 
@@ -754,10 +779,14 @@ impl Page {
         let Some(view) = self.view() else {
             return Ok(self.html_of(target));
         };
-        check(&self.client, view.render_html())?;
+        // A view whose reply is held has rendered what the client gets with it.
+        let holds = |topic: &str| self.held_replies.iter().any(|(t, _)| t == topic);
         if let Some(s) = self.socket.as_ref() {
+            if !holds(&s.topic) {
+                check(&self.client, view.render_html())?;
+            }
             for c in self.children.iter().filter(|c| c.live_now()) {
-                if let Some(v) = s.machine.view(&c.topic) {
+                if let Some(v) = s.machine.view(&c.topic).filter(|_| !holds(&c.topic)) {
                     check(&c.client, v.render_html())?;
                 }
             }

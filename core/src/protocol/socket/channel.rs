@@ -45,6 +45,22 @@ pub(super) struct ViewChannel {
     pub(super) linked: bool,
     /// A sticky child: its live navigations do not end it.
     pub(super) sticky: bool,
+    /// A reply waiting for one of the view's tasks ([`Reply::hold`]).
+    pub(super) held: Option<Held>,
+    /// The client's pushes that came while a reply was held, in order.
+    pub(super) waiting: std::collections::VecDeque<String>,
+}
+
+/// A reply held until a task of its view ends, and the frames the view
+/// produced meanwhile: they follow the reply, so the client applies the
+/// view's diffs in the order they were made.
+pub(super) struct Held {
+    join_ref: Option<String>,
+    reference: Option<String>,
+    diff: Option<String>,
+    /// The task, by its id in the view.
+    task: u64,
+    frames: Vec<String>,
 }
 
 /// An info from one view of the socket to its parent or child.
@@ -220,6 +236,23 @@ impl SocketMachine {
         };
         let jr = r.join_ref;
         match &reply.navigation {
+            None | Some(Navigation::Patch { .. }) if reply.hold.is_some() => {
+                if let Some(nav) = &reply.navigation {
+                    let (event, obj) = nav_payload(&self.app, now, nav);
+                    self.outbox
+                        .send(frame::encode_push(jr, None, topic, event, &obj));
+                }
+                if let Some(ch) = self.channels.get_mut(topic) {
+                    ch.view_mut().held = Some(Held {
+                        join_ref: r.join_ref.map(str::to_owned),
+                        reference: r.reference.map(str::to_owned),
+                        diff: reply.diff,
+                        task: reply.hold.unwrap_or_default(),
+                        frames: Vec::new(),
+                    });
+                }
+                self.drain(now, topic);
+            }
             None => {
                 self.outbox.reply_diff(r, reply.diff.as_deref());
                 self.drain(now, topic);
@@ -288,6 +321,7 @@ impl SocketMachine {
         };
         let jr = ch.join_ref.as_deref();
         let ChannelKind::View(vc) = &mut ch.kind;
+        let mut cancelled = Vec::new();
         let fate = loop {
             let out = match vc.view.call(|v| v.poll_output()) {
                 Err(Crashed) => break Fate::Crashed,
@@ -295,13 +329,20 @@ impl SocketMachine {
                 Ok(Some(out)) => out,
             };
             match out {
-                Output::Push(diff) => self
-                    .outbox
-                    .send(frame::encode_push(jr, None, topic, "diff", &diff)),
+                Output::Push(diff) => {
+                    let f = frame::encode_push(jr, None, topic, "diff", &diff);
+                    match &mut vc.held {
+                        Some(held) => held.frames.push(f),
+                        None => self.outbox.send(f),
+                    }
+                }
                 Output::Navigate(nav) => {
                     let (event, obj) = nav_payload(&self.app, now, &nav);
-                    self.outbox
-                        .send(frame::encode_push(jr, None, topic, event, &obj));
+                    let f = frame::encode_push(jr, None, topic, event, &obj);
+                    match &mut vc.held {
+                        Some(held) => held.frames.push(f),
+                        None => self.outbox.send(f),
+                    }
                     // A patch keeps the view, and so does a sticky child's navigation.
                     let stays = matches!(nav, Navigation::Patch { .. })
                         || (vc.sticky && matches!(nav, Navigation::Navigate { .. }));
@@ -341,7 +382,8 @@ impl SocketMachine {
                         }));
                 }
                 Output::CancelTask { id } => {
-                    cancel_tasks(&mut self.tasks, &mut self.outbox, topic, Some(id))
+                    cancel_tasks(&mut self.tasks, &mut self.outbox, topic, Some(id));
+                    cancelled.push(id);
                 }
                 Output::SendParent(info) => match &vc.parent {
                     Some(parent) => self.mail.push_back(Mail {
@@ -364,11 +406,62 @@ impl SocketMachine {
             }
         };
         match fate {
-            Fate::Alive => {}
+            Fate::Alive => {
+                // A reply held for a task that ended without an outcome.
+                for id in cancelled {
+                    self.release_held(now, topic, id);
+                }
+            }
             Fate::Ended => self.retire(now, topic, Retire::Close),
             Fate::Crashed => self.retire(now, topic, Retire::Crash),
         }
         self.deliver_mail(now);
+    }
+
+    /// Whether the view on `topic` holds a reply (its pushes wait).
+    pub(super) fn holds(&self, topic: &str) -> bool {
+        self.channels
+            .get(topic)
+            .is_some_and(|ch| ch.view().held.is_some())
+    }
+
+    /// Sends the reply the view on `topic` held for its task `task`, then
+    /// handles the pushes that waited for it, in order.
+    pub(super) fn release_held(&mut self, now: Time, topic: &str, task: u64) {
+        for text in self.send_held_reply(topic, task) {
+            self.handle_text(now, &text);
+        }
+    }
+
+    /// Sends the reply the view on `topic` held for its task `task` (and
+    /// the frames that followed it); returns the pushes that waited for it.
+    pub(super) fn send_held_reply(&mut self, topic: &str, task: u64) -> Vec<String> {
+        let Some(ch) = self.channels.get_mut(topic) else {
+            return Vec::new();
+        };
+        let vc = ch.view_mut();
+        if vc.held.as_ref().is_none_or(|h| h.task != task) {
+            return Vec::new();
+        }
+        let Some(held) = vc.held.take() else {
+            return Vec::new();
+        };
+        let waiting = std::mem::take(&mut vc.waiting);
+        self.send_held(topic, held);
+        waiting.into()
+    }
+
+    /// A held reply, then the frames that waited for it.
+    fn send_held(&mut self, topic: &str, held: Held) {
+        let r = Ref {
+            join_ref: held.join_ref.as_deref(),
+            reference: held.reference.as_deref(),
+            topic,
+        };
+        self.outbox.reply_diff(&r, held.diff.as_deref());
+        for f in held.frames {
+            self.outbox.send(f);
+        }
     }
 
     /// Delivers the infos views sent their parents and children, in order
@@ -428,6 +521,12 @@ impl SocketMachine {
         };
         let Channel { join_ref, kind } = ch;
         let ChannelKind::View(mut vc) = kind;
+        // What the view told the client before it ended reaches it first.
+        if let Some(held) = vc.held.take() {
+            if how != Retire::Crash {
+                self.send_held(topic, held);
+            }
+        }
         let crashed_parent = match (&vc.parent, how) {
             (Some(parent), Retire::Crash) if vc.linked => Some(parent.clone()),
             _ => None,

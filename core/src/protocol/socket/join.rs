@@ -242,6 +242,8 @@ impl SocketMachine {
                 parent: family.as_ref().and_then(|f| f.parent.clone()),
                 linked: family.as_ref().is_some_and(|f| f.linked),
                 sticky: family.is_some_and(|f| f.parent.is_none()),
+                held: None,
+                waiting: Default::default(),
             }),
         };
         self.channels.insert(r.topic.to_owned(), ch);

@@ -346,6 +346,12 @@ impl SocketMachine {
         }
         self.last_seen = now;
         match frame::decode_borrowed(text, self.app.config.max_frame_bytes) {
+            // A view whose reply is held takes its pushes in order, after it.
+            Ok(f) if !matches!(&*f.event, "phx_join" | "phx_leave") && self.holds(&f.topic) => {
+                if let Some(ch) = self.channels.get_mut(&*f.topic) {
+                    ch.view_mut().waiting.push_back(text.to_owned());
+                }
+            }
             Ok(f) => self.dispatch(now, f),
             Err(e) => match (&e.kind, &e.topic) {
                 (frame::FrameErrorKind::TooLarge { .. }, _) => self.shut(1009, e.to_string()),
@@ -436,14 +442,19 @@ impl SocketMachine {
         let Some((topic, in_view)) = self.tasks.remove(&id) else {
             return;
         };
-        let Some(ch) = self.channels.get_mut(&topic) else {
-            return;
-        };
-        let result = ch
-            .view_mut()
-            .view
-            .call(|v| v.handle_async(now, in_view, result));
-        let _ = self.finish_info(now, &topic, result);
+        // A reply held for this task goes first: the handler is done; then
+        // the outcome; then the client's pushes that waited for the reply.
+        let waiting = self.send_held_reply(&topic, in_view);
+        if let Some(ch) = self.channels.get_mut(&topic) {
+            let result = ch
+                .view_mut()
+                .view
+                .call(|v| v.handle_async(now, in_view, result));
+            let _ = self.finish_info(now, &topic, result);
+        }
+        for text in waiting {
+            self.handle_text(now, &text);
+        }
     }
 
     /// An info for the view joined on `topic` alone, as JSON decoded into

@@ -191,6 +191,13 @@ impl<V: LiveView> ViewDriver<V> {
                 // A child view's message to the view that rendered it.
                 (true, None) => fx.outputs.push(Output::SendParent(info)),
             },
+            Command::HoldReply { key } => {
+                if live && is_event {
+                    if let Some(id) = self.tasks.running_id(&owned_key(cid, &key)) {
+                        fx.hold = Some(id);
+                    }
+                }
+            }
             Command::SendChild { id, info } => {
                 if live {
                     fx.outputs.push(Output::SendChild { id, info });

@@ -112,6 +112,7 @@ pub const MAX_PATCH_HOPS: usize = 20;
 /// | `SendUpdate` | queued like an info (or a timer with `after`); delivered to the component named then (by id or cid), dropped if there is none |
 /// | `SendParent` | from a component: queued like an info for the view (decoded into `V::Info`); from the view: [`Output::SendParent`] |
 /// | `SendChild` | [`Output::SendChild`] |
+/// | `HoldReply` | in an event handler: [`Reply::hold`] names the task the reply waits for |
 ///
 /// A component's commands do the same on the view that renders it, except
 /// that `SendInfo`, `SendAfter`, `Repeat`, `CancelRepeat`, `StartAsync` and
@@ -376,12 +377,15 @@ struct Effects {
     patched: Option<Navigation>,
     exit: Option<Exit>,
     outputs: Vec<Output>,
+    /// A `HoldReply`: the task the event's reply waits for.
+    hold: Option<u64>,
 }
 
 /// The result of one input, before it is turned into a reply or outputs.
 struct Step {
     diff: Option<String>,
     navigation: Option<Navigation>,
+    hold: Option<u64>,
     ends: bool,
     outputs: Vec<Output>,
 }
@@ -501,6 +505,7 @@ impl<V: LiveView> ViewDriver<V> {
             return Ok(Reply {
                 diff,
                 navigation: None,
+                hold: None,
             });
         }
         let decoded: V::Event = event::decode(&event).map_err(InputError::Decode)?;
@@ -894,6 +899,7 @@ impl<V: LiveView> ViewDriver<V> {
         Reply {
             diff: step.diff,
             navigation: step.navigation,
+            hold: step.hold,
         }
     }
 
@@ -935,6 +941,7 @@ impl<V: LiveView> ViewDriver<V> {
                 return Step {
                     diff,
                     navigation: Some(nav),
+                    hold: None,
                     ends: false,
                     outputs,
                 };
@@ -943,6 +950,7 @@ impl<V: LiveView> ViewDriver<V> {
             return Step {
                 diff: None,
                 navigation: Some(nav),
+                hold: None,
                 ends: true,
                 outputs: fx.outputs,
             };
@@ -954,6 +962,7 @@ impl<V: LiveView> ViewDriver<V> {
         Step {
             diff,
             navigation: fx.patched,
+            hold: fx.hold,
             ends: false,
             outputs,
         }
