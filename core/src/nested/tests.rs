@@ -24,6 +24,7 @@ enum ParentEvent {
     Tell,
     Crash,
     Twice,
+    Away,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,6 +54,7 @@ impl LiveView for Parent {
             }
             ParentEvent::Crash => panic!("parent boom"),
             ParentEvent::Twice => self.twice = true,
+            ParentEvent::Away => return (self, vec![Command::push_navigate("/?sticky=1")]),
         }
         (self, vec![])
     }

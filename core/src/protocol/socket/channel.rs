@@ -277,6 +277,7 @@ impl SocketMachine {
                 if sticky && matches!(nav, Navigation::Navigate { .. }) {
                     self.drain(now, topic);
                 } else {
+                    self.navigated_away(topic);
                     self.retire(now, topic, Retire::Close);
                 }
             }
@@ -412,10 +413,23 @@ impl SocketMachine {
                     self.release_held(now, topic, id);
                 }
             }
-            Fate::Ended => self.retire(now, topic, Retire::Close),
+            Fate::Ended => {
+                self.navigated_away(topic);
+                self.retire(now, topic, Retire::Close)
+            }
             Fate::Crashed => self.retire(now, topic, Retire::Crash),
         }
         self.deliver_mail(now);
+    }
+
+    /// Notes that the view on `topic` ended by navigating away: a child
+    /// joining it now is told `parent_redirect` (the client retries the
+    /// child as it follows the navigation) rather than `stale` (a reload).
+    fn navigated_away(&mut self, topic: &str) {
+        if self.navigated.len() >= 16 {
+            self.navigated.remove(0);
+        }
+        self.navigated.push(topic.to_owned());
     }
 
     /// Whether the view on `topic` holds a reply (its pushes wait).

@@ -57,6 +57,7 @@ impl SocketMachine {
             self.outbox.error(&r, "unmatched topic");
             return;
         };
+        self.navigated.retain(|t| t != r.topic);
         // A duplicate join closes the channel already on this topic (live navigation re-joins).
         if self.channels.contains_key(r.topic) {
             self.retire(now, r.topic, super::channel::Retire::Close);
@@ -118,6 +119,10 @@ impl SocketMachine {
         let parent_joined = parent
             .as_ref()
             .is_none_or(|t| self.channels.contains_key(t));
+        if !parent_joined && parent.as_ref().is_some_and(|t| self.navigated.contains(t)) {
+            // The parent navigated away while its child was joining.
+            return self.outbox.error(r, "parent_redirect");
+        }
         let (Some(join), true, Ok(url)) = (
             app.child_join(&child.view),
             parent_joined,

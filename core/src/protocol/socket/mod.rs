@@ -24,7 +24,7 @@
 //! | a live patch stays on its view, else `link_redirect` | [`Router::live_patch`](crate::protocol::Router::live_patch) |
 //! | live navigation stays in one live session, else `unauthorized` | `join.rs` (route step) |
 //! | a pub/sub payload a view cannot decode is dropped, the view goes on | [`SocketMachine::handle_pubsub`] ([`SocketOutput::Dropped`]) |
-//! | a child view's join ([`crate::nested`]) mounts the view its token names; its parent must be joined on this socket, else `stale` | `join.rs` (`join_child`) |
+//! | a child view's join ([`crate::nested`]) mounts the view its token names; its parent must be joined on this socket, else `stale` (`parent_redirect` when the parent just navigated away: the client retries the child) | `join.rs` (`join_child`) |
 //! | a child ends with its parent (`phx_close`); a linked child's crash crashes its parent; a sticky child's live navigation does not end it | `channel.rs` (`retire`, `drain`) |
 //! | infos between a parent and its children are delivered after the sender's input, in order, at most [`MAIL_BUDGET`] per input | `channel.rs` (`deliver_mail`) |
 //! | an event for a component (`cid`) reaches that component; a cid the view does not have (never rendered, destroyed) gets an error reply and changes nothing | [`ViewDriver::handle_event`](crate::runtime::ViewDriver::handle_event) |
@@ -301,6 +301,8 @@ pub struct SocketMachine {
     mail: std::collections::VecDeque<channel::Mail>,
     /// `deliver_mail` is running.
     delivering: bool,
+    /// Topics whose view ended by navigating away, most recent last (a few).
+    navigated: Vec<String>,
 }
 
 impl SocketMachine {
@@ -332,6 +334,7 @@ impl SocketMachine {
             next_task: 0,
             mail: Default::default(),
             delivering: false,
+            navigated: Vec::new(),
         };
         if let Err(why) = frame::check_vsn(&connect.query) {
             m.shut(1002, why);
