@@ -156,6 +156,24 @@ impl ToDynamic for ChildCall {
     fn to_dynamic(&self) -> Dynamic {
         Dynamic::Text(render_child(self))
     }
+
+    /// Whether the container rendered last time is still this call's
+    /// (asked of list entries a render may reuse; it renders nothing).
+    fn same_as(&self, prev: &Dynamic) -> bool {
+        let Dynamic::Text(prev) = prev else {
+            return false;
+        };
+        let key = self.cache_key();
+        SCOPES.with(|s| {
+            s.borrow().last().is_some_and(|scope| {
+                scope
+                    .cache
+                    .entries
+                    .get(&self.id)
+                    .is_some_and(|(k, html)| *k == key && html == prev)
+            })
+        })
+    }
 }
 
 /// What a child's session token says ([`NestedHost::sign_child`]).

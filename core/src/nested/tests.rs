@@ -447,3 +447,49 @@ fn a_held_reply_waits_for_its_task_while_the_parent_goes_on() {
     let frames = frames(&outs);
     assert_eq!(frames[2][1], "20", "the waiting event's reply comes last");
 }
+
+/// Children in a keyed list, rendered again after another entry changed.
+struct Listing {
+    labels: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ListingEvent {
+    Rename,
+}
+
+impl LiveView for Listing {
+    type Event = ListingEvent;
+    type Info = ();
+    fn mount(_: &Mount) -> Update<Self> {
+        let labels = (0..3).map(|i| format!("item {i}")).collect();
+        (Listing { labels }, vec![])
+    }
+    fn handle_event(mut self, ListingEvent::Rename: ListingEvent) -> Update<Self> {
+        self.labels[1] = "renamed".into();
+        (self, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(
+            r#"<ul>{#for (i, label) in self.labels.iter().enumerate(); key = i}<li>{live_render::<Child>(format!("c{i}"))}{label}</li>{/for}</ul>"#
+        )
+    }
+}
+
+#[test]
+fn children_in_a_list_are_kept_when_other_entries_change() {
+    let config = Config::new(crate::protocol::testing::FAKE_SECRET.as_bytes().to_vec()).unwrap();
+    let app = Arc::new(App::new(Router::new().live::<Listing>("/"), config));
+    let (mut m, page, html) = joined(&app, "/");
+    assert_eq!(html.matches("data-phx-parent-id").count(), 3);
+    let outs = event(&mut m, "1", &page.topic, "rename");
+    let reply = &on(&outs, &page.topic)[0];
+    assert_eq!(reply.1["status"], "ok", "{reply:?}");
+    let diff = reply.1["response"]["diff"].to_string();
+    assert!(diff.contains("renamed"), "{diff}");
+    assert!(
+        !diff.contains("data-phx-session"),
+        "the containers are not sent again: {diff}"
+    );
+}
