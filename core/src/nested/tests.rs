@@ -493,3 +493,89 @@ fn children_in_a_list_are_kept_when_other_entries_change() {
         "the containers are not sent again: {diff}"
     );
 }
+
+/// A page whose child renders a child of its own.
+struct Outer;
+
+impl LiveView for Outer {
+    type Event = ParentEvent;
+    type Info = ParentInfo;
+    fn mount(_: &Mount) -> Update<Self> {
+        (Outer, vec![])
+    }
+    fn handle_event(self, _: ParentEvent) -> Update<Self> {
+        panic!("outer boom")
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<main>{live_render::<Middle>("mid")}</main>"#)
+    }
+}
+
+/// The middle view: counts what its own child tells it.
+struct Middle {
+    heard: i64,
+}
+
+impl LiveView for Middle {
+    type Event = ChildEvent;
+    type Info = ParentInfo;
+    fn mount(_: &Mount) -> Update<Self> {
+        (Middle { heard: 0 }, vec![])
+    }
+    fn handle_info(mut self, ParentInfo::FromChild(n): ParentInfo) -> Update<Self> {
+        self.heard = n;
+        (self, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<b>{self.heard}</b>{live_render::<Child>("grand").session("start", 7)}"#)
+    }
+}
+
+#[test]
+fn a_child_of_a_child_reports_to_its_own_parent_and_ends_with_the_page() {
+    let config = Config::new(crate::protocol::testing::FAKE_SECRET.as_bytes().to_vec()).unwrap();
+    let app = Arc::new(App::new(Router::new().live::<Outer>("/"), config));
+    // The dead render nests both.
+    let (_, body) = load_page(&app, "/", 1, None);
+    assert!(
+        body.contains(r#"<span class="n">7</span><i>dead</i>"#),
+        "{body}"
+    );
+    assert_eq!(attr(&body, "id=\"grand\"", "data-phx-parent-id"), "mid");
+    let (mut m, page, html) = joined(&app, "/");
+    let outs = join_child(&mut m, &page, &html, "mid", "2");
+    let mut mid_html = String::new();
+    strings(
+        &on(&outs, "lv:mid")[0].1["response"]["rendered"],
+        &mut mid_html,
+    );
+    let outs = join_child(&mut m, &page, &mid_html, "grand", "3");
+    assert_eq!(on(&outs, "lv:grand")[0].1["status"], "ok");
+    // The grandchild's message reaches the middle view, not the page.
+    let outs = event(&mut m, "3", "lv:grand", "inc");
+    assert_eq!(
+        on(&outs, "lv:mid"),
+        vec![("diff".into(), json!({"0": "8"}))]
+    );
+    assert!(on(&outs, &page.topic).is_empty());
+    // The page crashes: both descendants end.
+    let outs = event(&mut m, "1", &page.topic, "inc");
+    let events: Vec<(String, String)> = frames(&outs)
+        .into_iter()
+        .map(|f| {
+            (
+                f[2].as_str().unwrap().to_owned(),
+                f[3].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            (page.topic.clone(), "phx_error".to_owned()),
+            ("lv:mid".to_owned(), "phx_close".to_owned()),
+            ("lv:grand".to_owned(), "phx_close".to_owned())
+        ]
+    );
+    assert_eq!(m.stats().views, 0);
+}
