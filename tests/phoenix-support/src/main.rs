@@ -38,7 +38,12 @@ fn router() -> Router {
         .live::<views::form_feedback::FormFeedbackLive>("/form/feedback")
         .live::<views::colocated::ColocatedLive>("/colocated")
         .live::<views::issues_components::Issue3169>("/issues/3169")
-        .live::<views::issues_components_lists::Issue3941>("/issues/3941");
+        .live::<views::issues_components_lists::Issue3941>("/issues/3941")
+        .live::<views::issues_nested::Issue3047A>("/issues/3047/a")
+        .live::<views::issues_nested::Issue3047B>("/issues/3047/b")
+        .live::<views::issues_nested::Issue3530>("/issues/3530")
+        .live::<views::issues_nested::Issue3681>("/issues/3681")
+        .live::<views::issues_nested::Issue3681Away>("/issues/3681/away");
     let default = LiveSession::new("default").live_layout(layout::suite_live_layout());
     let other = LiveSession::new("other").live_layout(layout::suite_live_layout());
     // A view's own content in the root layout (the suite's render_in_root)
@@ -56,6 +61,8 @@ fn router() -> Router {
     let issue_3199 = LiveSession::new("issue_3199")
         .layout(views::issues_streams::Issue3199Root)
         .live_layout(layout::suite_live_layout());
+    // `/portal`'s root layout of its own (the suite's `:portal_root` pipeline).
+    let portal = LiveSession::new("portal").layout(views::portal::PortalRoot);
     let navigation =
         LiveSession::new("navigation").live_layout(views::navigation::navigation_layout());
     router
@@ -84,6 +91,7 @@ fn router() -> Router {
                 .live::<views::keyed::KeyedComprehensionLive>("/keyed-comprehension")
                 .live::<views::form::FormLive>("/form")
                 .live::<views::form::FormDynamicInputsLive>("/form/dynamic-inputs")
+                .live::<views::form_nested::NestedFormLive>("/form/nested")
                 .live::<views::form_stream::FormStreamLive>("/form/stream")
                 .live::<Issue3083>("/issues/3083")
                 .live::<Issue3107>("/issues/3107")
@@ -123,10 +131,21 @@ fn router() -> Router {
                 .live::<views::issues_components_hooks::Issue4088>("/issues/4088")
                 .live::<views::issues_components_hooks::Issue4334>("/issues/4334")
                 .live::<views::issues_components_lists::Issue4350>("/issues/4350")
+                .live::<views::issues_nested_components::Issue3953>("/issues/3953")
+                .live::<views::issues_nested_components::Issue4209>("/issues/4209")
+                .live::<views::issues_nested::Issue3378>("/issues/3378")
+                .live::<views::issues_nested::Issue3496A>("/issues/3496/a")
+                .live::<views::issues_nested::Issue3496B>("/issues/3496/b")
+                .live::<views::issues_nested::Issue3612A>("/issues/3612/a")
+                .live::<views::issues_nested::Issue3612B>("/issues/3612/b")
+                .live::<views::issues_nested::Issue3656>("/issues/3656")
+                .live::<views::issues_nested::Issue3658>("/issues/3658")
+                .live::<views::issues_nested::Issue4359>("/issues/4359")
         })
         .live_session(other, |r| {
             r.live::<views::issues_navigation::Issue3686C>("/issues/3686/c")
         })
+        .live_session(portal, |r| r.live::<views::portal::PortalLive>("/portal"))
         .live_session(issue_4147, |r| {
             r.live::<views::issues_dom::Issue4147>("/issues/4147")
         })
@@ -257,7 +276,11 @@ async fn main() -> ExitCode {
     eprintln!("phoenix-support: serving on http://127.0.0.1:{port}");
     let opts = liveview_warp::Options {
         tasks: views::streams::stream_tasks(views::issues::issue_3931_tasks(
-            views::issues_components::issue_component_tasks(liveview_core::tasks::Tasks::new()),
+            views::issues_components::issue_component_tasks(
+                views::issues_nested_components::issue_4209_tasks(
+                    liveview_core::tasks::Tasks::new(),
+                ),
+            ),
         )),
         frame_gate: Some(gates.gate()),
         ..liveview_warp::Options::default()

@@ -93,6 +93,10 @@ impl SyncGates {
                 if let Some(token) = payload["params"]["_csrf_token"].as_str() {
                     state.topics.insert(token.to_owned(), topic.to_owned());
                 }
+                // A new join is a new view, without the hook: a child view's
+                // topic (`lv:nested`) is the same on every page.
+                state.synced.remove(topic);
+                state.permits.retain(|(t, _), _| t != topic);
                 None
             }
             "event" => {

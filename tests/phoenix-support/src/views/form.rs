@@ -61,11 +61,11 @@ pub fn options_for_select(choices: &[&str], selected: Option<&str>) -> Rendered 
     )
 }
 
-impl LiveView for FormLive {
-    type Event = FormEvent;
-    type Info = ();
-
-    fn mount(m: &Mount) -> Update<Self> {
+impl FormLive {
+    /// The form of these URL params (`/form`'s, or the session a parent
+    /// gives the nested form); `page_token` is the view's process id for
+    /// the suite (see `sync_gate`).
+    pub fn new(given: &Params, page_token: Option<String>) -> FormLive {
         let mut params: BTreeMap<String, String> = [
             ("a", "foo"),
             ("b", "bar"),
@@ -76,25 +76,33 @@ impl LiveView for FormLive {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        for (k, v) in m.params.iter() {
+        for (k, v) in given.iter() {
             params.insert(k.to_owned(), v.to_owned());
         }
         // The first of these flags present applies.
         let mut js_change = false;
-        if m.params.get("no-id").is_some() {
+        if given.get("no-id").is_some() {
             params.remove("id");
-        } else if m.params.get("no-change-event").is_some() {
+        } else if given.get("no-change-event").is_some() {
             params.remove("phx-change");
-        } else if m.params.get("js-change").is_some() {
+        } else if given.get("js-change").is_some() {
             js_change = true;
         }
-        let page_token = crate::sync_gate::page_token(m);
-        let view = FormLive {
+        FormLive {
             params,
             js_change,
             submitted: false,
             page_token,
-        };
+        }
+    }
+}
+
+impl LiveView for FormLive {
+    type Event = FormEvent;
+    type Info = ();
+
+    fn mount(m: &Mount) -> Update<Self> {
+        let view = FormLive::new(&m.params, crate::sync_gate::page_token(m));
         (view, vec![])
     }
 
