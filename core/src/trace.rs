@@ -205,6 +205,9 @@ pub enum TraceInput {
         /// A sticky child view.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         sticky: bool,
+        /// A child view with a parent (its patches are the page's).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        child: bool,
     },
     /// A full re-render for a rejoin.
     RenderFull,
@@ -299,6 +302,7 @@ impl TraceInput {
                 connected,
                 connect_params,
                 sticky,
+                child,
                 ..
             } => Some(
                 Url::parse(url)
@@ -315,6 +319,7 @@ impl TraceInput {
                         patch_patterns: Vec::new(),
                         nested: None,
                         sticky: *sticky,
+                        child: *child,
                     })
                     .map_err(|e| e.to_string()),
             ),
@@ -714,6 +719,7 @@ fn join_line(now: Time, input: &JoinInput) -> TraceInput {
         connect_params: input.connect_params.clone(),
         dom_id: input.nested.as_ref().map(|n| n.id.clone()),
         sticky: input.sticky,
+        child: input.child,
     }
 }
 

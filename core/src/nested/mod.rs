@@ -31,6 +31,14 @@
 //! sends a child an info with [`Command::send_child`](crate::Command::send_child).
 //! Both are delivered by the socket after the sender's input is done.
 //!
+//! # Navigation
+//!
+//! A child's `push_patch` patches the page: the page's view runs
+//! `handle_params` with the URL and the client is told, as Phoenix sends a
+//! child's patch to the root view (a URL the page's view does not serve
+//! crashes the child, as Phoenix raises). A child's `push_navigate` moves
+//! the page; a sticky child stays mounted across it.
+//!
 //! # Lifetimes
 //!
 //! A child ends with its parent (however the parent ends: leave, navigation,

@@ -62,6 +62,12 @@ impl LiveView for Parent {
         self.count = n;
         (self, vec![])
     }
+    fn handle_params(mut self, params: &crate::Params, _: &crate::Url) -> Update<Self> {
+        if let Some(n) = params.parse("count") {
+            self.count = n;
+        }
+        (self, vec![])
+    }
     fn render(&self) -> Rendered {
         let mut child = live_render::<Child>("child").session("start", 5);
         if self.linked {
@@ -86,6 +92,8 @@ enum ChildEvent {
     Crash,
     Go,
     Hold,
+    Patch,
+    PatchAway,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,6 +124,8 @@ impl LiveView for Child {
             }
             ChildEvent::Crash => panic!("child boom"),
             ChildEvent::Go => (self, vec![Command::push_navigate("/?sticky=1")]),
+            ChildEvent::Patch => (self, vec![Command::push_patch("/?count=42")]),
+            ChildEvent::PatchAway => (self, vec![Command::push_patch("/elsewhere")]),
             // Tells the parent, then works 800 ms (a task) before replying.
             ChildEvent::Hold => {
                 self.n += 1000;
@@ -578,4 +588,27 @@ fn a_child_of_a_child_reports_to_its_own_parent_and_ends_with_the_page() {
         ]
     );
     assert_eq!(m.stats().views, 0);
+}
+
+#[test]
+fn a_childs_push_patch_patches_the_page() {
+    let app = app();
+    let (mut m, page, html) = joined(&app, "/");
+    join_child(&mut m, &page, &html, "child", "2");
+    let outs = event(&mut m, "2", "lv:child", "patch");
+    // The child's event is answered; the page's view handles the patch and
+    // tells the client, as Phoenix's root view does.
+    assert_eq!(on(&outs, "lv:child")[0].1["status"], "ok");
+    let root = on(&outs, &page.topic);
+    assert_eq!(root[0].0, "live_patch", "{root:?}");
+    assert_eq!(root[0].1["to"], "/?count=42");
+    assert_eq!(root[1], ("diff".into(), json!({"0": "42"})));
+    // A URL the page's view does not serve: the child crashes (Phoenix raises).
+    let outs = event(&mut m, "2", "lv:child", "patch_away");
+    assert_eq!(
+        on(&outs, "lv:child").last().unwrap().0,
+        "phx_error",
+        "{outs:?}"
+    );
+    assert!(on(&outs, &page.topic).is_empty());
 }

@@ -279,6 +279,7 @@ impl App {
             patch_patterns: Vec::new(),
             nested: Some(self.nested_cx(&id)),
             sticky: false,
+            child: false,
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
             self.router

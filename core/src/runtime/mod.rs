@@ -60,6 +60,11 @@ pub struct JoinInput {
     /// for (`PushNavigate`) is sent, and the view goes on, as it stays on
     /// the page the client navigates to.
     pub sticky: bool,
+    /// A child view with a parent ([`crate::nested`]): its `PushPatch`
+    /// patches the page, as Phoenix sends it to the root view. The driver
+    /// reports it ([`Reply::navigation`], [`Output::Navigate`]) without
+    /// running its own `handle_params`; the socket hands it to the page's view.
+    pub child: bool,
 }
 
 impl JoinInput {

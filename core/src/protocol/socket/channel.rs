@@ -238,9 +238,7 @@ impl SocketMachine {
         match &reply.navigation {
             None | Some(Navigation::Patch { .. }) if reply.hold.is_some() => {
                 if let Some(nav) = &reply.navigation {
-                    let (event, obj) = nav_payload(&self.app, now, nav);
-                    self.outbox
-                        .send(frame::encode_push(jr, None, topic, event, &obj));
+                    self.send_patch(now, jr, topic, nav);
                 }
                 if let Some(ch) = self.channels.get_mut(topic) {
                     ch.view_mut().held = Some(Held {
@@ -258,9 +256,7 @@ impl SocketMachine {
                 self.drain(now, topic);
             }
             Some(nav @ Navigation::Patch { .. }) => {
-                let (event, obj) = nav_payload(&self.app, now, nav);
-                self.outbox
-                    .send(frame::encode_push(jr, None, topic, event, &obj));
+                self.send_patch(now, jr, topic, nav);
                 self.outbox.reply_diff(r, reply.diff.as_deref());
                 self.drain(now, topic);
             }
@@ -336,6 +332,10 @@ impl SocketMachine {
                         Some(held) => held.frames.push(f),
                         None => self.outbox.send(f),
                     }
+                }
+                // A child's patch is the page's: its view handles it.
+                Output::Navigate(nav @ Navigation::Patch { .. }) if vc.parent.is_some() => {
+                    self.patches.push_back((topic.to_owned(), nav));
                 }
                 Output::Navigate(nav) => {
                     let (event, obj) = nav_payload(&self.app, now, &nav);
@@ -478,6 +478,89 @@ impl SocketMachine {
         }
     }
 
+    /// A view's patch: a `live_patch` push on its topic, or, from a child
+    /// with a parent, handed to the page's view (Phoenix sends a child's
+    /// `push_patch` to the root view).
+    fn send_patch(&mut self, now: Time, jr: Option<&str>, topic: &str, nav: &Navigation) {
+        let child = self
+            .channels
+            .get(topic)
+            .is_some_and(|c| c.view().parent.is_some());
+        if child {
+            self.patches.push_back((topic.to_owned(), nav.clone()));
+        } else {
+            let (event, obj) = nav_payload(&self.app, now, nav);
+            self.outbox
+                .send(frame::encode_push(jr, None, topic, event, &obj));
+        }
+    }
+
+    /// The page's view handles a child's patch: its `handle_params` runs
+    /// with the URL, and the client is told (`live_patch`, then the diff).
+    /// A URL the page's view does not serve crashes the child, as Phoenix
+    /// raises in the child.
+    fn patch_root(&mut self, now: Time, from: &str, nav: Navigation) {
+        let Navigation::Patch { to, replace } = &nav else {
+            return;
+        };
+        let mut root = from.to_owned();
+        while let Some(parent) = self
+            .channels
+            .get(&root)
+            .and_then(|c| c.view().parent.clone())
+        {
+            root = parent;
+        }
+        let Some(ch) = self.channels.get(&root) else {
+            return;
+        };
+        let url = Url::parse(to).ok();
+        let served = url.as_ref().is_some_and(|u| {
+            self.app
+                .router
+                .live_patch(ch.view().route, u.path())
+                .is_some()
+        });
+        let (Some(url), true) = (url, served) else {
+            return self.retire(now, from, Retire::Crash);
+        };
+        let jr = ch.join_ref.clone();
+        let result = match self.channels.get_mut(&root) {
+            Some(ch) => ch.view_mut().view.call(|v| v.handle_params(now, url)),
+            None => return,
+        };
+        match result {
+            Err(Crashed) => self.retire(now, &root, Retire::Crash),
+            Ok(Err(_)) => self.drain(now, &root),
+            Ok(Ok(reply)) => {
+                let jr = jr.as_deref();
+                let patch = Navigation::Patch {
+                    to: to.clone(),
+                    replace: *replace,
+                };
+                let (event, obj) = nav_payload(&self.app, now, &patch);
+                self.outbox
+                    .send(frame::encode_push(jr, None, &root, event, &obj));
+                if let Some(nav) = &reply.navigation {
+                    let (event, obj) = nav_payload(&self.app, now, nav);
+                    self.outbox
+                        .send(frame::encode_push(jr, None, &root, event, &obj));
+                }
+                if let Some(d) = &reply.diff {
+                    self.outbox
+                        .send(frame::encode_push(jr, None, &root, "diff", d));
+                }
+                match reply.navigation {
+                    Some(Navigation::Patch { .. }) | None => self.drain(now, &root),
+                    Some(_) => {
+                        self.navigated_away(&root);
+                        self.retire(now, &root, Retire::Close)
+                    }
+                }
+            }
+        }
+    }
+
     /// Delivers the infos views sent their parents and children, in order
     /// (at most [`MAIL_BUDGET`] per input: views that keep messaging each
     /// other get the rest on the next `handle_timeout`). Only the outermost
@@ -489,6 +572,13 @@ impl SocketMachine {
         self.delivering = true;
         let mut budget = MAIL_BUDGET;
         while budget > 0 {
+            // Children's patches first: they were asked for before the mail
+            // that their handling may send.
+            if let Some((from, nav)) = self.patches.pop_front() {
+                budget -= 1;
+                self.patch_root(now, &from, nav);
+                continue;
+            }
             let Some(Mail {
                 to,
                 from,

@@ -138,6 +138,7 @@ impl SocketMachine {
             keep_stream_items: app.config.keep_stream_items,
             nested: Some(app.nested_cx(&child.id)),
             sticky: child.parent.is_none(),
+            child: child.parent.is_some(),
             ..JoinInput::default()
         };
         let mounted = guard(|| {
@@ -294,6 +295,7 @@ fn route<'a>(
             patch_patterns: Vec::new(),
             nested: None,
             sticky: false,
+            child: false,
         },
     ))
 }

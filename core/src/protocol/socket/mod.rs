@@ -303,6 +303,8 @@ pub struct SocketMachine {
     delivering: bool,
     /// Topics whose view ended by navigating away, most recent last (a few).
     navigated: Vec<String>,
+    /// Children's patches for the page's view: (child topic, patch).
+    patches: std::collections::VecDeque<(String, crate::runtime::Navigation)>,
 }
 
 impl SocketMachine {
@@ -335,6 +337,7 @@ impl SocketMachine {
             mail: Default::default(),
             delivering: false,
             navigated: Vec::new(),
+            patches: Default::default(),
         };
         if let Err(why) = frame::check_vsn(&connect.query) {
             m.shut(1002, why);
@@ -506,7 +509,7 @@ impl SocketMachine {
         if self.closed {
             return None;
         }
-        if !self.mail.is_empty() {
+        if !self.mail.is_empty() || !self.patches.is_empty() {
             return Some(self.last_seen);
         }
         let mut next = self.last_seen + self.app.config.heartbeat_timeout;

@@ -312,6 +312,8 @@ pub struct ViewDriver<V: LiveView> {
     children: crate::nested::ChildCache,
     /// A sticky child: its live navigations do not end it.
     sticky: bool,
+    /// A child with a parent: its patches are the page's.
+    child: bool,
 }
 
 /// A message for the view or one of its components.
@@ -416,6 +418,7 @@ impl<V: LiveView> ViewDriver<V> {
             patch_patterns,
             nested,
             sticky,
+            child,
         } = input;
         let params = merge_params(&url, &path_params);
         let mount = Mount {
@@ -459,6 +462,7 @@ impl<V: LiveView> ViewDriver<V> {
             nested: nested.map(std::sync::Arc::new),
             children: Default::default(),
             sticky,
+            child,
         };
         let mut fx = Effects::default();
         driver.apply(commands, &mut fx, false);
@@ -1016,6 +1020,14 @@ impl<V: LiveView> ViewDriver<V> {
             // A patch target that is not a path (a view bug) is dropped.
             let Ok(url) = Url::parse(&to) else { continue };
             hops += 1;
+            if self.child {
+                // The page's view handles it (the socket hands it over).
+                fx.patched = Some(Navigation::Patch {
+                    to: url.to_string(),
+                    replace,
+                });
+                continue;
+            }
             if !self.read_path_params(&url) {
                 // Phoenix refuses a patch to another LiveView; navigate there instead.
                 fx.exit.get_or_insert(Exit::Navigate { to, replace });
