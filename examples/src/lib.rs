@@ -49,6 +49,7 @@ pub fn router() -> Router {
         .live::<views::feed::Feed>("/feed")
         .live::<views::rows::Rows>("/rows")
         .live::<views::nav::Nav>("/nav")
+        .live::<views::nested::Nested>("/nested")
         .live::<views::report::Report>("/report")
 }
 

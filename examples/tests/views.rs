@@ -288,3 +288,18 @@ fn events_for_components_the_view_does_not_have_are_refused_and_change_nothing(
     assert_eq!(view.text("#row-0 .v")?, "1");
     Ok(())
 }
+
+#[test]
+fn nested_children_count_on_their_own_channels_and_tell_the_page() -> Result<(), TestError> {
+    let view = app().mount("/nested?children=3")?;
+    assert_eq!(view.children(), vec!["child-0", "child-1", "child-2"]);
+    assert_eq!(view.count(".count")?, 3);
+    let child = view.live_child("child-1")?;
+    child.click("button")?;
+    child.click("button")?;
+    assert_eq!(child.text(".count")?, "2");
+    assert_eq!(view.text("#last")?, "child 1 counts 2");
+    // The child's clicks rendered the child alone.
+    assert_eq!(view.texts(".count")?, vec!["0", "2", "0"]);
+    Ok(())
+}

@@ -36,6 +36,7 @@ impl LiveView for Home {
   <li><a href="/feed?n=100">/feed</a>: the same rows as a stream, which the server does not keep</li>
   <li><a href="/nav?page=1">/nav</a>: live patches</li>
   <li><a href="/report">/report</a>: async work (start_async)</li>
+  <li><a href="/nested?children=3">/nested</a>: child LiveViews, each on its own channel</li>
 </ul>"#
         )
     }

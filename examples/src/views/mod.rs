@@ -1,6 +1,7 @@
 //! The conformance app's views, one per route of `shared/conformance/APP.md`,
 //! `/report`, which shows async work, `/feed`, which shows streams, and
-//! `/rows`, which shows LiveComponents.
+//! `/rows`, which shows LiveComponents, and `/nested`, which shows child
+//! LiveViews.
 
 pub mod chat;
 pub mod counter;
@@ -10,6 +11,7 @@ pub mod form;
 pub mod home;
 pub mod list;
 pub mod nav;
+pub mod nested;
 pub mod report;
 pub mod rows;
 pub mod search;
