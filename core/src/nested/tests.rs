@@ -456,6 +456,38 @@ fn a_held_reply_waits_for_its_task_while_the_parent_goes_on() {
     assert_eq!(child[2].1["response"]["diff"], json!({"0": "1007"}));
     let frames = frames(&outs);
     assert_eq!(frames[2][1], "20", "the waiting event's reply comes last");
+
+    // A client that keeps pushing while a reply is held: the first
+    // MAX_WAITING wait, the others are refused, and nothing is lost.
+    let outs = event(&mut m, "2", "lv:child", "hold");
+    let task = outs
+        .iter()
+        .find_map(|o| match o {
+            SocketOutput::StartTask(t) => Some(t.id),
+            _ => None,
+        })
+        .expect("the child's task");
+    let max = crate::protocol::socket::MAX_WAITING;
+    let mut refused = 0;
+    for i in 0..max + 3 {
+        let outs = send(
+            &mut m,
+            T0,
+            json!(["2", format!("w{i}"), "lv:child", "event", {"type": "click", "event": "inc", "value": {}}]),
+        );
+        refused += on(&outs, "lv:child")
+            .iter()
+            .filter(|(e, p)| e == "phx_reply" && p["status"] == "error")
+            .count();
+    }
+    assert_eq!(refused, 3);
+    m.handle_async(T0, task, Ok(json!({"add": 1})));
+    let outs = crate::protocol::testing::drain(&mut m);
+    let oks = on(&outs, "lv:child")
+        .iter()
+        .filter(|(e, p)| e == "phx_reply" && p["status"] == "ok")
+        .count();
+    assert_eq!(oks, 1 + max, "the held reply and every waiting push");
 }
 
 /// Children in a keyed list, rendered again after another entry changed.

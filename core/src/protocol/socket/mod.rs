@@ -156,6 +156,10 @@ use outbox::{Outbox, Ref};
 /// The most channels (joined views) one socket may hold.
 pub const MAX_CHANNELS: usize = 64;
 
+/// How many client pushes may wait for a view's held reply
+/// ([`Command::HoldReply`](crate::Command::HoldReply)); more get an error reply.
+pub const MAX_WAITING: usize = 64;
+
 /// How many infos between parent and child views ([`crate::nested`]) one
 /// input delivers; the rest wait for the next `handle_timeout`, which
 /// [`SocketMachine::poll_timeout`] then asks for at once.
@@ -354,8 +358,22 @@ impl SocketMachine {
         match frame::decode_borrowed(text, self.app.config.max_frame_bytes) {
             // A view whose reply is held takes its pushes in order, after it.
             Ok(f) if !matches!(&*f.event, "phx_join" | "phx_leave") && self.holds(&f.topic) => {
-                if let Some(ch) = self.channels.get_mut(&*f.topic) {
-                    ch.view_mut().waiting.push_back(text.to_owned());
+                let Some(ch) = self.channels.get_mut(&*f.topic) else {
+                    return;
+                };
+                let waiting = &mut ch.view_mut().waiting;
+                if waiting.len() < MAX_WAITING {
+                    waiting.push_back(text.to_owned());
+                } else {
+                    let r = Ref {
+                        join_ref: f.join_ref.as_deref(),
+                        reference: f.reference.as_deref(),
+                        topic: &f.topic,
+                    };
+                    self.outbox.error(
+                        &r,
+                        &format!("the view is busy (a held reply) and {MAX_WAITING} pushes already wait for it"),
+                    );
                 }
             }
             Ok(f) => self.dispatch(now, f),
