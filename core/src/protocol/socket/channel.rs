@@ -3,9 +3,11 @@
 //! bookkeeping), draining the view's outputs into frames and pub/sub
 //! requests, and retiring a channel.
 
+use super::family::Mail;
 use super::guard::{Crashed, GuardedView};
+use super::held::Held;
 use super::outbox::{nav_payload, Outbox, Ref};
-use super::{SocketMachine, SocketOutput, TaskStart, MAIL_BUDGET};
+use super::{SocketMachine, SocketOutput, TaskStart};
 use crate::protocol::frame::{self, event_of, Payload, Status};
 use crate::runtime::{InputError, Navigation, Output, Reply};
 use crate::small_map::{SmallMap, SmallSet};
@@ -49,26 +51,6 @@ pub(super) struct ViewChannel {
     pub(super) held: Option<Held>,
     /// The client's pushes that came while a reply was held, in order.
     pub(super) waiting: std::collections::VecDeque<String>,
-}
-
-/// A reply held until a task of its view ends, and the frames the view
-/// produced meanwhile: they follow the reply, so the client applies the
-/// view's diffs in the order they were made.
-pub(super) struct Held {
-    join_ref: Option<String>,
-    reference: Option<String>,
-    diff: Option<String>,
-    /// The task, by its id in the view.
-    task: u64,
-    frames: Vec<String>,
-}
-
-/// An info from one view of the socket to its parent or child.
-pub(super) struct Mail {
-    pub(super) to: String,
-    pub(super) from: String,
-    pub(super) to_parent: bool,
-    pub(super) info: Value,
 }
 
 /// The route of a child view's channel: none (a live patch from a child
@@ -420,201 +402,6 @@ impl SocketMachine {
             Fate::Crashed => self.retire(now, topic, Retire::Crash),
         }
         self.deliver_mail(now);
-    }
-
-    /// Notes that the view on `topic` ended by navigating away: a child
-    /// joining it now is told `parent_redirect` (the client retries the
-    /// child as it follows the navigation) rather than `stale` (a reload).
-    fn navigated_away(&mut self, topic: &str) {
-        if self.navigated.len() >= 16 {
-            self.navigated.remove(0);
-        }
-        self.navigated.push(topic.to_owned());
-    }
-
-    /// Whether the view on `topic` holds a reply (its pushes wait).
-    pub(super) fn holds(&self, topic: &str) -> bool {
-        self.channels
-            .get(topic)
-            .is_some_and(|ch| ch.view().held.is_some())
-    }
-
-    /// Sends the reply the view on `topic` held for its task `task`, then
-    /// handles the pushes that waited for it, in order.
-    pub(super) fn release_held(&mut self, now: Time, topic: &str, task: u64) {
-        for text in self.send_held_reply(topic, task) {
-            self.handle_text(now, &text);
-        }
-    }
-
-    /// Sends the reply the view on `topic` held for its task `task` (and
-    /// the frames that followed it); returns the pushes that waited for it.
-    pub(super) fn send_held_reply(&mut self, topic: &str, task: u64) -> Vec<String> {
-        let Some(ch) = self.channels.get_mut(topic) else {
-            return Vec::new();
-        };
-        let vc = ch.view_mut();
-        if vc.held.as_ref().is_none_or(|h| h.task != task) {
-            return Vec::new();
-        }
-        let Some(held) = vc.held.take() else {
-            return Vec::new();
-        };
-        let waiting = std::mem::take(&mut vc.waiting);
-        self.send_held(topic, held);
-        waiting.into()
-    }
-
-    /// A held reply, then the frames that waited for it.
-    fn send_held(&mut self, topic: &str, held: Held) {
-        let r = Ref {
-            join_ref: held.join_ref.as_deref(),
-            reference: held.reference.as_deref(),
-            topic,
-        };
-        self.outbox.reply_diff(&r, held.diff.as_deref());
-        for f in held.frames {
-            self.outbox.send(f);
-        }
-    }
-
-    /// A view's patch: a `live_patch` push on its topic, or, from a child
-    /// with a parent, handed to the page's view (Phoenix sends a child's
-    /// `push_patch` to the root view).
-    fn send_patch(&mut self, now: Time, jr: Option<&str>, topic: &str, nav: &Navigation) {
-        let child = self
-            .channels
-            .get(topic)
-            .is_some_and(|c| c.view().parent.is_some());
-        if child {
-            self.patches.push_back((topic.to_owned(), nav.clone()));
-        } else {
-            let (event, obj) = nav_payload(&self.app, now, nav);
-            self.outbox
-                .send(frame::encode_push(jr, None, topic, event, &obj));
-        }
-    }
-
-    /// The page's view handles a child's patch: its `handle_params` runs
-    /// with the URL, and the client is told (`live_patch`, then the diff).
-    /// A URL the page's view does not serve crashes the child, as Phoenix
-    /// raises in the child.
-    fn patch_root(&mut self, now: Time, from: &str, nav: Navigation) {
-        let Navigation::Patch { to, replace } = &nav else {
-            return;
-        };
-        let mut root = from.to_owned();
-        while let Some(parent) = self
-            .channels
-            .get(&root)
-            .and_then(|c| c.view().parent.clone())
-        {
-            root = parent;
-        }
-        let Some(ch) = self.channels.get(&root) else {
-            return;
-        };
-        let url = Url::parse(to).ok();
-        let served = url.as_ref().is_some_and(|u| {
-            self.app
-                .router
-                .live_patch(ch.view().route, u.path())
-                .is_some()
-        });
-        let (Some(url), true) = (url, served) else {
-            return self.retire(now, from, Retire::Crash);
-        };
-        let jr = ch.join_ref.clone();
-        let result = match self.channels.get_mut(&root) {
-            Some(ch) => ch.view_mut().view.call(|v| v.handle_params(now, url)),
-            None => return,
-        };
-        match result {
-            Err(Crashed) => self.retire(now, &root, Retire::Crash),
-            Ok(Err(_)) => self.drain(now, &root),
-            Ok(Ok(reply)) => {
-                let jr = jr.as_deref();
-                let patch = Navigation::Patch {
-                    to: to.clone(),
-                    replace: *replace,
-                };
-                let (event, obj) = nav_payload(&self.app, now, &patch);
-                self.outbox
-                    .send(frame::encode_push(jr, None, &root, event, &obj));
-                if let Some(nav) = &reply.navigation {
-                    let (event, obj) = nav_payload(&self.app, now, nav);
-                    self.outbox
-                        .send(frame::encode_push(jr, None, &root, event, &obj));
-                }
-                if let Some(d) = &reply.diff {
-                    self.outbox
-                        .send(frame::encode_push(jr, None, &root, "diff", d));
-                }
-                match reply.navigation {
-                    Some(Navigation::Patch { .. }) | None => self.drain(now, &root),
-                    Some(_) => {
-                        self.navigated_away(&root);
-                        self.retire(now, &root, Retire::Close)
-                    }
-                }
-            }
-        }
-    }
-
-    /// Delivers the infos views sent their parents and children, in order
-    /// (at most [`MAIL_BUDGET`] per input: views that keep messaging each
-    /// other get the rest on the next `handle_timeout`). Only the outermost
-    /// call delivers; the drains it causes queue more.
-    pub(super) fn deliver_mail(&mut self, now: Time) {
-        if self.delivering {
-            return;
-        }
-        self.delivering = true;
-        let mut budget = MAIL_BUDGET;
-        while budget > 0 {
-            // Children's patches first: they were asked for before the mail
-            // that their handling may send.
-            if let Some((from, nav)) = self.patches.pop_front() {
-                budget -= 1;
-                self.patch_root(now, &from, nav);
-                continue;
-            }
-            let Some(Mail {
-                to,
-                from,
-                to_parent,
-                info,
-            }) = self.mail.pop_front()
-            else {
-                break;
-            };
-            budget -= 1;
-            // A parent is the one its child's channel names; a child must
-            // be the sender's own.
-            let allowed = self
-                .channels
-                .get(&to)
-                .is_some_and(|ch| to_parent || ch.view().parent.as_deref() == Some(from.as_str()));
-            let result = match self.channels.get_mut(&to) {
-                Some(ch) if allowed => ch.view_mut().view.call(|v| v.handle_info_value(now, &info)),
-                _ => {
-                    self.outbox.out.push_back(SocketOutput::Dropped {
-                        topic: from,
-                        reason: format!(
-                            "no view {} related to the sender is joined",
-                            frame::json_str(&to)
-                        ),
-                    });
-                    continue;
-                }
-            };
-            if let Err(InfoRefused::Undecodable(reason)) = self.finish_info(now, &to, result) {
-                self.outbox
-                    .out
-                    .push_back(SocketOutput::Dropped { topic: to, reason });
-            }
-        }
-        self.delivering = false;
     }
 
     /// Removes the channel on `topic`: stops its view, releases its

@@ -13,6 +13,8 @@
 //! | `mod.rs` | [`SocketMachine`]: its inputs, outputs and the dispatch of frames |
 //! | `join.rs` | `phx_join`: authorize → route → mount → encode |
 //! | `channel.rs` | the channel kinds; a view channel's pushes, outputs and end |
+//! | `family.rs` | parent and child views: their messages, a child's patches |
+//! | `held.rs` | a view's held reply and the pushes that wait for it |
 //! | `outbox.rs` | the output queue, replies, navigation frames, subscription counts |
 //! | `guard.rs` | the one panic guard around the views |
 //!
@@ -145,7 +147,9 @@ use serde_json::Value;
 use std::sync::Arc;
 
 mod channel;
+mod family;
 mod guard;
+mod held;
 mod join;
 mod outbox;
 
@@ -302,7 +306,7 @@ pub struct SocketMachine {
     tasks: SmallMap<u64, (String, u64)>,
     next_task: u64,
     /// Infos between parent and child views, in the order sent.
-    mail: std::collections::VecDeque<channel::Mail>,
+    mail: std::collections::VecDeque<family::Mail>,
     /// `deliver_mail` is running.
     delivering: bool,
     /// Topics whose view ended by navigating away, most recent last (a few).
