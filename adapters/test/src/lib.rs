@@ -42,7 +42,7 @@
 //! | --- | --- |
 //! | `app` | [`TestApp`]: app, clock, pub/sub backend, cookie jar |
 //! | `page` | [`LiveViewTest`]: the actions and inspections of one page |
-//! | `browser` | the simulated page: dead render, socket machine, applying its outputs; its child views (`browser/children.rs`) |
+//! | `browser` | the simulated page: dead render, socket machine, applying its outputs; its child views (`browser/children.rs`); what a test looks at (`browser/inspect.rs`) |
 //! | `client` | the client's frames and its model of the page (merged diffs) |
 //! | `world` | what pages share, and the run loop: pub/sub delivery, timers, heartbeats |
 //! | `pubsub` | the mailbox each page registers with the backend |
