@@ -644,3 +644,81 @@ fn a_childs_push_patch_patches_the_page() {
     );
     assert!(on(&outs, &page.topic).is_empty());
 }
+
+/// A component that renders a child view, and toggles a label of its own.
+struct Panel {
+    open: bool,
+}
+
+impl crate::component::LiveComponent for Panel {
+    type Props = ();
+    type Event = ChildEvent;
+    type Info = ();
+    fn mount(_: (), _: &crate::Context) -> crate::component::ComponentUpdate<Self> {
+        (Panel { open: false }, vec![])
+    }
+    fn update(self, _: (), _: &crate::Context) -> crate::component::ComponentUpdate<Self> {
+        (self, vec![])
+    }
+    fn handle_event(
+        self,
+        _: ChildEvent,
+        _: &crate::Context,
+    ) -> crate::component::ComponentUpdate<Self> {
+        (Panel { open: !self.open }, vec![])
+    }
+    fn render(&self, myself: crate::component::Cid) -> Rendered {
+        html!(
+            r#"<section><button phx-click="inc" phx-target={myself}>{self.open}</button>{live_render::<Child>("in-panel").session("start", 3)}</section>"#
+        )
+    }
+}
+
+/// A page whose component renders a child view.
+struct Host;
+
+impl LiveView for Host {
+    type Event = ParentEvent;
+    type Info = ParentInfo;
+    fn mount(_: &Mount) -> Update<Self> {
+        (Host, vec![])
+    }
+    fn render(&self) -> Rendered {
+        html!(r#"<main>{crate::component::live_component::<Panel>("panel", ())}</main>"#)
+    }
+}
+
+#[test]
+fn a_component_renders_a_child_view_of_its_page() {
+    let config = Config::new(crate::protocol::testing::FAKE_SECRET.as_bytes().to_vec()).unwrap();
+    let app = Arc::new(App::new(Router::new().live::<Host>("/"), config));
+    let (_, body) = load_page(&app, "/", 1, None);
+    assert!(
+        body.contains(r#"<span class="n">3</span><i>dead</i>"#),
+        "{body}"
+    );
+    let (mut m, page, html) = joined(&app, "/");
+    // The child's parent is the page (components are not views).
+    assert_eq!(
+        attr(&html, "id=\"in-panel\"", "data-phx-parent-id"),
+        page.id
+    );
+    let outs = join_child(&mut m, &page, &html, "in-panel", "2");
+    assert_eq!(on(&outs, "lv:in-panel")[0].1["status"], "ok");
+    // The component alone renders again: its child's container is not sent again.
+    let outs = send(
+        &mut m,
+        T0,
+        json!(["1", "8", page.topic, "event", {"type": "click", "event": "inc", "value": {}, "cid": 1}]),
+    );
+    let diff = on(&outs, &page.topic)[0].1["response"]["diff"].to_string();
+    assert!(
+        diff.contains("true") && !diff.contains("data-phx-session"),
+        "{diff}"
+    );
+    let outs = event(&mut m, "2", "lv:in-panel", "inc");
+    assert_eq!(
+        on(&outs, "lv:in-panel")[0].1["response"]["diff"],
+        json!({"0": "4"})
+    );
+}
