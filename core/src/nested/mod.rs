@@ -47,8 +47,8 @@
 //! [linked](ChildCall::linked). A sticky child ends only when the client
 //! leaves it or the socket closes.
 
-use crate::protocol::router::JoinFn;
-use crate::runtime::{AnyView, JoinInput, Joined, Navigation, ViewDriver};
+use crate::protocol::router::{join_view, JoinFn};
+use crate::runtime::JoinInput;
 use crate::template::{Dynamic, Html, ToDynamic};
 use crate::time::Time;
 use crate::view::{LiveView, Session, Url};
@@ -64,21 +64,13 @@ pub fn live_render<C: LiveView>(id: impl Into<String>) -> ChildCall {
     ChildCall {
         id: id.into(),
         view: std::any::type_name::<C>(),
-        join: join_child::<C>,
+        join: join_view::<C>,
         session: Session::default(),
         sticky: false,
         linked: false,
         tag: "div".into(),
         class: None,
     }
-}
-
-fn join_child<C: LiveView>(
-    now: Time,
-    input: JoinInput,
-) -> Result<(Box<dyn AnyView>, Joined), Navigation> {
-    ViewDriver::<C>::join(now, input)
-        .map(|(driver, joined)| (Box::new(driver) as Box<dyn AnyView>, joined))
 }
 
 /// A child view in a parent's render ([`live_render`]). Renders as the

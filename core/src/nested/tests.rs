@@ -213,6 +213,29 @@ fn join_child(
     )
 }
 
+/// (topic, event) of every frame among `outs`, in order.
+fn topics_and_events(outs: &[crate::protocol::SocketOutput]) -> Vec<(String, String)> {
+    frames(outs)
+        .into_iter()
+        .map(|f| {
+            (
+                f[2].as_str().unwrap().to_owned(),
+                f[3].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The id of the task a view started among `outs`.
+fn started_task(outs: &[crate::protocol::SocketOutput]) -> u64 {
+    outs.iter()
+        .find_map(|o| match o {
+            crate::protocol::SocketOutput::StartTask(t) => Some(t.id),
+            _ => None,
+        })
+        .expect("a task was started")
+}
+
 fn event(
     m: &mut SocketMachine,
     jr: &str,
@@ -299,15 +322,7 @@ fn a_child_crash_ends_the_child_alone_and_a_parent_crash_ends_its_children() {
     // The client rejoins the child; then the parent crashes.
     join_child(&mut m, &page, &html, "child", "3");
     let outs = event(&mut m, "1", &page.topic, "crash");
-    let events: Vec<(String, String)> = frames(&outs)
-        .into_iter()
-        .map(|f| {
-            (
-                f[2].as_str().unwrap().to_owned(),
-                f[3].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let events = topics_and_events(&outs);
     assert_eq!(
         events,
         vec![
@@ -324,15 +339,7 @@ fn a_linked_childs_crash_takes_its_parent_down() {
     let (mut m, page, html) = joined(&app, "/?linked=1");
     join_child(&mut m, &page, &html, "child", "2");
     let outs = event(&mut m, "2", "lv:child", "crash");
-    let events: Vec<(String, String)> = frames(&outs)
-        .into_iter()
-        .map(|f| {
-            (
-                f[2].as_str().unwrap().to_owned(),
-                f[3].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let events = topics_and_events(&outs);
     assert_eq!(
         events,
         vec![
@@ -412,7 +419,6 @@ fn two_children_with_one_id_crash_the_parent() {
 
 #[test]
 fn a_held_reply_waits_for_its_task_while_the_parent_goes_on() {
-    use crate::protocol::SocketOutput;
     let app = app();
     let (mut m, page, html) = joined(&app, "/");
     join_child(&mut m, &page, &html, "child", "2");
@@ -422,13 +428,7 @@ fn a_held_reply_waits_for_its_task_while_the_parent_goes_on() {
         on(&outs, "lv:child").is_empty(),
         "the reply is held: {outs:?}"
     );
-    let task = outs
-        .iter()
-        .find_map(|o| match o {
-            SocketOutput::StartTask(t) => Some(t.id),
-            _ => None,
-        })
-        .expect("the child's task");
+    let task = started_task(&outs);
     assert_eq!(
         on(&outs, &page.topic),
         vec![("diff".into(), json!({"0": "-1"}))]
@@ -460,13 +460,7 @@ fn a_held_reply_waits_for_its_task_while_the_parent_goes_on() {
     // A client that keeps pushing while a reply is held: the first
     // MAX_WAITING wait, the others are refused, and nothing is lost.
     let outs = event(&mut m, "2", "lv:child", "hold");
-    let task = outs
-        .iter()
-        .find_map(|o| match o {
-            SocketOutput::StartTask(t) => Some(t.id),
-            _ => None,
-        })
-        .expect("the child's task");
+    let task = started_task(&outs);
     let max = crate::protocol::socket::MAX_WAITING;
     let mut refused = 0;
     for i in 0..max + 3 {
@@ -602,15 +596,7 @@ fn a_child_of_a_child_reports_to_its_own_parent_and_ends_with_the_page() {
     assert!(on(&outs, &page.topic).is_empty());
     // The page crashes: both descendants end.
     let outs = event(&mut m, "1", &page.topic, "inc");
-    let events: Vec<(String, String)> = frames(&outs)
-        .into_iter()
-        .map(|f| {
-            (
-                f[2].as_str().unwrap().to_owned(),
-                f[3].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let events = topics_and_events(&outs);
     assert_eq!(
         events,
         vec![

@@ -225,8 +225,8 @@ impl App {
     /// registers the child views it names). A sticky view's client may
     /// rejoin it after a server restart before anything rendered it.
     pub fn child_view<V: crate::LiveView>(self) -> App {
-        let call = crate::nested::live_render::<V>("");
-        self.children.register_child(call.view, call.join);
+        self.children
+            .register_child(std::any::type_name::<V>(), router::join_view::<V>);
         self
     }
 

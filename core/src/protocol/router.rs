@@ -93,7 +93,9 @@ impl Route {
     }
 }
 
-fn join_view<V: LiveView>(
+/// Mounts the view `V` as a type-erased view: the join of a route to `V`,
+/// and of a child view of type `V` ([`crate::nested`]).
+pub(crate) fn join_view<V: LiveView>(
     now: Time,
     input: JoinInput,
 ) -> Result<(Box<dyn AnyView>, Joined), Navigation> {

@@ -310,10 +310,7 @@ impl SocketMachine {
             match out {
                 Output::Push(diff) => {
                     let f = frame::encode_push(jr, None, topic, "diff", &diff);
-                    match &mut vc.held {
-                        Some(held) => held.frames.push(f),
-                        None => self.outbox.send(f),
-                    }
+                    send_or_hold(&mut self.outbox, &mut vc.held, f);
                 }
                 // A child's patch is the page's: its view handles it.
                 Output::Navigate(nav @ Navigation::Patch { .. }) if vc.parent.is_some() => {
@@ -322,10 +319,7 @@ impl SocketMachine {
                 Output::Navigate(nav) => {
                     let (event, obj) = nav_payload(&self.app, now, &nav);
                     let f = frame::encode_push(jr, None, topic, event, &obj);
-                    match &mut vc.held {
-                        Some(held) => held.frames.push(f),
-                        None => self.outbox.send(f),
-                    }
+                    send_or_hold(&mut self.outbox, &mut vc.held, f);
                     // A patch keeps the view, and so does a sticky child's navigation.
                     let stays = matches!(nav, Navigation::Patch { .. })
                         || (vc.sticky && matches!(nav, Navigation::Navigate { .. }));
@@ -477,6 +471,15 @@ impl SocketMachine {
         if let Some(parent) = crashed_parent {
             self.retire(_now, &parent, Retire::Crash);
         }
+    }
+}
+
+/// Sends a view's frame, or keeps it behind the view's held reply. A free
+/// function: the socket calls it while it holds the channel.
+fn send_or_hold(outbox: &mut Outbox, held: &mut Option<Held>, frame: String) {
+    match held {
+        Some(held) => held.frames.push(frame),
+        None => outbox.send(frame),
     }
 }
 
