@@ -20,6 +20,7 @@
 //! | [`nested`] | child LiveViews rendered by a view ([`live_render`](nested::live_render)), sticky views |
 //! | [`js`] | JS commands ([`JS`](js::JS)) rendered into `phx-*` attributes |
 //! | [`trace`] | recording a view's inputs and outputs, for replay |
+//! | [`upload`] | file uploads: configs, entries, the file input |
 #![warn(missing_docs)]
 
 // Lets `html!`'s expansion (`::liveview_core::…`) resolve inside this crate too.
@@ -39,6 +40,7 @@ pub mod tasks;
 pub mod template;
 pub mod time;
 pub mod trace;
+pub mod upload;
 pub mod view;
 
 /// Persistent collections for view state (the `im` crate): cloning a state

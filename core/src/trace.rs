@@ -101,7 +101,7 @@ use crate::runtime::{AnyView, InputError, JoinInput, Joined, Navigation, Output,
 use crate::time::Time;
 use crate::view::{AsyncError, Flash, Params, Session, Url};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -208,6 +208,9 @@ pub enum TraceInput {
         /// A child view with a parent (its patches are the page's).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         child: bool,
+        /// The entropy the join gave the view's upload ids.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        entropy: u64,
     },
     /// A full re-render for a rejoin.
     RenderFull,
@@ -278,8 +281,19 @@ pub enum TraceInput {
         /// The message as JSON.
         update: Value,
     },
+    /// An upload input from the socket ([`AnyView::upload`]).
+    Upload {
+        /// When.
+        at: Time,
+        /// The input.
+        upload: crate::upload::UploadInput,
+    },
     /// The view was stopped.
     Stop,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl TraceInput {
@@ -303,6 +317,7 @@ impl TraceInput {
                 connect_params,
                 sticky,
                 child,
+                entropy,
                 ..
             } => Some(
                 Url::parse(url)
@@ -320,6 +335,7 @@ impl TraceInput {
                         nested: None,
                         sticky: *sticky,
                         child: *child,
+                        entropy: *entropy,
                     })
                     .map_err(|e| e.to_string()),
             ),
@@ -427,6 +443,21 @@ pub enum TraceOutput {
         /// The info.
         info: Value,
     },
+    /// [`Output::UploadEnded`].
+    UploadEnded {
+        /// The upload's ref.
+        upload_ref: String,
+        /// The entry's ref.
+        entry_ref: String,
+        /// Consumed rather than cancelled.
+        consumed: bool,
+    },
+    /// The answer to an upload input ([`crate::upload::UploadAnswer`]).
+    Upload {
+        /// The answer as JSON: `{"reply": …}`, `{"preflight": {"response", "sign", "reply"}}`,
+        /// `{"registered": entry ref}`, `{"refused": reason}` or `"done"`.
+        answer: Value,
+    },
     /// `poll_output` returned `None`.
     Idle,
 }
@@ -475,6 +506,7 @@ impl TraceOutput {
             InputError::Decode(_) => "decode",
             InputError::Ended => "ended",
             InputError::NoComponent(_) => "no_component",
+            InputError::Upload(_) => "upload",
         };
         TraceOutput::Error {
             error: error.to_owned(),
@@ -525,7 +557,35 @@ impl TraceOutput {
                 id: id.clone(),
                 info: info.clone(),
             },
+            Some(Output::UploadEnded {
+                upload_ref,
+                entry_ref,
+                consumed,
+            }) => TraceOutput::UploadEnded {
+                upload_ref: upload_ref.clone(),
+                entry_ref: entry_ref.clone(),
+                consumed: *consumed,
+            },
         }
+    }
+
+    /// The line for an upload input's result.
+    pub fn upload_result(r: &Result<crate::upload::UploadAnswer, InputError>) -> TraceOutput {
+        use crate::upload::UploadAnswer;
+        let reply = |r: &Reply| json!({"diff": r.diff.as_deref().map(json_value), "navigation": r.navigation, "hold": r.hold});
+        let answer = match r {
+            Err(e) => return TraceOutput::error(e),
+            Ok(UploadAnswer::Reply(r)) => json!({ "reply": reply(r) }),
+            Ok(UploadAnswer::Preflight {
+                response,
+                sign,
+                reply: r,
+            }) => json!({"preflight": {"response": response, "sign": sign, "reply": reply(r)}}),
+            Ok(UploadAnswer::Registered(r)) => json!({ "registered": r.entry.entry_ref }),
+            Ok(UploadAnswer::Refused(why)) => json!({ "refused": why }),
+            Ok(UploadAnswer::Done) => json!("done"),
+        };
+        TraceOutput::Upload { answer }
     }
 
     /// This line as a polled [`Output`], if it is one (`idle` gives `Some(None)`).
@@ -552,6 +612,15 @@ impl TraceOutput {
             TraceOutput::SendChild { id, info } => Output::SendChild {
                 id: id.clone(),
                 info: info.clone(),
+            },
+            TraceOutput::UploadEnded {
+                upload_ref,
+                entry_ref,
+                consumed,
+            } => Output::UploadEnded {
+                upload_ref: upload_ref.clone(),
+                entry_ref: entry_ref.clone(),
+                consumed: *consumed,
             },
             _ => return None,
         }))
@@ -720,6 +789,7 @@ fn join_line(now: Time, input: &JoinInput) -> TraceInput {
         dom_id: input.nested.as_ref().map(|n| n.id.clone()),
         sticky: input.sticky,
         child: input.child,
+        entropy: input.entropy,
     }
 }
 
@@ -989,6 +1059,20 @@ impl AnyView for Recorder {
         self.output(TraceOutput::unit_result(&r));
         r
     }
+
+    fn upload(
+        &mut self,
+        now: Time,
+        input: crate::upload::UploadInput,
+    ) -> Result<crate::upload::UploadAnswer, InputError> {
+        self.input(TraceInput::Upload {
+            at: now,
+            upload: input.clone(),
+        });
+        let r = self.inner.upload(now, input);
+        self.output(TraceOutput::upload_result(&r));
+        r
+    }
 }
 
 #[cfg(test)]
@@ -1095,6 +1179,7 @@ mod tests {
             value: EventValue::Json(json!({"value": ""})),
             meta: Default::default(),
             cid: None,
+            uploads: None,
         }
     }
 

@@ -49,6 +49,6 @@ pub fn check(data: &[u8]) {
     if selector & 0x40 != 0 {
         meta.insert("_target".into(), Value::String(text));
     }
-    let ev = ClientEvent { kind: "form".into(), name, value, meta, cid: None };
+    let ev = ClientEvent { kind: "form".into(), name, value, meta, cid: None, uploads: None };
     let _ = decode::<Event>(&ev);
 }

@@ -153,6 +153,7 @@ impl LiveViewTest {
                 value: EventValue::Json(Value::Object(value)),
                 meta: Map::new(),
                 cid,
+                uploads: None,
             });
         }
         // The event goes to the view the element is in (a child view's
@@ -287,6 +288,7 @@ impl LiveViewTest {
                 value: EventValue::Form(body.clone()),
                 meta,
                 cid,
+                uploads: None,
             });
         }
         let mut out = html;
@@ -305,6 +307,7 @@ impl LiveViewTest {
             value: EventValue::Json(payload),
             meta: Map::new(),
             cid: None,
+            uploads: None,
         })
     }
 
@@ -316,6 +319,7 @@ impl LiveViewTest {
             value: EventValue::Json(value),
             meta: Map::new(),
             cid: None,
+            uploads: None,
         })
     }
 

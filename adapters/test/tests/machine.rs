@@ -175,6 +175,7 @@ fn an_event_for_a_component_is_refused_by_the_socket() -> Result<(), TestError> 
             value: EventValue::Json(json!({})),
             meta: Map::new(),
             cid: Some(1),
+            uploads: None,
         })
         .unwrap_err();
     assert!(matches!(err, TestError::Refused { .. }), "{err}");

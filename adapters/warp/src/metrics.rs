@@ -187,6 +187,7 @@ mod tests {
             subscriptions,
             topics: subscriptions.min(1),
             tasks: 0,
+            uploads: 0,
         }
     }
 

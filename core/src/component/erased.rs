@@ -34,6 +34,22 @@ pub(crate) trait AnyComponent: Send {
     fn render(&self, myself: Cid) -> Rendered;
     /// The state, for typed access in tests.
     fn state(&self) -> &dyn Any;
+    /// Its uploads, if any.
+    fn uploads(&mut self) -> Option<&mut crate::upload::Uploads>;
+    /// An upload entry progressed.
+    fn handle_progress(
+        &mut self,
+        name: &str,
+        entry: &crate::upload::UploadEntry,
+        cx: &Context,
+    ) -> Vec<Command<Value>>;
+    /// External upload metadata for an entry.
+    fn external_upload(
+        &self,
+        name: &str,
+        entry: &crate::upload::UploadEntry,
+        cx: &Context,
+    ) -> Result<Value, Value>;
 }
 
 /// The state of component `C` (`None` only while a handler runs).
@@ -127,5 +143,30 @@ impl<C: LiveComponent> AnyComponent for Slot<C> {
             Some(s) => s,
             None => &(),
         }
+    }
+
+    fn uploads(&mut self) -> Option<&mut crate::upload::Uploads> {
+        self.state.as_mut().and_then(C::uploads)
+    }
+
+    fn handle_progress(
+        &mut self,
+        name: &str,
+        entry: &crate::upload::UploadEntry,
+        cx: &Context,
+    ) -> Vec<Command<Value>> {
+        self.run(|s| s.handle_progress(name, entry, cx))
+    }
+
+    fn external_upload(
+        &self,
+        name: &str,
+        entry: &crate::upload::UploadEntry,
+        cx: &Context,
+    ) -> Result<Value, Value> {
+        self.state
+            .as_ref()
+            .expect("a component's state is there between handlers")
+            .external_upload(name, entry, cx)
     }
 }

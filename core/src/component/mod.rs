@@ -185,6 +185,36 @@ pub trait LiveComponent: Sized + Send + 'static {
     /// (the client marks it with the cid); `myself` is the component's cid,
     /// for `phx-target={myself}`.
     fn render(&self, myself: Cid) -> Rendered;
+
+    /// The component's uploads ([`crate::upload`]), if it has any: the
+    /// driver adds the client's entries and progress to them. `None` by
+    /// default.
+    fn uploads(&mut self) -> Option<&mut crate::upload::Uploads> {
+        None
+    }
+
+    /// An entry of the upload `name` progressed (Phoenix's `progress:`
+    /// callback), or failed; `entry.done` once it is uploaded.
+    fn handle_progress(
+        self,
+        _name: &str,
+        _entry: &crate::upload::UploadEntry,
+        _cx: &Context,
+    ) -> ComponentUpdate<Self> {
+        (self, Vec::new())
+    }
+
+    /// The metadata the client's external uploader gets for `entry` of the
+    /// [external](crate::upload::UploadConfig::external) upload `name`
+    /// (an object with an `"uploader"` key), or why the entry is refused.
+    fn external_upload(
+        &self,
+        _name: &str,
+        _entry: &crate::upload::UploadEntry,
+        _cx: &Context,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        Err(serde_json::json!({"reason": "this component has no external uploader"}))
+    }
 }
 
 /// `phx-target={myself}`: the attribute with the cid as its value.

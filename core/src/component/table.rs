@@ -149,6 +149,11 @@ impl Components {
 
     /// Runs `f` on component `cid`; `None` if there is no such component.
     /// (Queue it for the next render with [`touch`](Self::touch).)
+    /// Component `cid`, mutably.
+    pub(crate) fn component_mut(&mut self, cid: u32) -> Option<&mut dyn AnyComponent> {
+        Some(&mut *self.entries.get_mut(&cid)?.component)
+    }
+
     pub(crate) fn handle<R>(
         &mut self,
         cid: u32,
@@ -238,7 +243,12 @@ impl Components {
     /// When two components of one type have the same id in the pass, or a
     /// component sent in full does not start with an element (the client
     /// could not mark it).
-    pub(crate) fn render(&mut self, root: Option<&Rendered>, cx: &Context) -> Pass {
+    pub(crate) fn render(
+        &mut self,
+        root: Option<&Rendered>,
+        cx: &Context,
+        ids: &mut crate::upload::Ids,
+    ) -> Pass {
         let mut pass = Pass::default();
         let mut seen = Seen::default();
         if let Some(root) = root {
@@ -255,6 +265,9 @@ impl Components {
                 continue;
             };
             entry.dirty = false;
+            if let Some(uploads) = entry.component.uploads() {
+                uploads.bind_refs(|_| ids.upload_ref());
+            }
             let component = &entry.component;
             let tree = crate::stream::rendering_component(cid, || component.render(Cid(cid)));
             let name = entry.name;

@@ -102,6 +102,11 @@ pub struct ClientEvent {
     /// The target component id, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cid: Option<u64>,
+    /// The files a form's upload inputs hold (a `phx-change` of a form with
+    /// [`live_file_input`](crate::upload::live_file_input)s): upload ref →
+    /// entries, added to the uploads before the handler runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploads: Option<Map<String, Value>>,
 }
 
 /// The value of a [`ClientEvent`].
@@ -139,6 +144,7 @@ impl ClientEvent {
             value: EventValue::Json(value),
             meta: Map::new(),
             cid: None,
+            uploads: None,
         }
     }
 
@@ -150,6 +156,7 @@ impl ClientEvent {
             value: EventValue::Form(urlencoded.into()),
             meta: Map::new(),
             cid: None,
+            uploads: None,
         }
     }
 

@@ -21,6 +21,7 @@ fn from_payload(p: Value) -> ClientEvent {
         value,
         meta: obj(p.get("meta").cloned().unwrap_or(json!({}))),
         cid: p.get("cid").and_then(Value::as_u64),
+        uploads: None,
     }
 }
 

@@ -15,6 +15,11 @@
 //!   the child's id, its view type, its parent's id (none when sticky), the
 //!   session its parent gave it and the page's URL. Verified on the child's
 //!   join like a session token (`stale` otherwise).
+//! * **Upload token** (the preflight's answer for an entry, joined with on
+//!   `lvu:<entry ref>`, [`crate::upload`]): the view's topic and join ref,
+//!   the owning component, the upload's and the entry's refs and the
+//!   entry's uuid. The join is refused (`invalid_token`) unless that view
+//!   is joined on this socket by that join and has that entry.
 //! * **Flash token**: flash carried by a `live_redirect`/`redirect`, valid for
 //!   [`FLASH_MAX_AGE`]; the client echoes it as join `flash` or in the
 //!   [`FLASH_COOKIE`] cookie.
@@ -71,6 +76,18 @@ enum Signed {
     },
     Flash {
         f: Flash,
+    },
+    /// An upload entry's channel token ([`crate::upload`]).
+    Upload {
+        /// The view's topic and its join's ref.
+        v: String,
+        j: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        c: Option<u64>,
+        /// The upload's and the entry's refs, and the entry's uuid.
+        u: String,
+        e: String,
+        id: String,
     },
 }
 
@@ -135,6 +152,54 @@ pub fn verify_session(config: &Config, now: Time, t: &str) -> Result<SessionData
             session,
             flash,
             live_session: ls,
+        }),
+        _ => Err(TokenError::Invalid),
+    }
+}
+
+/// What an upload token names ([`sign_upload`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadToken {
+    /// The view's topic (`lv:<id>`).
+    pub topic: String,
+    /// The view's join ref.
+    pub join_ref: Option<String>,
+    /// The component owning the upload, if any.
+    pub cid: Option<u64>,
+    /// The upload's ref.
+    pub upload_ref: String,
+    /// The entry's ref.
+    pub entry_ref: String,
+    /// The entry's uuid.
+    pub uuid: String,
+}
+
+/// Signs an upload entry's token.
+pub fn sign_upload(config: &Config, now: Time, t: &UploadToken) -> String {
+    sign_value(
+        config,
+        now,
+        &Signed::Upload {
+            v: t.topic.clone(),
+            j: t.join_ref.clone(),
+            c: t.cid,
+            u: t.upload_ref.clone(),
+            e: t.entry_ref.clone(),
+            id: t.uuid.clone(),
+        },
+    )
+}
+
+/// Verifies an upload entry's token (valid as long as a page's).
+pub fn verify_upload(config: &Config, now: Time, t: &str) -> Result<UploadToken, TokenError> {
+    match verify_value(config, now, t, config.session_max_age)? {
+        Signed::Upload { v, j, c, u, e, id } => Ok(UploadToken {
+            topic: v,
+            join_ref: j,
+            cid: c,
+            upload_ref: u,
+            entry_ref: e,
+            uuid: id,
         }),
         _ => Err(TokenError::Invalid),
     }

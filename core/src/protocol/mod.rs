@@ -43,7 +43,10 @@ pub(crate) mod testing;
 pub use live_session::{LiveSession, OnMount, SessionRequest};
 pub use page::{DefaultLayout, HttpResponse, Layout, PageRequest};
 pub use router::Router;
-pub use socket::{ConnectInfo, SocketMachine, SocketOutput, SocketStats, TaskStart};
+pub use socket::{
+    ConnectInfo, SocketMachine, SocketOutput, SocketStats, TaskStart, UploadIo, UploadStart,
+    MAX_UPLOAD_CHANNELS,
+};
 
 use crate::nested::{ChildToken, NestedCx, NestedHost};
 use crate::time::Time;

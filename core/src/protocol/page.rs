@@ -280,6 +280,7 @@ impl App {
             nested: Some(self.nested_cx(&id)),
             sticky: false,
             child: false,
+            entropy: entropy_seed(&entropy),
         };
         let mounted = catch_unwind(AssertUnwindSafe(|| {
             self.router
@@ -535,4 +536,11 @@ mod tests {
         assert!(page.contains("<title data-default=\"A&amp;B\">&lt;x&gt;</title>"));
         assert!(page.contains("content=\"t&quot;\""));
     }
+}
+
+/// The upload-id entropy of a dead render ([`JoinInput::entropy`]), from its fresh bytes.
+fn entropy_seed(entropy: &[u8; 16]) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&entropy[..8]);
+    u64::from_le_bytes(b)
 }

@@ -418,6 +418,7 @@ fn stats_follow_real_views_and_return_to_zero() {
         subscriptions: 2,
         topics: 1,
         tasks: 0,
+        uploads: 0,
     };
     assert_eq!(m.stats(), live);
     m.handle_timeout(T0 + Duration::from_millis(250));

@@ -65,6 +65,10 @@ pub struct JoinInput {
     /// reports it ([`Reply::navigation`], [`Output::Navigate`]) without
     /// running its own `handle_params`; the socket hands it to the page's view.
     pub child: bool,
+    /// Entropy for the ids the view's uploads need (upload refs, entry
+    /// UUIDs, [`crate::upload`]): the socket derives it from its secret and
+    /// the join, so a replayed join makes the same ids.
+    pub entropy: u64,
 }
 
 impl JoinInput {
@@ -186,6 +190,17 @@ pub enum Output {
         /// The info, as JSON.
         info: Value,
     },
+    /// A handler took this entry out of its upload ([`crate::upload`]):
+    /// cancelled, or consumed. Its upload channel ends; a cancelled entry's
+    /// bytes are removed.
+    UploadEnded {
+        /// The upload's ref.
+        upload_ref: String,
+        /// The entry's ref.
+        entry_ref: String,
+        /// Consumed (the written file is the app's) rather than cancelled.
+        consumed: bool,
+    },
 }
 
 /// Why an input was refused.
@@ -199,6 +214,9 @@ pub enum InputError {
     /// The input names a component this view does not have (never
     /// rendered, or destroyed); the message says which.
     NoComponent(String),
+    /// An upload push (`allow_upload`, `progress`) the view cannot take:
+    /// malformed, or naming an upload it has not allowed.
+    Upload(String),
 }
 
 impl std::fmt::Display for InputError {
@@ -207,6 +225,7 @@ impl std::fmt::Display for InputError {
             InputError::Decode(e) => e.fmt(f),
             InputError::Ended => f.write_str("the view has ended"),
             InputError::NoComponent(why) => f.write_str(why),
+            InputError::Upload(why) => f.write_str(why),
         }
     }
 }
@@ -271,6 +290,14 @@ pub trait AnyView: Send {
         Err(InputError::NoComponent(
             "this view has no components".into(),
         ))
+    }
+    /// An upload input from the socket. See [`ViewDriver::upload`].
+    fn upload(
+        &mut self,
+        _now: Time,
+        _input: crate::upload::UploadInput,
+    ) -> Result<crate::upload::UploadAnswer, InputError> {
+        Err(InputError::Upload("this view has no uploads".into()))
     }
     /// The driver behind this view, for typed access (tests downcast it to
     /// `ViewDriver<V>`); wrappers such as a trace recorder return the view

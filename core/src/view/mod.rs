@@ -262,6 +262,38 @@ pub trait LiveView: Sized + Send + 'static {
         self.handle_async(key, result)
     }
 
+    /// The view's uploads ([`crate::upload`]), if it has any: the driver
+    /// adds the client's entries and progress to them. `None` by default.
+    fn uploads(&mut self) -> Option<&mut crate::upload::Uploads> {
+        None
+    }
+
+    /// An entry of the upload `name` progressed (Phoenix's `progress:`
+    /// callback), or its writer failed; `entry.done` once it is uploaded,
+    /// when it may be consumed. The view renders after it either way.
+    fn handle_progress(
+        self,
+        _name: &str,
+        _entry: &crate::upload::UploadEntry,
+        _cx: &Context,
+    ) -> Update<Self> {
+        (self, Vec::new())
+    }
+
+    /// The metadata the client's external uploader gets for `entry` of the
+    /// [external](crate::upload::UploadConfig::external) upload `name`
+    /// (Phoenix's `external:` function): an object with an `"uploader"`
+    /// key naming the client's uploader, or `Err` with why the entry is
+    /// refused (the client sees it as the entry's error).
+    fn external_upload(
+        &self,
+        _name: &str,
+        _entry: &crate::upload::UploadEntry,
+        _cx: &Context,
+    ) -> Result<Value, Value> {
+        Err(serde_json::json!({"reason": "this view has no external uploader"}))
+    }
+
     /// The pure update function the driver calls for every input:
     /// dispatches a [`Msg`] to the `*_with` handlers, which call the plain
     /// ones unless overridden. Override it to take every input in one place.

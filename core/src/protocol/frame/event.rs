@@ -23,6 +23,7 @@ pub fn decode_client_event(payload: &Map<String, Value>) -> Result<ClientEvent, 
         payload.get("value").cloned(),
         payload.get("meta").cloned(),
         payload.get("cid"),
+        payload.get("uploads").cloned(),
     )
 }
 
@@ -36,6 +37,7 @@ pub(crate) fn event_of(payload: Payload) -> Result<ClientEvent, String> {
             p.value,
             p.meta.map(Value::Object),
             p.cid.as_ref(),
+            p.uploads,
         ),
         Payload::Object(m) => decode_client_event(&m),
     }
@@ -49,7 +51,15 @@ fn client_event(
     value: Option<Value>,
     meta: Option<Value>,
     cid: Option<&Value>,
+    uploads: Option<Value>,
 ) -> Result<ClientEvent, String> {
+    let uploads = match uploads {
+        // The client sends `{}` with every form event: no files.
+        Some(Value::Object(m)) if m.is_empty() => None,
+        Some(Value::Object(m)) => Some(m),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err("event \"uploads\" must be an object".into()),
+    };
     let value = if kind == "form" {
         match value {
             Some(Value::String(s)) => EventValue::Form(s),
@@ -79,5 +89,6 @@ fn client_event(
         value,
         meta,
         cid,
+        uploads,
     })
 }

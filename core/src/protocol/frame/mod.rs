@@ -323,6 +323,9 @@ pub(crate) struct EventParts {
     /// `"cid"`, checked by the socket.
     #[serde(default, deserialize_with = "present")]
     pub cid: Option<Value>,
+    /// `"uploads"`: the files of a form's upload inputs.
+    #[serde(default, deserialize_with = "present")]
+    pub uploads: Option<Value>,
 }
 
 /// A string that may be `null` (read as empty); the field must be present.
@@ -361,6 +364,9 @@ impl Payload {
                 }
                 if let Some(cid) = p.cid {
                     m.insert("cid".into(), cid);
+                }
+                if let Some(uploads) = p.uploads {
+                    m.insert("uploads".into(), uploads);
                 }
                 m
             }

@@ -7,11 +7,12 @@ use super::family::Mail;
 use super::guard::{Crashed, GuardedView};
 use super::held::Held;
 use super::outbox::{nav_payload, Outbox, Ref};
-use super::{SocketMachine, SocketOutput, TaskStart};
+use super::{upload, SocketMachine, SocketOutput, TaskStart};
 use crate::protocol::frame::{self, event_of, Payload, Status};
 use crate::runtime::{InputError, Navigation, Output, Reply};
 use crate::small_map::{SmallMap, SmallSet};
 use crate::time::Time;
+use crate::upload::{ClientEntry, UploadAnswer, UploadInput};
 use crate::view::Url;
 use serde_json::Value;
 
@@ -177,9 +178,27 @@ impl SocketMachine {
                 }
                 return;
             }
-            "allow_upload" | "progress" => {
-                self.outbox.error(&r, "uploads are not supported");
-                return;
+            "allow_upload" => return self.allow_upload(now, &r, payload),
+            "progress" => {
+                let p = payload.into_object();
+                let input = (|| {
+                    Ok::<_, String>(UploadInput::Progress {
+                        cid: upload::owner_cid(&p)?,
+                        upload_ref: upload::text_field(&p, "ref")?.to_owned(),
+                        entry_ref: upload::text_field(&p, "entry_ref")?.to_owned(),
+                        progress: p.get("progress").cloned().unwrap_or(Value::Null),
+                    })
+                })();
+                let input = match input {
+                    Ok(i) => i,
+                    Err(why) => return self.outbox.error(&r, &why),
+                };
+                match ch.view.call(|v| v.upload(now, input)) {
+                    Err(c) => Err(c),
+                    Ok(Err(e)) => Ok(Err(e)),
+                    Ok(Ok(UploadAnswer::Reply(reply))) => Ok(Ok(reply)),
+                    Ok(Ok(_)) => Ok(Ok(Reply::default())),
+                }
             }
             other => {
                 self.outbox
@@ -188,6 +207,54 @@ impl SocketMachine {
             }
         };
         self.finish_push(now, &r, result);
+    }
+
+    /// A preflight (`allow_upload`): the view's answer, with a signed
+    /// token for each entry that may upload.
+    fn allow_upload(&mut self, now: Time, r: &Ref<'_>, payload: Payload) {
+        let p = payload.into_object();
+        let parsed = (|| {
+            let cid = upload::owner_cid(&p)?;
+            let upload_ref = upload::text_field(&p, "ref")?.to_owned();
+            let entries = ClientEntry::list_from_json(p.get("entries").unwrap_or(&Value::Null))?;
+            Ok::<_, String>((cid, upload_ref, entries))
+        })();
+        let (cid, upload_ref, entries) = match parsed {
+            Ok(x) => x,
+            Err(why) => return self.outbox.error(r, &format!("allow_upload: {why}")),
+        };
+        let Some(ch) = self.channels.get_mut(r.topic) else {
+            return;
+        };
+        let input = UploadInput::Allow {
+            cid,
+            upload_ref,
+            entries,
+        };
+        let (mut response, sign, reply) = match ch.view_mut().view.call(|v| v.upload(now, input)) {
+            Ok(Ok(UploadAnswer::Preflight {
+                response,
+                sign,
+                reply,
+            })) => (response, sign, reply),
+            Ok(Ok(_)) => return self.finish_push(now, r, Ok(Ok(Reply::default()))),
+            Ok(Err(e)) => return self.finish_push(now, r, Ok(Err(e))),
+            Err(c) => return self.finish_push(now, r, Err(c)),
+        };
+        self.sign_preflight(now, r.topic, r.join_ref, cid, &mut response, sign);
+        let mut body = response.to_string();
+        if let Some(diff) = &reply.diff {
+            // `{…}` + `,"diff":…}`: the diff is already JSON text.
+            body.pop();
+            if body.len() > 1 {
+                body.push(',');
+            }
+            body.push_str("\"diff\":");
+            body.push_str(diff);
+            body.push('}');
+        }
+        self.outbox.reply(r, Status::Ok, &body);
+        self.drain(now, r.topic);
     }
 
     /// Answers a push from the view's result, then drains the view.
@@ -301,6 +368,7 @@ impl SocketMachine {
         let jr = ch.join_ref.as_deref();
         let ChannelKind::View(vc) = &mut ch.kind;
         let mut cancelled = Vec::new();
+        let mut ended = Vec::new();
         let fate = loop {
             let out = match vc.view.call(|v| v.poll_output()) {
                 Err(Crashed) => break Fate::Crashed,
@@ -380,8 +448,16 @@ impl SocketMachine {
                     to_parent: false,
                     info,
                 }),
+                Output::UploadEnded {
+                    upload_ref,
+                    entry_ref,
+                    consumed,
+                } => ended.push((upload_ref, entry_ref, consumed)),
             }
         };
+        for (upload_ref, entry_ref, consumed) in ended {
+            self.upload_ended(topic, &upload_ref, &entry_ref, consumed);
+        }
         match fate {
             Fate::Alive => {
                 // A reply held for a task that ended without an outcome.
@@ -436,6 +512,8 @@ impl SocketMachine {
         }
         // Its tasks, whether or not the view got to cancel them itself.
         cancel_tasks(&mut self.tasks, &mut self.outbox, topic, None);
+        // Its uploads, and the files of the entries it consumed.
+        self.retire_uploads(topic, how);
         let jr = join_ref.as_deref();
         match how {
             Retire::Close => self

@@ -86,6 +86,7 @@ impl SocketMachine {
             }
         };
         input.nested = Some(app.nested_cx(id));
+        input.entropy = self.join_entropy(now, &r);
         let live_socket_id = input
             .session
             .get(LIVE_SOCKET_ID)
@@ -139,6 +140,7 @@ impl SocketMachine {
             nested: Some(app.nested_cx(&child.id)),
             sticky: child.parent.is_none(),
             child: child.parent.is_some(),
+            entropy: self.join_entropy(now, r),
             ..JoinInput::default()
         };
         let mounted = guard(|| {
@@ -257,6 +259,28 @@ impl SocketMachine {
     }
 }
 
+impl SocketMachine {
+    /// The entropy of a view's upload ids: the app's secret over the
+    /// socket's CSRF value, the topic, the join ref and the time, so that
+    /// two joins never share ids and a replay (which records it) makes the
+    /// same ones.
+    fn join_entropy(&self, now: Time, r: &Ref<'_>) -> u64 {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.app.config.secret)
+            .expect("HMAC takes any key length");
+        mac.update(self.csrf_cookie.as_deref().unwrap_or("").as_bytes());
+        mac.update(b"\0");
+        mac.update(r.topic.as_bytes());
+        mac.update(b"\0");
+        mac.update(r.join_ref.unwrap_or("").as_bytes());
+        mac.update(&now.as_micros().to_le_bytes());
+        let out = mac.finalize().into_bytes();
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&out[..8]);
+        u64::from_le_bytes(b)
+    }
+}
+
 /// Step 2: the URL to join, its route, and the view's join input.
 fn route<'a>(
     app: &'a App,
@@ -296,6 +320,7 @@ fn route<'a>(
             nested: None,
             sticky: false,
             child: false,
+            entropy: 0,
         },
     ))
 }

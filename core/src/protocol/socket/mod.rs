@@ -152,10 +152,12 @@ mod guard;
 mod held;
 mod join;
 mod outbox;
+mod upload;
 
 use channel::{Channel, InfoRefused, Retire};
 use guard::Crashed;
 use outbox::{Outbox, Ref};
+pub use upload::{UploadIo, UploadStart, MAX_UPLOAD_CHANNELS};
 
 /// The most channels (joined views) one socket may hold.
 pub const MAX_CHANNELS: usize = 64;
@@ -223,6 +225,33 @@ pub enum SocketOutput {
         /// The id of its [`SocketOutput::StartTask`].
         id: u64,
     },
+    /// Open a writer for an entry's upload ([`crate::upload`]), then report
+    /// [`UploadIo::Opened`] with [`SocketMachine::handle_upload`].
+    UploadOpen(UploadStart),
+    /// Write this chunk of the upload `id`, then report [`UploadIo::Written`].
+    UploadWrite {
+        /// The upload's id ([`UploadStart::id`]).
+        id: u64,
+        /// The chunk (at most the upload's chunk size).
+        bytes: Vec<u8>,
+    },
+    /// Close the upload's writer. `done`: every byte was written; report
+    /// [`UploadIo::Closed`] with what the writer says about the file.
+    /// Otherwise the upload was abandoned (cancelled, timed out, refused,
+    /// its view ended): remove what was written; report nothing.
+    UploadClose {
+        /// The upload's id.
+        id: u64,
+        /// Complete rather than abandoned.
+        done: bool,
+    },
+    /// A complete upload's file is no longer wanted (the entry was
+    /// cancelled, or consumed and its view has ended): remove whatever is
+    /// still where the writer put it.
+    UploadDiscard {
+        /// The upload's id.
+        id: u64,
+    },
 }
 
 /// A task to run ([`SocketOutput::StartTask`]).
@@ -265,6 +294,8 @@ pub struct SocketStats {
     pub topics: usize,
     /// Running tasks ([`SocketOutput::StartTask`] not yet answered or cancelled).
     pub tasks: usize,
+    /// Open upload channels (entries being uploaded, or uploaded and not yet consumed).
+    pub uploads: usize,
 }
 
 /// One WebSocket's channels and views. See the [module docs](self).
@@ -313,6 +344,11 @@ pub struct SocketMachine {
     navigated: Vec<String>,
     /// Children's patches for the page's view: (child topic, patch).
     patches: std::collections::VecDeque<(String, crate::runtime::Navigation)>,
+    /// Upload channels, by topic (`lvu:<entry ref>`).
+    upload_channels: SmallMap<String, upload::UploadChannel>,
+    next_upload: u64,
+    /// Consumed uploads whose files are discarded when their view ends: (view topic, id).
+    consumed_uploads: Vec<(String, u64)>,
 }
 
 impl SocketMachine {
@@ -346,6 +382,9 @@ impl SocketMachine {
             delivering: false,
             navigated: Vec::new(),
             patches: Default::default(),
+            upload_channels: SmallMap::new(),
+            next_upload: 0,
+            consumed_uploads: Vec::new(),
         };
         if let Err(why) = frame::check_vsn(&connect.query) {
             m.shut(1002, why);
@@ -396,14 +435,16 @@ impl SocketMachine {
         }
     }
 
-    /// One binary frame from the client. Uploads are not supported yet: a
-    /// well-formed push gets an error reply; a malformed one closes the socket.
+    /// One binary frame from the client: an upload chunk on an `lvu:`
+    /// channel ([`crate::upload`]). A binary push on any other topic gets
+    /// an error reply; a malformed frame closes the socket.
     pub fn handle_binary(&mut self, now: Time, bytes: &[u8]) {
         if self.closed {
             return;
         }
         self.last_seen = now;
         match frame::decode_binary(bytes, self.app.config.max_frame_bytes) {
+            Ok(p) if p.topic.starts_with("lvu:") => self.upload_chunk(now, &p),
             Ok(p) => {
                 let r = Ref {
                     join_ref: p.join_ref.as_deref(),
@@ -411,7 +452,7 @@ impl SocketMachine {
                     topic: &p.topic,
                 };
                 self.outbox
-                    .error(&r, "binary frames (uploads) are not supported");
+                    .error(&r, "binary pushes go to upload channels (lvu:)");
             }
             Err(e) if matches!(e.kind, frame::FrameErrorKind::TooLarge { .. }) => {
                 self.shut(1009, e.to_string())
@@ -535,6 +576,9 @@ impl SocketMachine {
             return Some(self.last_seen);
         }
         let mut next = self.last_seen + self.app.config.heartbeat_timeout;
+        if let Some(t) = self.upload_deadline() {
+            next = next.min(t);
+        }
         for ch in self.channels.values() {
             if let Ok(Some(t)) = ch.view().view.peek(|v| v.poll_timeout()) {
                 next = next.min(t);
@@ -571,6 +615,7 @@ impl SocketMachine {
                 Ok(()) => self.drain(now, &t),
             }
         }
+        self.upload_timeouts(now);
         self.deliver_mail(now);
     }
 
@@ -635,6 +680,7 @@ impl SocketMachine {
             views: self.channels.len(),
             topics: self.outbox.subscriptions.len(),
             tasks: self.tasks.len(),
+            uploads: self.upload_channels.len(),
             ..SocketStats::default()
         };
         for ch in self.channels.values() {
@@ -698,6 +744,16 @@ impl SocketMachine {
                 self.outbox.reply(&r, Status::Ok, "{}");
             } else {
                 self.outbox.error(&r, "unmatched topic");
+            }
+            return;
+        }
+        if topic.starts_with("lvu:") {
+            match &*event {
+                "phx_join" => self.upload_join(now, &r, &payload.into_object()),
+                "phx_leave" => self.upload_leave(now, &r),
+                _ => self
+                    .outbox
+                    .error(&r, "an upload channel takes binary \"chunk\" pushes"),
             }
             return;
         }

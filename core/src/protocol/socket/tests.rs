@@ -71,6 +71,7 @@ fn stats_count_views_timers_and_subscriptions() {
         subscriptions: 2,
         topics: 1,
         tasks: 0,
+        uploads: 0,
     };
     assert_eq!(m.stats(), live);
     // A timer tick keeps the one timer.
@@ -105,6 +106,7 @@ fn stats_count_views_timers_and_subscriptions() {
             subscriptions: 1,
             topics: 1,
             tasks: 0,
+            uploads: 0,
         }
     );
     m.close(T0);
@@ -139,6 +141,7 @@ fn stats_are_zero_after_close_heartbeat_timeout_or_crash() {
             subscriptions: 0,
             topics: 0,
             tasks: 0,
+            uploads: 0,
         }
     );
     // A fatal frame closes the socket and stops every view.
@@ -529,7 +532,7 @@ fn unknown_channel_events_get_error_replies() {
     ));
     assert_eq!(
         out,
-        vec![err(Some("4"), "6", &p.topic, "uploads are not supported")]
+        vec![err(Some("4"), "6", &p.topic, "this view has no uploads")]
     );
 }
 
@@ -1032,13 +1035,21 @@ fn binary_frames_get_an_error_reply() {
     let mut b = vec![0, 2, 2, 5, 5];
     b.extend_from_slice(b"1314lvu:0chunkhello");
     m.handle_binary(T0, &b);
+    // No upload channel is joined on that topic.
+    assert_eq!(
+        frames(&drain(&mut m)),
+        vec![err(Some("13"), "14", "lvu:0", "unmatched topic")]
+    );
+    let mut b = vec![0, 2, 2, 5, 5];
+    b.extend_from_slice(b"1314lv:xxchunkhello");
+    m.handle_binary(T0, &b);
     assert_eq!(
         frames(&drain(&mut m)),
         vec![err(
             Some("13"),
             "14",
-            "lvu:0",
-            "binary frames (uploads) are not supported"
+            "lv:xx",
+            "binary pushes go to upload channels (lvu:)"
         )]
     );
     m.handle_binary(T0, &[7, 7]);
@@ -1228,6 +1239,12 @@ proptest::proptest! {
                     | SocketOutput::Dropped { .. }
                     | SocketOutput::StartTask(_)
                     | SocketOutput::CancelTask { .. } => {}
+                    SocketOutput::UploadOpen(_)
+                    | SocketOutput::UploadWrite { .. }
+                    | SocketOutput::UploadClose { .. }
+                    | SocketOutput::UploadDiscard { .. } => {
+                        proptest::prop_assert!(false, "no upload was started")
+                    }
                     SocketOutput::Close { .. } => proptest::prop_assert!(false, "closed"),
                 }
             }

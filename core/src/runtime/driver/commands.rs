@@ -41,6 +41,7 @@ impl<V: LiveView> ViewDriver<V> {
         for command in commands {
             self.apply_one(command, None, Mail::View, fx, is_event);
         }
+        self.collect_ended(None, fx);
     }
 
     /// Carries out the commands of component `cid` (infos as JSON).
@@ -55,6 +56,7 @@ impl<V: LiveView> ViewDriver<V> {
             let mail = |info| Mail::Component { cid, info };
             self.apply_one(command, Some(cid), mail, fx, is_event);
         }
+        self.collect_ended(Some(cid), fx);
     }
 
     /// One command of the view (`cid` = `None`) or of a component. `mail`

@@ -108,6 +108,7 @@ impl<V: LiveView> ViewDriver<V> {
                      (never rendered, or destroyed)"
                 ))
             })?;
+        self.put_event_uploads(Some(cid), &event)?;
         let cx = self.component_cx(cid);
         let commands = self
             .components
@@ -120,7 +121,7 @@ impl<V: LiveView> ViewDriver<V> {
         }))
     }
 
-    fn component_cx(&self, cid: u32) -> Context {
+    pub(super) fn component_cx(&self, cid: u32) -> Context {
         Context::new(self.now, self.connected).for_component(Cid(cid))
     }
 
@@ -220,7 +221,7 @@ impl<V: LiveView> ViewDriver<V> {
             return String::new();
         }
         let cx = Context::new(self.now, self.connected);
-        let pass = self.components.render(root, &cx);
+        let pass = self.components.render(root, &cx, &mut self.upload_ids);
         for (cid, commands) in pass.commands {
             let mut fx = Effects::default();
             self.apply_component(cid.get(), commands, &mut fx, false);

@@ -75,4 +75,12 @@ impl<V: LiveView> AnyView for ViewDriver<V> {
     ) -> Result<(), InputError> {
         ViewDriver::send_update(self, now, to, update)
     }
+
+    fn upload(
+        &mut self,
+        now: Time,
+        input: crate::upload::UploadInput,
+    ) -> Result<crate::upload::UploadAnswer, InputError> {
+        ViewDriver::upload(self, now, input)
+    }
 }

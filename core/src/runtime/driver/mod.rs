@@ -20,6 +20,7 @@ use std::time::Duration;
 mod commands;
 mod components;
 mod erased;
+mod uploads;
 
 pub use commands::REPEAT_CATCH_UP;
 use commands::{next_deadline, split_key};
@@ -314,6 +315,8 @@ pub struct ViewDriver<V: LiveView> {
     sticky: bool,
     /// A child with a parent: its patches are the page's.
     child: bool,
+    /// Where its uploads' refs and entry UUIDs come from.
+    upload_ids: crate::upload::Ids,
 }
 
 /// A message for the view or one of its components.
@@ -419,6 +422,7 @@ impl<V: LiveView> ViewDriver<V> {
             nested,
             sticky,
             child,
+            entropy,
         } = input;
         let params = merge_params(&url, &path_params);
         let mount = Mount {
@@ -463,6 +467,7 @@ impl<V: LiveView> ViewDriver<V> {
             children: Default::default(),
             sticky,
             child,
+            upload_ids: crate::upload::Ids::new(entropy, std::any::type_name::<V>()),
         };
         let mut fx = Effects::default();
         driver.apply(commands, &mut fx, false);
@@ -512,6 +517,7 @@ impl<V: LiveView> ViewDriver<V> {
                 hold: None,
             });
         }
+        self.put_event_uploads(None, &event)?;
         let decoded: V::Event = event::decode(&event).map_err(InputError::Decode)?;
         Ok(self.run_reply(Msg::Event(decoded), true))
     }

@@ -440,7 +440,8 @@ impl Checker {
                 Output::StartTask { .. }
                 | Output::CancelTask { .. }
                 | Output::SendParent(_)
-                | Output::SendChild { .. } => {
+                | Output::SendChild { .. }
+                | Output::UploadEnded { .. } => {
                     prop_assert!(false, "the probe starts no task")
                 }
             }
@@ -475,7 +476,7 @@ impl Checker {
             }
             Err(InputError::Ended) => prop_assert!(d.is_ended()),
             Err(InputError::Decode(_)) => {}
-            Err(e @ InputError::NoComponent(_)) => {
+            Err(e @ (InputError::NoComponent(_) | InputError::Upload(_))) => {
                 return Err(TestCaseError::fail(format!(
                     "the probe has no components: {e}"
                 )))
