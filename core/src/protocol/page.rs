@@ -200,6 +200,13 @@ pub fn container_id(entropy: &[u8; 16]) -> String {
     id
 }
 
+/// The upload-id entropy of a dead render ([`JoinInput::entropy`]), from its fresh bytes.
+fn entropy_seed(entropy: &[u8; 16]) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&entropy[..8]);
+    u64::from_le_bytes(b)
+}
+
 /// The `title` (`"t"`) of a rendered JSON tree, if any.
 fn rendered_title(rendered: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
@@ -538,9 +545,3 @@ mod tests {
     }
 }
 
-/// The upload-id entropy of a dead render ([`JoinInput::entropy`]), from its fresh bytes.
-fn entropy_seed(entropy: &[u8; 16]) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&entropy[..8]);
-    u64::from_le_bytes(b)
-}

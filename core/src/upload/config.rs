@@ -260,7 +260,7 @@ impl UploadConfig {
             return true;
         }
         match extension(name) {
-            Some(ext) => a.exts.iter().any(|e| *e == ext),
+            Some(ext) => a.exts.contains(&ext),
             None => false,
         }
     }

@@ -89,6 +89,8 @@ mod html;
 mod ids;
 mod input;
 #[cfg(test)]
+mod owner_tests;
+#[cfg(test)]
 mod tests;
 mod writer;
 

@@ -638,3 +638,98 @@ fn the_input_carries_what_the_client_reads() {
     assert!(html.contains("data-phx-auto-upload"), "{html}");
     assert!(!html.contains("multiple"), "{html}");
 }
+
+/// What a random client and adapter can do to one upload.
+#[derive(Clone, Debug)]
+enum Op {
+    Chunk(usize),
+    Written(bool),
+    Closed(bool),
+    Wait(u64),
+    Progress(u8),
+    Cancel,
+    Save,
+    Leave,
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => (0usize..8).prop_map(Op::Chunk),
+        4 => Just(Op::Written(true)),
+        1 => Just(Op::Written(false)),
+        2 => any::<bool>().prop_map(Op::Closed),
+        1 => (0u64..15_000).prop_map(Op::Wait),
+        1 => (0u8..=100).prop_map(Op::Progress),
+        1 => Just(Op::Cancel),
+        1 => Just(Op::Save),
+        1 => Just(Op::Leave),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever the client sends and the adapter reports, an upload has at
+    /// most one write in flight, its writes are a prefix of at most the
+    /// announced size, every upload ends exactly once (abandoned or
+    /// discarded) by the time the socket closes, and nothing is left.
+    #[test]
+    fn an_upload_writes_in_order_within_its_size_and_ends_once(ops in proptest::collection::vec(op(), 0..40)) {
+        let (_app, mut m, page, upload_ref) = joined("/");
+        let (id, topic) = start_upload(&mut m, &page, &upload_ref);
+        let mut now = T0;
+        let mut in_flight = 0usize;
+        let mut written = 0usize;
+        let mut ends = 0usize;
+        let mut closing = false;
+        let mut check = |outs: &[SocketOutput], in_flight: &mut usize, closing: &mut bool| -> Result<(), proptest::test_runner::TestCaseError> {
+            for o in outs {
+                match o {
+                    SocketOutput::UploadWrite { id: i, bytes } if *i == id => {
+                        proptest::prop_assert_eq!(*in_flight, 0, "one write at a time");
+                        *in_flight += 1;
+                        written += bytes.len();
+                        proptest::prop_assert!(written <= 12, "never more than announced");
+                    }
+                    SocketOutput::UploadClose { id: i, done: true } if *i == id => *closing = true,
+                    SocketOutput::UploadClose { id: i, done: false } | SocketOutput::UploadDiscard { id: i } if *i == id => ends += 1,
+                    _ => {}
+                }
+            }
+            proptest::prop_assert!(ends <= 1, "an upload ends once");
+            Ok(())
+        };
+        for (n, op) in ops.into_iter().enumerate() {
+            let rf = format!("r{n}");
+            let outs = match op {
+                Op::Chunk(len) => chunk(&mut m, now, &topic, &rf, &b"hello world!"[..len.min(12)]),
+                Op::Written(ok) => {
+                    if in_flight == 1 { in_flight = 0; }
+                    m.handle_upload(now, id, UploadIo::Written(if ok { Ok(()) } else { Err("no".into()) }));
+                    drain(&mut m)
+                }
+                Op::Closed(ok) => {
+                    m.handle_upload(now, id, UploadIo::Closed(if ok { Ok(json!({})) } else { Err("no".into()) }));
+                    drain(&mut m)
+                }
+                Op::Wait(ms) => {
+                    now = now + Duration::from_millis(ms);
+                    m.handle_text(now, r#"[null,"h","phoenix","heartbeat",{}]"#);
+                    m.handle_timeout(now);
+                    drain(&mut m)
+                }
+                Op::Progress(p) => send(&mut m, now, json!(["1", rf, page.topic, "progress", {"ref": upload_ref, "entry_ref": "0", "progress": p}])),
+                Op::Cancel => send(&mut m, now, json!(["1", rf, page.topic, "event", {"type": "click", "event": "cancel", "value": {"ref": "0"}}])),
+                Op::Save => send(&mut m, now, json!(["1", rf, page.topic, "event", {"type": "form", "event": "save", "value": ""}])),
+                Op::Leave => send(&mut m, now, json!(["9", rf, topic, "phx_leave", {}])),
+            };
+            check(&outs, &mut in_flight, &mut closing)?;
+        }
+        m.close(now);
+        let outs = drain(&mut m);
+        check(&outs, &mut in_flight, &mut closing)?;
+        proptest::prop_assert_eq!(ends, 1, "the upload ended");
+        proptest::prop_assert_eq!(m.stats(), Default::default());
+    }
+}

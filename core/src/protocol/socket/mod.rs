@@ -227,7 +227,7 @@ pub enum SocketOutput {
     },
     /// Open a writer for an entry's upload ([`crate::upload`]), then report
     /// [`UploadIo::Opened`] with [`SocketMachine::handle_upload`].
-    UploadOpen(UploadStart),
+    UploadOpen(Box<UploadStart>),
     /// Write this chunk of the upload `id`, then report [`UploadIo::Written`].
     UploadWrite {
         /// The upload's id ([`UploadStart::id`]).

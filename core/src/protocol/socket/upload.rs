@@ -274,7 +274,7 @@ impl SocketMachine {
         );
         self.outbox
             .out
-            .push_back(SocketOutput::UploadOpen(UploadStart {
+            .push_back(SocketOutput::UploadOpen(Box::new(UploadStart {
                 id,
                 topic: token.topic,
                 view,
@@ -282,7 +282,7 @@ impl SocketMachine {
                 name: registered.name,
                 writer: registered.writer,
                 entry: registered.entry,
-            }));
+            })));
     }
 
     /// A push on an upload channel: `chunk` (binary), or anything else (an error).
