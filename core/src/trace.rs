@@ -452,6 +452,13 @@ pub enum TraceOutput {
         /// Consumed rather than cancelled.
         consumed: bool,
     },
+    /// [`Output::PreflightReady`].
+    PreflightReady {
+        /// The preflight's id.
+        id: u64,
+        /// The reply's body.
+        response: Value,
+    },
     /// The answer to an upload input ([`crate::upload::UploadAnswer`]).
     Upload {
         /// The answer as JSON: `{"reply": …}`, `{"preflight": {"response", "sign", "reply"}}`,
@@ -557,6 +564,10 @@ impl TraceOutput {
                 id: id.clone(),
                 info: info.clone(),
             },
+            Some(Output::PreflightReady { id, response }) => TraceOutput::PreflightReady {
+                id: *id,
+                response: response.clone(),
+            },
             Some(Output::UploadEnded {
                 upload_ref,
                 entry_ref,
@@ -581,6 +592,9 @@ impl TraceOutput {
                 sign,
                 reply: r,
             }) => json!({"preflight": {"response": response, "sign": sign, "reply": reply(r)}}),
+            Ok(UploadAnswer::Pending { id, reply: r }) => {
+                json!({"pending": {"id": id, "reply": reply(r)}})
+            }
             Ok(UploadAnswer::Registered(r)) => json!({ "registered": r.entry.entry_ref }),
             Ok(UploadAnswer::Refused(why)) => json!({ "refused": why }),
             Ok(UploadAnswer::Done) => json!("done"),
@@ -612,6 +626,10 @@ impl TraceOutput {
             TraceOutput::SendChild { id, info } => Output::SendChild {
                 id: id.clone(),
                 info: info.clone(),
+            },
+            TraceOutput::PreflightReady { id, response } => Output::PreflightReady {
+                id: *id,
+                response: response.clone(),
             },
             TraceOutput::UploadEnded {
                 upload_ref,

@@ -50,6 +50,21 @@ pub(crate) trait AnyComponent: Send {
         entry: &crate::upload::UploadEntry,
         cx: &Context,
     ) -> Result<Value, Value>;
+    /// The presign task for an external entry, as JSON (`Err`: it does not serialize).
+    fn presign_upload(
+        &self,
+        name: &str,
+        entry: &crate::upload::UploadEntry,
+        cx: &Context,
+    ) -> Option<Result<Value, String>>;
+    /// A presign task's outcome (as JSON).
+    fn presigned_upload(
+        &self,
+        name: &str,
+        entry: &crate::upload::UploadEntry,
+        result: Result<Value, AsyncError>,
+        cx: &Context,
+    ) -> Result<Value, Value>;
 }
 
 /// The state of component `C` (`None` only while a handler runs).
@@ -168,5 +183,35 @@ impl<C: LiveComponent> AnyComponent for Slot<C> {
             .as_ref()
             .expect("a component's state is there between handlers")
             .external_upload(name, entry, cx)
+    }
+
+    fn presign_upload(
+        &self,
+        name: &str,
+        entry: &crate::upload::UploadEntry,
+        cx: &Context,
+    ) -> Option<Result<Value, String>> {
+        let task = self.state.as_ref()?.presign_upload(name, entry, cx)?;
+        Some(serde_json::to_value(task).map_err(|e| e.to_string()))
+    }
+
+    fn presigned_upload(
+        &self,
+        name: &str,
+        entry: &crate::upload::UploadEntry,
+        result: Result<Value, AsyncError>,
+        cx: &Context,
+    ) -> Result<Value, Value> {
+        let result = result.and_then(|v| {
+            <C::Info as serde::Deserialize>::deserialize(&v).map_err(|e| {
+                AsyncError::Failed(format!(
+                    "the task's result does not decode into the component's Info type: {e}"
+                ))
+            })
+        });
+        self.state
+            .as_ref()
+            .expect("a component's state is there between handlers")
+            .presigned_upload(name, entry, result, cx)
     }
 }

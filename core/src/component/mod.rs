@@ -215,6 +215,33 @@ pub trait LiveComponent: Sized + Send + 'static {
     ) -> Result<serde_json::Value, serde_json::Value> {
         Err(serde_json::json!({"reason": "this component has no external uploader"}))
     }
+
+    /// The task that makes an external entry's metadata (see
+    /// [`LiveView::presign_upload`](crate::LiveView::presign_upload)); run
+    /// with the component's runner.
+    fn presign_upload(
+        &self,
+        _name: &str,
+        _entry: &crate::upload::UploadEntry,
+        _cx: &Context,
+    ) -> Option<Self::Info> {
+        None
+    }
+
+    /// The outcome of a [`presign_upload`](Self::presign_upload) task (see
+    /// [`LiveView::presigned_upload`](crate::LiveView::presigned_upload)).
+    fn presigned_upload(
+        &self,
+        _name: &str,
+        _entry: &crate::upload::UploadEntry,
+        result: Result<Self::Info, crate::view::AsyncError>,
+        _cx: &Context,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        Err(match result {
+            Ok(_) => serde_json::json!({"reason": "presigned_upload is not implemented"}),
+            Err(e) => serde_json::json!({"reason": e.to_string()}),
+        })
+    }
 }
 
 /// `phx-target={myself}`: the attribute with the cid as its value.

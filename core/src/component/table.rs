@@ -149,6 +149,11 @@ impl Components {
 
     /// Runs `f` on component `cid`; `None` if there is no such component.
     /// (Queue it for the next render with [`touch`](Self::touch).)
+    /// Component `cid`.
+    pub(crate) fn get(&self, cid: u32) -> Option<&dyn AnyComponent> {
+        Some(&*self.entries.get(&cid)?.component)
+    }
+
     /// Component `cid`, mutably.
     pub(crate) fn component_mut(&mut self, cid: u32) -> Option<&mut dyn AnyComponent> {
         Some(&mut *self.entries.get_mut(&cid)?.component)

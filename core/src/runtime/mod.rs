@@ -201,6 +201,14 @@ pub enum Output {
         /// Consumed (the written file is the app's) rather than cancelled.
         consumed: bool,
     },
+    /// The reply of a preflight that waited for presign tasks
+    /// ([`UploadAnswer::Pending`](crate::upload::UploadAnswer::Pending)).
+    PreflightReady {
+        /// The preflight's id.
+        id: u64,
+        /// The reply's body (external uploads: no tokens to sign).
+        response: Value,
+    },
 }
 
 /// Why an input was refused.

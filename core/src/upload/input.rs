@@ -95,6 +95,16 @@ pub enum UploadAnswer {
         /// The diff.
         reply: Reply,
     },
+    /// The preflight's reply waits for presign tasks
+    /// ([`LiveView::presign_upload`](crate::LiveView::presign_upload)):
+    /// [`Output::PreflightReady`](crate::runtime::Output::PreflightReady)
+    /// with this id carries it. `reply` is the diff to push meanwhile.
+    Pending {
+        /// The preflight's id in the view.
+        id: u64,
+        /// The diff.
+        reply: Reply,
+    },
     /// The entry may upload on the channel.
     Registered(Registered),
     /// The channel is refused: `already_registered` or `disallowed`.

@@ -355,3 +355,115 @@ fn with_one_entry_allowed_a_new_file_replaces_the_old_one() {
         .collect();
     assert_eq!(ended, ["0", "1"]);
 }
+
+/// A view whose external metadata comes from a task (presigning).
+struct Signed {
+    uploads: Uploads,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum SignInfo {
+    Presign(String),
+    Url(String),
+}
+
+impl LiveView for Signed {
+    type Event = ();
+    type Info = SignInfo;
+    fn mount(_: &Mount) -> Update<Self> {
+        let mut uploads = Uploads::new();
+        uploads.allow(
+            "photos",
+            UploadConfig::any().max_entries(2).external().auto_upload(),
+        );
+        (Signed { uploads }, vec![])
+    }
+    fn uploads(&mut self) -> Option<&mut Uploads> {
+        Some(&mut self.uploads)
+    }
+    fn presign_upload(&self, _: &str, entry: &UploadEntry, _: &Context) -> Option<SignInfo> {
+        Some(SignInfo::Presign(entry.client_name.clone()))
+    }
+    fn presigned_upload(
+        &self,
+        _: &str,
+        _: &UploadEntry,
+        result: Result<SignInfo, crate::AsyncError>,
+        _: &Context,
+    ) -> Result<Value, Value> {
+        match result {
+            Ok(SignInfo::Url(url)) => Ok(json!({"uploader": "S3", "url": url})),
+            Ok(other) => Err(json!({"reason": format!("unexpected {other:?}")})),
+            Err(e) => Err(json!({"reason": e.to_string()})),
+        }
+    }
+    fn render(&self) -> Rendered {
+        let p = &self.uploads["photos"];
+        html!(r#"<form id="f" phx-change="v">{live_file_input(p)}</form>"#)
+    }
+}
+
+#[test]
+fn a_presign_task_makes_the_external_metadata_and_the_preflight_waits_for_it() {
+    let config = Config::new(crate::protocol::testing::FAKE_SECRET.as_bytes().to_vec()).unwrap();
+    let app = Arc::new(App::new(Router::new().live::<Signed>("/"), config));
+    let (page, _) = load_page(&app, "/", 1, None);
+    let mut m = connect(&app, &page);
+    let outs = join_outputs(&mut m, &page, "1", "/");
+    let r = upload_ref(&frames(&outs)[0][4]);
+    let outs = send(
+        &mut m,
+        T0,
+        json!(["1", "3", page.topic, "allow_upload", {"ref": r, "entries": [entry("0", "a.png"), entry("1", "b.png")]}]),
+    );
+    assert!(
+        frames(&outs).iter().all(|f| f[1] != "3"),
+        "the reply waits: {:?}",
+        frames(&outs)
+    );
+    let tasks: Vec<(u64, Value)> = outs
+        .iter()
+        .filter_map(|o| match o {
+            SocketOutput::StartTask(t) => Some((t.id, t.task.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(tasks[0].1, json!({"Presign": "a.png"}));
+    // The view answers other pushes meanwhile.
+    let outs = send(
+        &mut m,
+        T0,
+        json!(["1", "4", page.topic, "event", {"type": "form", "event": "v", "value": ""}]),
+    );
+    assert!(
+        frames(&outs).iter().any(|f| f[1] == "4"),
+        "{:?}",
+        frames(&outs)
+    );
+    m.handle_async(T0, tasks[0].0, Ok(json!({"Url": "https://s3/a"})));
+    assert!(
+        frames(&drain(&mut m)).iter().all(|f| f[1] != "3"),
+        "one presign is still running"
+    );
+    m.handle_async(
+        T0,
+        tasks[1].0,
+        Err(crate::AsyncError::Failed("s3 down".into())),
+    );
+    let outs = drain(&mut m);
+    let resp = reply(&outs, "3")["response"].clone();
+    assert_eq!(
+        resp["entries"]["0"],
+        json!({"uploader": "S3", "url": "https://s3/a"}),
+        "{resp}"
+    );
+    assert!(
+        resp["errors"]["1"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("s3 down"),
+        "{resp}"
+    );
+    assert_eq!(m.stats().tasks, 0);
+}

@@ -294,6 +294,40 @@ pub trait LiveView: Sized + Send + 'static {
         Err(serde_json::json!({"reason": "this view has no external uploader"}))
     }
 
+    /// For an [external](crate::upload::UploadConfig::external) upload whose
+    /// metadata takes IO to make (presigning with a storage service): the
+    /// task to run with the view's runner ([`crate::tasks`]) instead of
+    /// calling [`external_upload`](Self::external_upload). The preflight's
+    /// reply waits for it; its outcome goes to
+    /// [`presigned_upload`](Self::presigned_upload). `None` (the default):
+    /// `external_upload` answers at once.
+    fn presign_upload(
+        &self,
+        _name: &str,
+        _entry: &crate::upload::UploadEntry,
+        _cx: &Context,
+    ) -> Option<Self::Info> {
+        None
+    }
+
+    /// The outcome of a [`presign_upload`](Self::presign_upload) task: the
+    /// metadata the client's uploader gets (an object with an
+    /// `"uploader"` key), or why the entry is refused. By default a failed
+    /// task refuses the entry, and a result is refused too (override this
+    /// to turn your `Info` into the metadata).
+    fn presigned_upload(
+        &self,
+        _name: &str,
+        _entry: &crate::upload::UploadEntry,
+        result: Result<Self::Info, AsyncError>,
+        _cx: &Context,
+    ) -> Result<Value, Value> {
+        Err(match result {
+            Ok(_) => serde_json::json!({"reason": "presigned_upload is not implemented"}),
+            Err(e) => serde_json::json!({"reason": e.to_string()}),
+        })
+    }
+
     /// The pure update function the driver calls for every input:
     /// dispatches a [`Msg`] to the `*_with` handlers, which call the plain
     /// ones unless overridden. Override it to take every input in one place.

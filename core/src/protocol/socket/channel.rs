@@ -237,6 +237,20 @@ impl SocketMachine {
                 sign,
                 reply,
             })) => (response, sign, reply),
+            Ok(Ok(UploadAnswer::Pending { id, reply })) => {
+                // The reply waits for presign tasks; the diff goes now.
+                self.pending_preflights.push((
+                    r.topic.to_owned(),
+                    id,
+                    r.join_ref.map(str::to_owned),
+                    r.reference.map(str::to_owned),
+                ));
+                if let Some(diff) = &reply.diff {
+                    let f = frame::encode_push(r.join_ref, None, r.topic, "diff", diff);
+                    self.outbox.send(f);
+                }
+                return self.drain(now, r.topic);
+            }
             Ok(Ok(_)) => return self.finish_push(now, r, Ok(Ok(Reply::default()))),
             Ok(Err(e)) => return self.finish_push(now, r, Ok(Err(e))),
             Err(c) => return self.finish_push(now, r, Err(c)),
@@ -453,6 +467,21 @@ impl SocketMachine {
                     entry_ref,
                     consumed,
                 } => ended.push((upload_ref, entry_ref, consumed)),
+                Output::PreflightReady { id, response } => {
+                    let waiting = self
+                        .pending_preflights
+                        .iter()
+                        .position(|(t, i, _, _)| t == topic && *i == id);
+                    if let Some(at) = waiting {
+                        let (_, _, jr, rf) = self.pending_preflights.remove(at);
+                        let r = Ref {
+                            join_ref: jr.as_deref(),
+                            reference: rf.as_deref(),
+                            topic,
+                        };
+                        self.outbox.reply(&r, Status::Ok, &response.to_string());
+                    }
+                }
             }
         };
         for (upload_ref, entry_ref, consumed) in ended {
@@ -514,6 +543,7 @@ impl SocketMachine {
         cancel_tasks(&mut self.tasks, &mut self.outbox, topic, None);
         // Its uploads, and the files of the entries it consumed.
         self.retire_uploads(topic, how);
+        self.pending_preflights.retain(|(t, ..)| t != topic);
         let jr = join_ref.as_deref();
         match how {
             Retire::Close => self

@@ -349,6 +349,9 @@ pub struct SocketMachine {
     next_upload: u64,
     /// Consumed uploads whose files are discarded when their view ends: (view topic, id).
     consumed_uploads: Vec<(String, u64)>,
+    /// Preflights whose reply waits for presign tasks: (topic, id in the
+    /// view, join ref, ref).
+    pending_preflights: Vec<(String, u64, Option<String>, Option<String>)>,
 }
 
 impl SocketMachine {
@@ -385,6 +388,7 @@ impl SocketMachine {
             upload_channels: SmallMap::new(),
             next_upload: 0,
             consumed_uploads: Vec::new(),
+            pending_preflights: Vec::new(),
         };
         if let Err(why) = frame::check_vsn(&connect.query) {
             m.shut(1002, why);

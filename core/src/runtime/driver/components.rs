@@ -195,6 +195,9 @@ impl<V: LiveView> ViewDriver<V> {
     /// Queues a task's failure for its owner (the view or a component):
     /// the only way a failure is queued, so `Queued::Async` is the view's.
     pub(super) fn queue_async_error(&mut self, key: String, error: AsyncError) {
+        if self.presign_done(&key, Err(error.clone())) {
+            return;
+        }
         match split_key(&key) {
             (Some(cid), own) => self.infos.push_back(Queued::ComponentAsync {
                 cid,

@@ -317,6 +317,11 @@ pub struct ViewDriver<V: LiveView> {
     child: bool,
     /// Where its uploads' refs and entry UUIDs come from.
     upload_ids: crate::upload::Ids,
+    /// External entries whose metadata a task is making, and the
+    /// preflights waiting for them.
+    presigns: Vec<uploads::Presign>,
+    preflights: Vec<uploads::PendingPreflight>,
+    next_preflight: u64,
 }
 
 /// A message for the view or one of its components.
@@ -468,6 +473,9 @@ impl<V: LiveView> ViewDriver<V> {
             sticky,
             child,
             upload_ids: crate::upload::Ids::new(entropy, std::any::type_name::<V>()),
+            presigns: Vec::new(),
+            preflights: Vec::new(),
+            next_preflight: 0,
         };
         let mut fx = Effects::default();
         driver.apply(commands, &mut fx, false);
@@ -679,6 +687,9 @@ impl<V: LiveView> ViewDriver<V> {
         let Some(task) = self.tasks.remove_id(id) else {
             return Ok(());
         };
+        if self.presign_done(&task.key, result.clone()) {
+            return Ok(());
+        }
         if let (Some(cid), own) = split_key(&task.key) {
             self.infos.push_back(Queued::ComponentAsync {
                 cid,

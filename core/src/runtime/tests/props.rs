@@ -441,7 +441,8 @@ impl Checker {
                 | Output::CancelTask { .. }
                 | Output::SendParent(_)
                 | Output::SendChild { .. }
-                | Output::UploadEnded { .. } => {
+                | Output::UploadEnded { .. }
+                | Output::PreflightReady { .. } => {
                     prop_assert!(false, "the probe starts no task")
                 }
             }
