@@ -395,8 +395,28 @@ mod tests {
                     },
                 ),
             ),
+            (
+                "upload",
+                sign_upload(
+                    &c,
+                    Time::ZERO,
+                    &UploadToken {
+                        topic: "lv:phx-1".into(),
+                        join_ref: Some("1".into()),
+                        cid: None,
+                        upload_ref: "phx-u".into(),
+                        entry_ref: "0".into(),
+                        uuid: "u".into(),
+                    },
+                ),
+            ),
         ];
         for (kind, t) in &tokens {
+            assert_eq!(
+                verify_upload(&c, Time::ZERO, t).is_ok(),
+                *kind == "upload",
+                "{kind}"
+            );
             let as_session = verify_session(&c, Time::ZERO, t).is_ok();
             let as_csrf = check_csrf(&c, Time::ZERO, t, None).is_ok();
             let as_flash = verify_flash(&c, Time::ZERO, t).is_some();
