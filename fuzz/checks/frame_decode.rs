@@ -1,8 +1,8 @@
 // The `frame_decode` check, shared by the fuzz target (fuzz/fuzz_targets/frame_decode.rs)
 // and the regression replay (core/tests/fuzz_regressions.rs); included with `include!`.
 //
-// The V2 frame codec and the client-event payload decoder never panic, and
-// accept nothing over the size limit.
+// The V2 frame codec, the client-event payload decoder and the upload
+// entries' reader never panic, and accept nothing over the size limit.
 use liveview_core::protocol::frame;
 use liveview_core::protocol::frame::decode_client_event;
 
@@ -26,6 +26,13 @@ pub fn check(data: &[u8]) {
                 assert_eq!(frame::decode(&again, usize::MAX).as_ref(), Ok(&f));
                 if let Err(reason) = decode_client_event(&f.payload) {
                     assert!(!reason.is_empty());
+                }
+                // An `allow_upload`'s entries read or explain why not.
+                if let Some(entries) = f.payload.get("entries") {
+                    if let Err(reason) = liveview_core::upload::ClientEntry::list_from_json(entries)
+                    {
+                        assert!(!reason.is_empty());
+                    }
                 }
             }
             // Every error explains itself.
