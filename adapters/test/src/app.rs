@@ -8,6 +8,7 @@ use crate::TestError;
 use liveview_core::protocol::{App, Config, Router};
 use liveview_core::pubsub::{InProcess, PubSub};
 use liveview_core::runtime::{AnyView, JoinInput, Joined, Navigation, ViewDriver};
+use liveview_core::upload::UploadWriters;
 use liveview_core::view::{Flash, Session, Url};
 use liveview_core::{LiveView, Time};
 use serde::Serialize;
@@ -118,6 +119,18 @@ impl TestApp {
     /// ([`PageRequest::session`](liveview_core::protocol::PageRequest::session)).
     pub fn with_session(self, session: Session) -> TestApp {
         self.world.borrow_mut().env.session = session;
+        self
+    }
+
+    /// Writes uploads that name a writer
+    /// ([`UploadConfig::writer`](liveview_core::upload::UploadConfig::writer))
+    /// with the app's `writers`, as a server given them would; uploads
+    /// that name none go to the harness's memory writer
+    /// ([`LiveViewTest::uploaded_files`]). A writer's futures are polled
+    /// on the test's thread, without an async runtime; each call must
+    /// finish within [`WRITER_WAIT`](crate::WRITER_WAIT) of real time or it fails.
+    pub fn with_upload_writers(self, writers: UploadWriters) -> TestApp {
+        self.world.borrow_mut().env.upload_writers = writers;
         self
     }
 

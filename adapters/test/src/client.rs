@@ -74,7 +74,45 @@ pub(crate) fn event(join_ref: &str, reference: &str, topic: &str, e: &ClientEven
     if let Some(cid) = e.cid {
         p.insert("cid".into(), cid.into());
     }
+    if let Some(uploads) = &e.uploads {
+        p.insert("uploads".into(), Value::Object(uploads.clone()));
+    }
     frame(Some(join_ref), reference, topic, "event", Value::Object(p))
+}
+
+/// Any push on a channel (`allow_upload`, `progress`, an upload channel's
+/// `phx_join`).
+pub(crate) fn push(
+    join_ref: &str,
+    reference: &str,
+    topic: &str,
+    event: &str,
+    payload: Value,
+) -> String {
+    frame(Some(join_ref), reference, topic, event, payload)
+}
+
+/// A binary push (an upload chunk), as Phoenix's serializer encodes it:
+/// kind 0, the lengths of join ref, ref, topic and event, those four, the
+/// payload.
+pub(crate) fn binary_push(
+    join_ref: &str,
+    reference: &str,
+    topic: &str,
+    event: &str,
+    payload: &[u8],
+) -> Result<Vec<u8>, String> {
+    let mut b = vec![0u8];
+    for s in [join_ref, reference, topic, event] {
+        let len = u8::try_from(s.len())
+            .map_err(|_| format!("{s:?} is too long for a binary frame's header"))?;
+        b.push(len);
+    }
+    for s in [join_ref, reference, topic, event] {
+        b.extend_from_slice(s.as_bytes());
+    }
+    b.extend_from_slice(payload);
+    Ok(b)
 }
 
 /// A client-initiated `live_patch` to an absolute URL.

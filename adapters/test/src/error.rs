@@ -105,6 +105,23 @@ pub enum TestError {
         /// The child's DOM id.
         id: String,
     },
+    /// A step of a file's upload was refused (see
+    /// [`LiveViewTest::render_upload`](crate::LiveViewTest::render_upload)).
+    UploadRefused {
+        /// The file's name.
+        file: String,
+        /// The step: `"preflight"` (`allow_upload` gave it no token),
+        /// `"join"` (its upload channel's join), `"chunk"` (a chunk's
+        /// reply, or its channel closed), or `"upload"` (it failed before,
+        /// or the input no longer holds it).
+        step: String,
+        /// Why: the server's reason (`too_large`, `not_accepted`,
+        /// `too_many_files`, `invalid_token`, `disallowed`,
+        /// `chunk_too_large`, `writer_error`, ...) or the harness's.
+        reason: String,
+        /// The HTML afterwards (an error the view shows is in it).
+        html: String,
+    },
     /// Broadcasts or timers kept triggering each other past the harness's limit.
     Runaway {
         /// What ran away.
@@ -162,6 +179,11 @@ impl fmt::Display for TestError {
             TestError::NotConnected => {
                 f.write_str("this is a dead render (not connected): it takes no events; use mount() for a live view")
             }
+            TestError::UploadRefused { file, step, reason, html } => write!(
+                f,
+                "the upload of {file:?} was refused at its {step}: {reason}\ncurrent HTML:\n{}",
+                snippet(html)
+            ),
             TestError::Runaway { what } => write!(f, "runaway: {what}"),
             TestError::DiffMismatch { reason, server, client } => {
                 write!(f, "the client's page (join + merged diffs) is not the server's render: {reason}")?;

@@ -34,6 +34,15 @@
 //!   joined on the page's socket as the client joins them, and shown inside
 //!   their containers; [`LiveViewTest::live_child`] drives one,
 //!   [`LiveViewTest::navigate`] navigates live (sticky children stay).
+//! * Uploads go through the real protocol:
+//!   [`LiveViewTest::file_input`] selects [`File`]s in a view's (or a
+//!   component's) live file input, sending the form's `phx-change` with
+//!   them; [`LiveViewTest::render_upload`] sends a file as far as the test
+//!   says (preflight, upload channel, binary chunks, a `progress` per
+//!   chunk); a refused step is [`TestError::UploadRefused`]. The chunks go
+//!   to an in-memory writer ([`LiveViewTest::uploaded_files`]) or to the
+//!   app's writers ([`TestApp::with_upload_writers`]), and their results
+//!   go back to the socket at once, in order.
 //! * [`replay`] replays a trace recorded by
 //!   [`Recorder`] and reports the first
 //!   [`Divergence`]; [`replay_main`] is the body of a `lv-replay` binary.
@@ -42,7 +51,7 @@
 //! | --- | --- |
 //! | `app` | [`TestApp`]: app, clock, pub/sub backend, cookie jar |
 //! | `page` | [`LiveViewTest`]: the actions and inspections of one page |
-//! | `browser` | the simulated page: dead render, socket machine, applying its outputs; its child views (`browser/children.rs`); what a test looks at (`browser/inspect.rs`) |
+//! | `browser` | the simulated page: dead render, socket machine, applying its outputs; its child views (`browser/children.rs`); what a test looks at (`browser/inspect.rs`); the client's side of uploads (`browser/uploads.rs`) |
 //! | `client` | the client's frames and its model of the page (merged diffs) |
 //! | `world` | what pages share, and the run loop: pub/sub delivery, timers, heartbeats |
 //! | `pubsub` | the mailbox each page registers with the backend |
@@ -51,6 +60,8 @@
 //! | `dom` | CSS selectors, bindings and forms in the HTML |
 //! | `replay` | replaying traces |
 //! | `tasks` | the views' async work, completed by the test |
+//! | `uploads` | [`File`], [`FileUpload`] and the upload actions of a page |
+//! | `writers` | where a page's uploads are written: the memory writer, the app's writers |
 //!
 //! ```
 //! use liveview_core::{html, LiveView, Mount, Rendered, Update};
@@ -106,7 +117,9 @@ mod pubsub;
 mod recording;
 mod replay;
 mod tasks;
+mod uploads;
 mod world;
+mod writers;
 
 pub use app::{Harness, TestApp, TEST_SECRET};
 pub use error::TestError;
@@ -114,5 +127,7 @@ pub use page::LiveViewTest;
 pub use replay::{
     join_typed, replay, replay_cli, replay_main, replay_with, Divergence, JoinResult, ReplayReport,
 };
+pub use uploads::{File, FileUpload};
+pub use writers::{UploadedFile, WRITER_WAIT};
 
 pub use liveview_core::trace::{MemorySink, Recorder, TraceOutput, TraceSink};

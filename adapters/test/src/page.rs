@@ -48,6 +48,11 @@ impl LiveViewTest {
         }
     }
 
+    /// The child view this handle drives (`None`: the page's view).
+    pub(crate) fn scope(&self) -> Option<&str> {
+        self.child.as_deref()
+    }
+
     pub(crate) fn with<T>(&self, f: impl FnOnce(&crate::browser::Page) -> T) -> T {
         f(&self.world.borrow().pages[self.id])
     }
@@ -86,7 +91,7 @@ impl LiveViewTest {
 
     /// The current HTML, after checking that the client's merge of every
     /// diff sent so far gives exactly the server's render.
-    fn page(&self) -> Result<String, TestError> {
+    pub(crate) fn page(&self) -> Result<String, TestError> {
         self.with(|p| p.checked_html_of(self.child.as_deref()))
     }
 
@@ -222,7 +227,16 @@ impl LiveViewTest {
     /// Submits the form `sel` matches (its `phx-submit`), with its current
     /// values from the HTML and `fields` put over them, urlencoded as the
     /// client's `FormData`. Every field name must exist in the form.
+    ///
+    /// As the client does, a form whose live file inputs hold files not yet
+    /// uploaded ([`file_input`](Self::file_input)) uploads them to the end
+    /// first; a form whose upload input shows errors
+    /// (`data-phx-error-refs`) is not submitted (an error).
     pub fn submit(&self, sel: &str, fields: &[(&str, &str)]) -> Result<String, TestError> {
+        self.live()?;
+        self.page()?;
+        let scope = self.child.clone();
+        self.act(|page, env| page.uploads_before_submit(env, scope.as_deref(), sel))?;
         self.form_event(sel, "phx-submit", fields, None)
     }
 

@@ -230,6 +230,13 @@ where
                     TraceInput::SendUpdate { at, to, update } => {
                         Some(TraceOutput::unit_result(&v.send_update(at, to, update)))
                     }
+                    // What the socket told the view about its uploads
+                    // (the writer's reports included): its answer is
+                    // compared, so a changed preflight, token set or
+                    // progress reply diverges.
+                    TraceInput::Upload { at, upload } => {
+                        Some(TraceOutput::upload_result(&v.upload(at, upload)))
+                    }
                     TraceInput::Stop => {
                         v.stop();
                         None

@@ -9,6 +9,7 @@ use crate::recording::Collector;
 use crate::TestError;
 use liveview_core::protocol::{App, Config};
 use liveview_core::pubsub::PubSub;
+use liveview_core::upload::UploadWriters;
 use liveview_core::view::Session;
 use liveview_core::Time;
 use std::sync::atomic::AtomicU64;
@@ -40,6 +41,8 @@ pub(crate) struct Env {
     pub(crate) session: Session,
     /// Whether pages keep their traces for [`LiveViewTest::trace`](crate::LiveViewTest::trace).
     pub(crate) record: bool,
+    /// The app's upload writers ([`TestApp::with_upload_writers`](crate::TestApp::with_upload_writers)).
+    pub(crate) upload_writers: UploadWriters,
     entropy: u64,
 }
 
@@ -60,6 +63,7 @@ impl Env {
             cookies: CookieJar::default(),
             session: Session::default(),
             record: false,
+            upload_writers: UploadWriters::new(),
             entropy: 0,
         }
     }

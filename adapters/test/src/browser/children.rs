@@ -202,6 +202,9 @@ impl Page {
                 return None;
             }
             let response = f.payload.get("response").cloned().unwrap_or_default();
+            if !held {
+                self.last_response = Some(response.clone());
+            }
             if f.payload.get("status").and_then(Value::as_str) != Some("ok") {
                 let answer = self.on_error(env, &response);
                 return (!held).then_some(answer);

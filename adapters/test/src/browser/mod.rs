@@ -7,6 +7,7 @@
 
 mod children;
 mod inspect;
+mod uploads;
 
 use crate::client::{self, absolute, ClientModel, Frame, JoinParams};
 use crate::http::{read_page, LoadedPage};
@@ -15,7 +16,9 @@ use crate::world::Env;
 use crate::TestError;
 use liveview_core::event::ClientEvent;
 use liveview_core::protocol::auth;
-use liveview_core::protocol::{App, ConnectInfo, PageRequest, SocketMachine, SocketOutput};
+use liveview_core::protocol::{
+    App, ConnectInfo, PageRequest, SocketMachine, SocketOutput, UploadIo,
+};
 use liveview_core::runtime::Navigation;
 use liveview_core::trace::MemorySink;
 use liveview_core::view::{Flash, Url};
@@ -95,6 +98,14 @@ pub(crate) struct Page {
     pub(crate) child_failures: Vec<String>,
     /// (topic, ref) of events whose reply a view holds (`Command::HoldReply`).
     held_replies: Vec<(String, String)>,
+    /// The response of the last awaited reply (for preflights and upload channels).
+    last_response: Option<Value>,
+    /// The files the test selected in live file inputs ([`uploads`]).
+    selected: Vec<uploads::Selected>,
+    /// The next file ref (the client's page-wide counter).
+    next_file_ref: u64,
+    /// The writers of the page's uploads, and the memory writer's files.
+    pub(crate) writers: crate::writers::PageWriters,
 }
 
 impl Page {
@@ -165,6 +176,10 @@ impl Page {
             syncing: false,
             child_failures: Vec::new(),
             held_replies: Vec::new(),
+            last_response: None,
+            selected: Vec::new(),
+            next_file_ref: 0,
+            writers: Default::default(),
         };
         if connected {
             page.connect(env);
@@ -327,6 +342,24 @@ impl Page {
                 SocketOutput::Dropped { topic, reason } => self.dropped.push((topic, reason)),
                 SocketOutput::StartTask(task) => self.tasks.started(task, env.clock),
                 SocketOutput::CancelTask { id } => self.tasks.cancelled(id),
+                // The writers' results go back at once, in order.
+                SocketOutput::UploadOpen(start) => {
+                    let opened = self.writers.open(&env.upload_writers, &start);
+                    s.machine
+                        .handle_upload(env.clock, start.id, UploadIo::Opened(opened));
+                }
+                SocketOutput::UploadWrite { id, bytes } => {
+                    let written = self.writers.write(id, &bytes);
+                    s.machine
+                        .handle_upload(env.clock, id, UploadIo::Written(written));
+                }
+                SocketOutput::UploadClose { id, done } => {
+                    if let Some(closed) = self.writers.close(id, done) {
+                        s.machine
+                            .handle_upload(env.clock, id, UploadIo::Closed(closed));
+                    }
+                }
+                SocketOutput::UploadDiscard { id } => self.writers.discard(id),
                 other => {
                     bad.get_or_insert(format!(
                         "the harness does not know the socket output {other:?}"
@@ -344,6 +377,9 @@ impl Page {
     /// Applies one server frame; the answer when it is the awaited reply.
     fn on_frame(&mut self, env: &Env, f: Frame, awaited: Option<&str>) -> Option<Answer> {
         let s = self.socket.as_ref()?;
+        if f.topic.starts_with("lvu:") {
+            return self.on_upload_frame(f, awaited);
+        }
         if f.topic != s.topic {
             // A child's, or a heartbeat reply.
             return self.on_child_frame(env, f, awaited);
@@ -354,6 +390,9 @@ impl Page {
                 return None;
             }
             let response = f.payload.get("response").cloned().unwrap_or_default();
+            if !held {
+                self.last_response = Some(response.clone());
+            }
             let answer = if f.payload.get("status").and_then(Value::as_str) == Some("ok") {
                 self.on_ok(env, &response)
             } else {
