@@ -160,6 +160,17 @@ fn preflight(
         .clone()
 }
 
+/// Selects the files `e` (the form's change) and preflights them; the
+/// token of entry `0`.
+fn selected_token(m: &mut SocketMachine, page: &Page, upload_ref: &str, e: Value) -> String {
+    change(m, page, "2", upload_ref, e.clone());
+    let reply = preflight(m, page, "3", upload_ref, e);
+    reply["response"]["entries"]["0"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
 /// A binary push.
 fn binary(jr: &str, rf: &str, topic: &str, event: &str, payload: &[u8]) -> Vec<u8> {
     let mut b = vec![
@@ -364,12 +375,7 @@ fn without_auto_upload_a_bad_selection_is_refused_at_preflight() {
 fn tokens_for_another_entry_view_or_socket_are_refused() {
     let (app, mut m, page, upload_ref) = joined("/");
     let e = json!([entry("0", "hello.txt", 12)]);
-    change(&mut m, &page, "2", &upload_ref, e.clone());
-    let reply = preflight(&mut m, &page, "3", &upload_ref, e);
-    let token = reply["response"]["entries"]["0"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = selected_token(&mut m, &page, &upload_ref, e);
     let reason =
         |outs: &[SocketOutput], rf: &str| replies(outs, rf)[0]["response"]["reason"].clone();
     // The token names entry 0, not entry 1.
@@ -414,12 +420,7 @@ fn tokens_for_another_entry_view_or_socket_are_refused() {
 fn a_token_replayed_after_the_entry_was_consumed_is_disallowed() {
     let (_app, mut m, page, upload_ref) = joined("/");
     let e = json!([entry("0", "a.txt", 2)]);
-    change(&mut m, &page, "2", &upload_ref, e.clone());
-    let reply = preflight(&mut m, &page, "3", &upload_ref, e);
-    let token = reply["response"]["entries"]["0"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = selected_token(&mut m, &page, &upload_ref, e);
     let outs = send(
         &mut m,
         T0,
@@ -583,12 +584,7 @@ fn far_too_many_entries_are_not_kept() {
 fn names_are_data_never_paths() {
     let (_app, mut m, page, upload_ref) = joined("/");
     let e = json!([entry("0", "../../etc/passwd.txt", 12)]);
-    change(&mut m, &page, "2", &upload_ref, e.clone());
-    let reply = preflight(&mut m, &page, "3", &upload_ref, e);
-    let token = reply["response"]["entries"]["0"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = selected_token(&mut m, &page, &upload_ref, e);
     let outs = send(
         &mut m,
         T0,
