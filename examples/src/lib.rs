@@ -36,7 +36,7 @@ td { padding: 0 .5rem; }
 .phx-loading { opacity: .6; }
 </style>"#;
 
-/// Every route of the conformance app, plus the landing page `/` and `/report`.
+/// Every route of the conformance app, plus the landing page `/`, `/report` and `/upload`.
 pub fn router() -> Router {
     Router::new()
         .live::<views::home::Home>("/")
@@ -51,6 +51,7 @@ pub fn router() -> Router {
         .live::<views::nav::Nav>("/nav")
         .live::<views::nested::Nested>("/nested")
         .live::<views::report::Report>("/report")
+        .live::<views::upload::Upload>("/upload")
 }
 
 /// The runners of the views' async work (`/search` and `/report`).

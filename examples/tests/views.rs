@@ -303,3 +303,50 @@ fn nested_children_count_on_their_own_channels_and_tell_the_page() -> Result<(),
     assert_eq!(view.texts(".count")?, vec!["0", "2", "0"]);
     Ok(())
 }
+
+#[test]
+fn upload_shows_progress_then_the_received_files_size_and_cancels() -> Result<(), TestError> {
+    use liveview_test::File;
+    let view = app().mount("/upload")?;
+    let big = vec![7u8; 150_000];
+    let files = view.file_input(
+        "#upload-form",
+        "files",
+        [File::new(
+            "big.bin",
+            big.clone(),
+            "application/octet-stream",
+        )],
+    )?;
+    let entry = format!("#entry-{}", files.entry_ref("big.bin").expect("selected"));
+    assert!(
+        view.text(&entry)?.starts_with("big.bin 0%"),
+        "{}",
+        view.text(&entry)?
+    );
+    // 64 000-byte chunks: 50 % is one chunk and part of the next.
+    view.render_upload(&files, "big.bin", 50)?;
+    assert!(
+        view.text(&entry)?.starts_with("big.bin 50%"),
+        "{}",
+        view.text(&entry)?
+    );
+    assert_eq!(view.uploaded_files()[0].bytes.len(), 75_000);
+    view.render_upload(&files, "big.bin", 100)?;
+    // Done: consumed at once, listed with its size.
+    assert_eq!(view.text("#received")?, "big.bin: 150000 bytes");
+    assert_eq!(view.text("#entries")?, "");
+    assert_eq!(view.uploaded_files()[0].bytes, big);
+
+    let other = view.file_input(
+        "#upload-form",
+        "files",
+        [File::new("notes.txt", "some notes", "text/plain")],
+    )?;
+    let r = other.entry_ref("notes.txt").expect("selected").to_owned();
+    view.click(&format!("#entry-{r} button"))?;
+    assert_eq!(view.text("#entries")?, "");
+    view.stop();
+    assert!(view.uploaded_files().is_empty() && view.upload_writers() == 0);
+    Ok(())
+}

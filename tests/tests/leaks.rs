@@ -165,12 +165,13 @@ async fn close_all(browser: &Arc<Browser>, sockets: Vec<Client>) {
 }
 
 /// The gauges that must return to baseline.
-const GAUGES: [&str; 6] = [
+const GAUGES: [&str; 7] = [
     "sockets",
     "views",
     "timers",
     "subscriptions",
     "tasks",
+    "uploads",
     "pubsub_subscribers",
 ];
 

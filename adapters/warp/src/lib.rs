@@ -18,7 +18,8 @@
 //! | [`Clock`] | UNIX microseconds, monotonic |
 //! | [`ServerConfig`] | secret (`LIVEVIEW_SECRET`) and bind address (`HOST`, `PORT`) from variables you pass |
 //! | [`trace`] | recording every joined view to a `.trace.jsonl` file, for replay |
-//! | [`metrics`] | gauges of open sockets, views, timers, subscriptions ([`Options::metrics`]) |
+//! | [`metrics`] | gauges of open sockets, views, timers, subscriptions, uploads ([`Options::metrics`]) |
+//! | [`uploads`] | file uploads: each entry's writer in a task of its own, [`TempFileWriter`] by default ([`Options::upload_writers`], [`Options::upload_dir`]) |
 //!
 //! ## Per socket
 //!
@@ -29,7 +30,9 @@
 //! handling input, so a slow reader never blocks its own timers or anyone
 //! else. A `Close` output closes the WebSocket with that code. When the
 //! WebSocket ends, `close(now)` stops the socket's views. A panic inside the
-//! machine closes that socket (code 1011) and nothing else.
+//! machine closes that socket (code 1011) and nothing else. Async tasks and
+//! upload writers run in tokio tasks of their own, their results coming back
+//! as inputs (see [`uploads`]), so neither delays the socket's views.
 //!
 //! ## Limits (see [`Options`])
 //!
@@ -83,6 +86,7 @@ mod server;
 mod socket;
 mod tasks;
 pub mod trace;
+pub mod uploads;
 mod websocket;
 
 pub use clock::Clock;
@@ -90,6 +94,7 @@ pub use pubsub::{InProcess, PubSub};
 pub use server::{
     entropy, serve, serve_listener, serve_listener_with, serve_with, BoxedRoutes, ServerConfig,
 };
+pub use uploads::TempFileWriter;
 
 use liveview_core::protocol::{App, Config, ConnectInfo, HttpResponse};
 use std::sync::Arc;
@@ -153,6 +158,18 @@ pub struct Options {
     /// Holds a client's frames before its views see them (default `None`).
     /// See [`FrameGate`].
     pub frame_gate: Option<FrameGate>,
+    /// The app's upload writers, by name (default: none). An upload that
+    /// names one ([`UploadConfig::writer`](liveview_core::upload::UploadConfig::writer))
+    /// has its chunks written by it; every other upload by a
+    /// [`TempFileWriter`] in [`upload_dir`](Self::upload_dir). Each
+    /// upload's writer runs in a tokio task of its own (see [`uploads`]).
+    pub upload_writers: liveview_core::upload::UploadWriters,
+    /// Where the default writer puts its temporary files. `None` (the
+    /// default): `liveview-uploads` in [`std::env::temp_dir`]
+    /// ([`uploads::default_upload_dir`]), which must then be private to the
+    /// server's user (owned by it, writable by no one else). The directory
+    /// is created on demand, mode `0700`.
+    pub upload_dir: Option<std::path::PathBuf>,
 }
 
 /// A hold on a client's text frames: called with each one before the
@@ -241,6 +258,8 @@ impl Default for Options {
             client: ClientOptions::default(),
             tasks: liveview_core::tasks::Tasks::new(),
             frame_gate: None,
+            upload_writers: liveview_core::upload::UploadWriters::new(),
+            upload_dir: None,
         }
     }
 }
@@ -291,6 +310,8 @@ struct Shared {
     ws_path: String,
     /// `/assets/app.js` when it imports the app's module ([`ClientOptions`]).
     app_js: Option<Vec<u8>>,
+    /// How sockets open upload writers.
+    uploads: Arc<uploads::Setup>,
 }
 
 /// The warp filter serving an app: every routed page, the WebSocket at
@@ -323,11 +344,13 @@ impl Shared {
             .hooks_module
             .as_deref()
             .map(|m| assets::app_js(Some(m)).into_owned());
+        let uploads = uploads::Setup::of(&opts);
         Arc::new(Shared {
             app,
             opts,
             ws_path: format!("{live}/websocket"),
             app_js,
+            uploads,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Process- (or routes-) wide gauges of what the sockets hold: open sockets,
 //! joined views, pending view timers, view subscriptions, running view
-//! tasks, plus the pub/sub
+//! tasks, open upload channels, plus the pub/sub
 //! backend's subscriber count and counters of sockets opened and closed.
 //!
 //! Each socket task keeps a [`SocketGauge`]: after every drain of its
@@ -24,12 +24,12 @@
 //!
 //! let metrics = Arc::new(Metrics::new());
 //! let mut gauge = metrics.track_socket();
-//! gauge.update(SocketStats { views: 2, timers: 1, subscriptions: 1, topics: 1, tasks: 0 });
+//! gauge.update(SocketStats { views: 2, timers: 1, subscriptions: 1, topics: 1, tasks: 0, uploads: 1 });
 //! let s = metrics.snapshot();
-//! assert_eq!((s.sockets, s.views, s.timers, s.subscriptions), (1, 2, 1, 1));
+//! assert_eq!((s.sockets, s.views, s.timers, s.subscriptions, s.uploads), (1, 2, 1, 1, 1));
 //! drop(gauge); // the socket ended
 //! let s = metrics.snapshot();
-//! assert_eq!((s.sockets, s.views, s.timers, s.subscriptions), (0, 0, 0, 0));
+//! assert_eq!((s.sockets, s.views, s.timers, s.subscriptions, s.uploads), (0, 0, 0, 0, 0));
 //! assert_eq!((s.sockets_opened, s.sockets_closed), (1, 1));
 //! ```
 
@@ -48,6 +48,7 @@ pub struct Metrics {
     timers: AtomicUsize,
     subscriptions: AtomicUsize,
     tasks: AtomicUsize,
+    uploads: AtomicUsize,
     opened: AtomicU64,
     closed: AtomicU64,
     /// The backend whose subscribers the snapshot counts (set by [`crate::routes`]).
@@ -55,7 +56,7 @@ pub struct Metrics {
 }
 
 /// One reading of [`Metrics`]. Serializes to
-/// `{"sockets":…,"views":…,"timers":…,"subscriptions":…,"tasks":…,"pubsub_subscribers":…,"sockets_opened":…,"sockets_closed":…}`.
+/// `{"sockets":…,"views":…,"timers":…,"subscriptions":…,"tasks":…,"uploads":…,"pubsub_subscribers":…,"sockets_opened":…,"sockets_closed":…}`.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MetricsSnapshot {
     /// WebSockets open now.
@@ -68,6 +69,9 @@ pub struct MetricsSnapshot {
     pub subscriptions: usize,
     /// View tasks running now ([`Options::tasks`](crate::Options::tasks)).
     pub tasks: usize,
+    /// Upload channels open now: entries being uploaded, or uploaded and
+    /// not yet consumed ([`crate::uploads`]).
+    pub uploads: usize,
     /// (topic, subscriber) registrations in the pub/sub backend, if it can
     /// count them ([`PubSub::subscriber_total`]); `null` otherwise.
     pub pubsub_subscribers: Option<usize>,
@@ -136,6 +140,7 @@ impl Metrics {
             timers: self.timers.load(Ordering::Relaxed),
             subscriptions: self.subscriptions.load(Ordering::Relaxed),
             tasks: self.tasks.load(Ordering::Relaxed),
+            uploads: self.uploads.load(Ordering::Relaxed),
             pubsub_subscribers: pubsub.and_then(|p| p.subscriber_total()),
             sockets_opened: self.opened.load(Ordering::Relaxed),
             sockets_closed: self.closed.load(Ordering::Relaxed),
@@ -147,6 +152,7 @@ impl Metrics {
         adjust(&self.timers, old.timers, new.timers);
         adjust(&self.subscriptions, old.subscriptions, new.subscriptions);
         adjust(&self.tasks, old.tasks, new.tasks);
+        adjust(&self.uploads, old.uploads, new.uploads);
     }
 }
 
@@ -269,7 +275,7 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"sockets": 0, "views": 0, "timers": 0, "subscriptions": 0, "tasks": 0,
-                "pubsub_subscribers": 3, "sockets_opened": 0, "sockets_closed": 0})
+                "uploads": 0, "pubsub_subscribers": 3, "sockets_opened": 0, "sockets_closed": 0})
         );
         ps.unsubscribe("a", SubscriberId(1));
         assert_eq!(m.snapshot().pubsub_subscribers, Some(2));

@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::metrics::SocketGauge;
 use crate::pubsub::{Delivery, PubSub, SocketMailbox, SubscriberId};
 use crate::tasks::{Done, RunningTasks};
+use crate::uploads::{Report, RunningUploads, Setup as UploadSetup, CLEANUP_TIMEOUT};
 use crate::websocket::{Incoming, Outgoing, WebSocket, WsError};
 use futures_util::{Sink, SinkExt, Stream};
 use liveview_core::protocol::{ConnectInfo, SocketMachine, SocketOutput};
@@ -330,12 +331,15 @@ struct Subscriptions {
 ///
 /// The loop ([`Socket::poll_run`]): wait for the next input, whichever comes
 /// first of a due deadline (the machine's, or the client's
-/// [`SEND_TIMEOUT`]), a pub/sub delivery, or a frame from the client (queued
-/// frames are written meanwhile); feed it to the machine; queue what
-/// `poll_output` produced (frames to write, subscriptions and broadcasts to
-/// `pubsub`, `Close` ends the socket). After [`INPUT_BUDGET`] inputs in a
-/// row the task yields. When the socket ends for any reason the machine's
-/// `close(now)` runs so that every view stops and unsubscribes.
+/// [`SEND_TIMEOUT`]), a task's outcome, an upload writer's result, a pub/sub
+/// delivery, or a frame from the client (queued frames are written
+/// meanwhile); feed it to the machine; queue what `poll_output` produced
+/// (frames to write, subscriptions and broadcasts to `pubsub`, tasks to
+/// start, upload operations for their writers' tasks, `Close` ends the
+/// socket). After [`INPUT_BUDGET`] inputs in a row the task yields. When the
+/// socket ends for any reason the machine's `close(now)` runs so that every
+/// view stops and unsubscribes, and the task ends only once its uploads'
+/// writers have removed what is no longer wanted ([`crate::uploads`]).
 ///
 /// The state lives in one [`Socket`] moved into a small future: an idle
 /// socket costs its state, not a compiler-laid-out copy of every await point.
@@ -375,6 +379,8 @@ pub(crate) fn run(
         pubsub: opts.pubsub.clone(),
         tasks: opts.tasks.clone(),
         running: None,
+        upload_setup: shared.uploads.clone(),
+        uploads: None,
         clock,
         gauge: opts.metrics.track_socket(),
         gate: opts.frame_gate.clone(),
@@ -432,6 +438,10 @@ struct Socket {
     tasks: Tasks,
     /// The views' running tasks, created at the first one.
     running: Option<Box<RunningTasks>>,
+    /// How upload writers are opened.
+    upload_setup: Arc<UploadSetup>,
+    /// The uploads' writers, created at the first upload.
+    uploads: Option<Box<RunningUploads>>,
     clock: Clock,
     /// This socket's share of the metrics; dropped (given back) with the socket.
     gauge: SocketGauge,
@@ -462,7 +472,12 @@ impl Socket {
                     &mut this.subs,
                     this.id,
                     this.limits,
-                    (&this.tasks, &mut this.running),
+                    (
+                        &this.tasks,
+                        &mut this.running,
+                        &this.upload_setup,
+                        &mut this.uploads,
+                    ),
                 ) {
                     Ok(None) => {}
                     Ok(Some(end)) => return Poll::Ready(Step::End(end)),
@@ -497,6 +512,10 @@ impl Socket {
                 Event::Deadline
             } else if let Some(Poll::Ready(done)) = this.running.as_mut().map(|r| r.poll_done(cx)) {
                 Event::Task(done)
+            } else if let Some(Poll::Ready(report)) =
+                this.uploads.as_mut().map(|u| u.poll_report(cx))
+            {
+                Event::Upload(report)
             } else if let Some(Poll::Ready(Some(d))) =
                 this.subs.as_mut().map(|s| s.deliveries.poll_recv(cx))
             {
@@ -557,6 +576,9 @@ impl Socket {
                 Event::Task((id, result)) => {
                     guard(|| machine.handle_async(clock.now(), id, result)).map(|_| None)
                 }
+                Event::Upload((id, io)) => {
+                    guard(|| machine.handle_upload(clock.now(), id, io)).map(|_| None)
+                }
                 Event::Deadline => {
                     this.wake_at = None;
                     if this.send_at.is_some_and(|t| t <= Instant::now()) {
@@ -589,6 +611,8 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
         machine,
         pubsub,
         clock,
+        upload_setup,
+        uploads,
         ..
     } = s;
     if let End::ClientClosed(code) = end {
@@ -638,10 +662,17 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
     };
     if let (Some(machine), false) = (machine.as_mut(), matches!(end, End::Internal)) {
         // Stop every view (they unsubscribe and may broadcast a last time).
+        // Their uploads end: what was written is removed.
         if guard(|| machine.close(clock.now())).is_some() {
             while let Some(Some(o)) = guard(|| machine.poll_output()) {
-                if let SocketOutput::Broadcast { topic, payload } = o {
-                    pubsub.publish(&topic, &payload);
+                match o {
+                    SocketOutput::Broadcast { topic, payload } => pubsub.publish(&topic, &payload),
+                    o @ (SocketOutput::UploadClose { .. } | SocketOutput::UploadDiscard { .. }) => {
+                        if let Some(u) = uploads.as_mut() {
+                            u.carry_out(upload_setup, o);
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -652,9 +683,20 @@ async fn shutdown(end: End, mut s: Pin<Box<Socket>>) {
         }
     }
     *machine = None;
-    if let Some(limit) = close_timeout {
-        out.finish(ws, limit).await;
-    }
+    // Every upload's writer finishes (an upload the machine could not
+    // end, after a panic, is abandoned by its task) while the close frame
+    // goes out; the socket task ends only after them.
+    let uploads = async {
+        if let Some(u) = uploads.take() {
+            u.finish(CLEANUP_TIMEOUT).await;
+        }
+    };
+    let close = async {
+        if let Some(limit) = close_timeout {
+            out.finish(ws, limit).await;
+        }
+    };
+    tokio::join!(uploads, close);
 }
 
 /// One input of the socket.
@@ -664,6 +706,8 @@ enum Event {
     Released(String),
     Delivery(Delivery, usize),
     Task(Done),
+    /// An upload writer's result.
+    Upload(Report),
     Deadline,
 }
 
@@ -704,7 +748,8 @@ fn on_frame(
     }
 }
 
-/// Queues what the machine produced (subscribing as `id`). `Ok(Some(_))` =
+/// Queues what the machine produced (subscribing as `id`; tasks to start
+/// and upload operations go to the last argument's runners). `Ok(Some(_))` =
 /// the socket ends, `Err` = the machine panicked.
 fn drain(
     machine: &mut SocketMachine,
@@ -713,7 +758,7 @@ fn drain(
     subs: &mut Option<Box<Subscriptions>>,
     id: SubscriberId,
     limits: Limits,
-    (tasks, running): (&Tasks, &mut Option<Box<RunningTasks>>),
+    (tasks, running, upload_setup, uploads): Offload<'_>,
 ) -> Result<Option<End>, ()> {
     loop {
         let Some(o) = guard(|| machine.poll_output()).ok_or(())? else {
@@ -773,10 +818,31 @@ fn drain(
                     r.cancel(id);
                 }
             }
+            o @ SocketOutput::UploadOpen(_) => {
+                uploads
+                    .get_or_insert_with(|| Box::new(RunningUploads::new()))
+                    .carry_out(upload_setup, o);
+            }
+            o @ (SocketOutput::UploadWrite { .. }
+            | SocketOutput::UploadClose { .. }
+            | SocketOutput::UploadDiscard { .. }) => {
+                if let Some(u) = uploads.as_mut() {
+                    u.carry_out(upload_setup, o);
+                }
+            }
             other => tracing::warn!(output = ?other, "ignored a socket output"),
         }
     }
 }
+
+/// Where a socket's work off its own task goes: the app's task runners
+/// and the running tasks; how upload writers open and the running uploads.
+type Offload<'a> = (
+    &'a Tasks,
+    &'a mut Option<Box<RunningTasks>>,
+    &'a Arc<UploadSetup>,
+    &'a mut Option<Box<RunningUploads>>,
+);
 
 /// What an outgoing frame tells the client about one view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

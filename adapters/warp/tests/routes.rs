@@ -668,7 +668,7 @@ async fn metrics_count_live_sockets_and_are_served_as_json_when_asked() {
     assert_eq!(join(&mut t, &pt, "/ticker").await[4]["status"], "ok");
     assert_eq!(join(&mut r, &pr, "/room").await[4]["status"], "ok");
     let live = json!({"sockets": 2, "views": 2, "timers": 1, "subscriptions": 1, "tasks": 0,
-                      "pubsub_subscribers": 1, "sockets_opened": 2, "sockets_closed": 0});
+                      "uploads": 0, "pubsub_subscribers": 1, "sockets_opened": 2, "sockets_closed": 0});
     assert_eq!(get(&f).await, live);
     assert_eq!(metrics.snapshot().views, 2);
     // One socket leaves its view, the other just goes away.
@@ -678,7 +678,7 @@ async fn metrics_count_live_sockets_and_are_served_as_json_when_asked() {
     drop(r);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     let want = json!({"sockets": 1, "views": 0, "timers": 0, "subscriptions": 0, "tasks": 0,
-                      "pubsub_subscribers": 0, "sockets_opened": 2, "sockets_closed": 1});
+                      "uploads": 0, "pubsub_subscribers": 0, "sockets_opened": 2, "sockets_closed": 1});
     loop {
         let now = get(&f).await;
         if now == want {

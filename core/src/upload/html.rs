@@ -19,6 +19,8 @@ use crate::template::{Dynamic, Rendered, ToDynamic};
 /// let html = liveview_core::html!("<form>{input}</form>").to_html();
 /// assert!(html.contains(r#"type="file" name="doc" accept=".pdf""#));
 /// assert!(html.contains(r#" class="file" disabled multiple"#));
+/// let plain = liveview_core::html!("{live_file_input(&uploads[\"doc\"])}").to_html();
+/// assert!(!plain.contains("class=") && !plain.contains("style="), "{plain}");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[must_use = "a file input renders only in a template"]
@@ -125,9 +127,22 @@ impl FileInput {
             disabled,
             required,
         } = self;
-        crate::html!(
-            r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} class={class.as_deref()} style={style.as_deref()} disabled={disabled} required={required} multiple={multiple}>"#
-        )
+        // `class` and `style` only when given, as Phoenix's (they are among
+        // its `@rest`): a hole `class={None}` renders `class=""`.
+        match (class, style) {
+            (None, None) => crate::html!(
+                r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} disabled={disabled} required={required} multiple={multiple}>"#
+            ),
+            (Some(class), None) => crate::html!(
+                r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} class={class} disabled={disabled} required={required} multiple={multiple}>"#
+            ),
+            (None, Some(style)) => crate::html!(
+                r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} style={style} disabled={disabled} required={required} multiple={multiple}>"#
+            ),
+            (Some(class), Some(style)) => crate::html!(
+                r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} class={class} style={style} disabled={disabled} required={required} multiple={multiple}>"#
+            ),
+        }
     }
 }
 

@@ -380,9 +380,11 @@ impl Uploads {
     }
 
     fn consume_in(u: &mut Upload, ended: &mut Vec<Ended>, entry_ref: &str) -> Option<Uploaded> {
-        let entry = u.remove_entry(entry_ref)?;
+        u.entry(entry_ref)?;
+        // Counted before the removal rechecks `TooManyFiles`, which in total
+        // mode counts the consumed entries.
         u.consumed += 1;
-        u.recheck_count();
+        let entry = u.remove_entry(entry_ref)?;
         ended.push(Ended {
             upload_ref: u.upload_ref.clone(),
             entry_ref: entry.entry_ref.clone(),

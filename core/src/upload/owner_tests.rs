@@ -324,6 +324,42 @@ fn total_mode_counts_consumed_entries() {
 }
 
 #[test]
+fn total_mode_keeps_too_many_files_while_consumed_and_pending_entries_exceed_it() {
+    let mut uploads = Uploads::new();
+    let config = UploadConfig::any()
+        .max_entries(2)
+        .total_max_entries()
+        .auto_upload();
+    uploads.allow("docs", config);
+    uploads.bind_refs(|_| "phx-r".into());
+    let mut n = 0;
+    let mut uuid = || {
+        n += 1;
+        format!("u{n}")
+    };
+    let c = |r: &str| {
+        super::ClientEntry::from_json(&json!({"ref": r, "name": "f", "size": 1, "type": ""}))
+            .unwrap()
+    };
+    uploads.put_entries("phx-r", &[c("0"), c("1"), c("2")], &mut uuid);
+    assert_eq!(
+        uploads["docs"].errors(),
+        [&super::UploadError::TooManyFiles]
+    );
+    for e in &mut uploads.list[0].entries[..2] {
+        e.done = true;
+    }
+    assert_eq!(uploads.consume_done("docs").len(), 2);
+    // Two consumed and one still selected: one too many yet.
+    assert_eq!(
+        uploads["docs"].errors(),
+        [&super::UploadError::TooManyFiles]
+    );
+    uploads.cancel("docs", "2");
+    assert!(uploads["docs"].errors().is_empty());
+}
+
+#[test]
 fn with_one_entry_allowed_a_new_file_replaces_the_old_one() {
     let mut uploads = Uploads::new();
     uploads.allow("one", UploadConfig::any());

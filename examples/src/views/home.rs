@@ -37,6 +37,7 @@ impl LiveView for Home {
   <li><a href="/nav?page=1">/nav</a>: live patches</li>
   <li><a href="/report">/report</a>: async work (start_async)</li>
   <li><a href="/nested?children=3">/nested</a>: child LiveViews, each on its own channel</li>
+  <li><a href="/upload">/upload</a>: file uploads with progress</li>
 </ul>"#
         )
     }

@@ -1,7 +1,7 @@
 //! The conformance app's views, one per route of `shared/conformance/APP.md`,
 //! `/report`, which shows async work, `/feed`, which shows streams, and
-//! `/rows`, which shows LiveComponents, and `/nested`, which shows child
-//! LiveViews.
+//! `/rows`, which shows LiveComponents, `/nested`, which shows child
+//! LiveViews, and `/upload`, which shows file uploads.
 
 pub mod chat;
 pub mod counter;
@@ -15,3 +15,4 @@ pub mod nested;
 pub mod report;
 pub mod rows;
 pub mod search;
+pub mod upload;
