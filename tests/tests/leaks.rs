@@ -248,7 +248,7 @@ async fn two_thousand_sockets_leave_no_timers_subscriptions_or_memory_behind() {
     let live = metrics(&server);
     assert_eq!(
         gauges(&live),
-        vec![n, 2 * n, n, n, 0, n],
+        vec![n, 2 * n, n, n, 0, 0, n],
         "every socket, view, timer and subscription counted: {live}"
     );
     let peak_rss = server.rss_kib();
