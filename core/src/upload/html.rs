@@ -154,11 +154,68 @@ impl ToDynamic for FileInput {
 
 /// A client-side preview of an image entry (Phoenix's `live_img_preview`):
 /// an `<img>` the client fills from the selected file, never uploaded for
-/// it.
-pub fn live_img_preview(entry: &UploadEntry) -> Rendered {
-    let id = format!("phx-preview-{}", entry.entry_ref);
-    let (upload_ref, entry_ref) = (&entry.upload_ref, &entry.entry_ref);
-    crate::html!(
-        r#"<img id={id} data-phx-upload-ref={upload_ref} data-phx-entry-ref={entry_ref} data-phx-hook="Phoenix.LiveImgPreview" data-phx-update="ignore">"#
-    )
+/// it. Its id is `phx-preview-<entry ref>` unless [`ImgPreview::id`] sets
+/// one (needed when an entry is previewed twice).
+///
+/// ```
+/// use liveview_core::upload::{live_img_preview, UploadConfig, Uploads};
+/// # let mut uploads = Uploads::new();
+/// # uploads.allow("pic", UploadConfig::accept([".png"]));
+/// # let upload = &uploads["pic"];
+/// for entry in upload.entries() {
+///     let img = live_img_preview(entry).style("width: 75px");
+///     let _ = liveview_core::html!("<figure>{img}</figure>");
+/// }
+/// ```
+pub fn live_img_preview(entry: &UploadEntry) -> ImgPreview {
+    ImgPreview {
+        id: format!("phx-preview-{}", entry.entry_ref),
+        upload_ref: entry.upload_ref.clone(),
+        entry_ref: entry.entry_ref.clone(),
+        style: None,
+    }
+}
+
+/// An image preview ([`live_img_preview`]).
+#[derive(Clone, Debug, PartialEq)]
+#[must_use = "a preview renders only in a template"]
+pub struct ImgPreview {
+    id: String,
+    upload_ref: String,
+    entry_ref: String,
+    style: Option<String>,
+}
+
+impl ImgPreview {
+    /// Another `id`.
+    pub fn id(mut self, id: impl Into<String>) -> ImgPreview {
+        self.id = id.into();
+        self
+    }
+
+    /// A `style` attribute.
+    pub fn style(mut self, style: impl Into<String>) -> ImgPreview {
+        self.style = Some(style.into());
+        self
+    }
+}
+
+impl ToDynamic for ImgPreview {
+    fn to_dynamic(&self) -> Dynamic {
+        let ImgPreview {
+            id,
+            upload_ref,
+            entry_ref,
+            style,
+        } = self;
+        let tree = match style {
+            None => crate::html!(
+                r#"<img id={id} data-phx-upload-ref={upload_ref} data-phx-entry-ref={entry_ref} data-phx-hook="Phoenix.LiveImgPreview" data-phx-update="ignore">"#
+            ),
+            Some(style) => crate::html!(
+                r#"<img id={id} data-phx-upload-ref={upload_ref} data-phx-entry-ref={entry_ref} data-phx-hook="Phoenix.LiveImgPreview" data-phx-update="ignore" style={style}>"#
+            ),
+        };
+        tree.into_dynamic()
+    }
 }

@@ -101,7 +101,7 @@ pub use config::{
 pub use entries::ClientEntry;
 pub(crate) use entries::Progress;
 pub use entries::Registered;
-pub use html::{live_file_input, live_img_preview, FileInput};
+pub use html::{live_file_input, live_img_preview, FileInput, ImgPreview};
 pub(crate) use ids::Ids;
 pub use input::{UploadAnswer, UploadInput};
 pub use writer::{UploadWriter, UploadWriters, WriterFactory, WriterFuture};

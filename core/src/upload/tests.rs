@@ -729,3 +729,26 @@ proptest::proptest! {
         proptest::prop_assert_eq!(m.stats(), Default::default());
     }
 }
+
+#[test]
+fn an_image_preview_names_its_entry_for_the_clients_hook() {
+    let mut uploads = Uploads::new();
+    uploads.allow("pic", UploadConfig::accept([".png"]));
+    uploads.bind_refs(|_| "phx-up".into());
+    let c = super::ClientEntry::from_json(
+        &json!({"ref": "3", "name": "a.png", "size": 1, "type": "image/png"}),
+    )
+    .unwrap();
+    uploads.put_entries("phx-up", &[c], || "u".into());
+    let e = &uploads["pic"].entries()[0];
+    let html = html!("{super::live_img_preview(e).style(\"width: 5px\")}").to_html();
+    assert_eq!(
+        html,
+        r#"<img id="phx-preview-3" data-phx-upload-ref="phx-up" data-phx-entry-ref="3" data-phx-hook="Phoenix.LiveImgPreview" data-phx-update="ignore" style="width: 5px">"#
+    );
+    let other = html!("{super::live_img_preview(e).id(\"big-3\")}").to_html();
+    assert!(
+        other.starts_with(r#"<img id="big-3" "#) && !other.contains("style"),
+        "{other}"
+    );
+}
