@@ -2,7 +2,7 @@
 //! `consume_uploaded_entries`, `cancel_upload`).
 //!
 //! A view keeps its uploads in its state, in one [`Uploads`] value, and
-//! tells the driver where it is ([`LiveView::uploads`]). The template shows
+//! tells the driver where it is ([`LiveView::uploads`](crate::LiveView::uploads)). The template shows
 //! an upload's input with [`live_file_input`] and its entries with their
 //! progress and errors; the handlers allow, cancel and consume:
 //!

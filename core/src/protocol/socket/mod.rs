@@ -15,6 +15,7 @@
 //! | `channel.rs` | the channel kinds; a view channel's pushes, outputs and end |
 //! | `family.rs` | parent and child views: their messages, a child's patches |
 //! | `held.rs` | a view's held reply and the pushes that wait for it |
+//! | `upload.rs` | upload channels (`lvu:`): the entry's token, chunks, the writer's reports, the chunk timeout |
 //! | `outbox.rs` | the output queue, replies, navigation frames, subscription counts |
 //! | `guard.rs` | the one panic guard around the views |
 //!
@@ -29,6 +30,8 @@
 //! | a child view's join ([`crate::nested`]) mounts the view its token names; its parent must be joined on this socket, else `stale` (`parent_redirect` when the parent just navigated away: the client retries the child) | `join.rs` (`join_child`) |
 //! | a child ends with its parent (`phx_close`); a linked child's crash crashes its parent; a sticky child's live navigation does not end it | `channel.rs` (`retire`, `drain`) |
 //! | infos between a parent and its children are delivered after the sender's input, in order, at most [`MAIL_BUDGET`] per input | `channel.rs` (`deliver_mail`) |
+//! | an upload channel joins only with its entry's token, for a view joined by the same join on this socket; its chunks go to the adapter one at a time, within the chunk size and the announced size | `upload.rs` |
+//! | a preflight (`allow_upload`) answers with a token per valid entry, or waits for the view's presign tasks | `channel.rs` (`allow_upload`), [`ViewDriver::upload`](crate::runtime::ViewDriver::upload) |
 //! | an event for a component (`cid`) reaches that component; a cid the view does not have (never rendered, destroyed) gets an error reply and changes nothing | [`ViewDriver::handle_event`](crate::runtime::ViewDriver::handle_event) |
 //!
 //! ```text
@@ -38,6 +41,7 @@
 //! handle_pubsub(&mut self, now, topic: &str, payload: &Value)
 //! send_info(&mut self, now, topic: &str, info: &Value) -> Result<(), String>  // one view's info
 //! handle_async(&mut self, now, id: u64, result)  // a task's outcome (after StartTask)
+//! handle_upload(&mut self, now, id: u64, UploadIo) // what an upload's writer did (after UploadOpen/Write/Close)
 //! poll_timeout(&self) -> Option<Time>       // heartbeat deadline, view timers
 //! handle_timeout(&mut self, now)
 //! poll_output(&mut self) -> Option<SocketOutput>
@@ -90,6 +94,7 @@
 //!         SocketOutput::Dropped { .. } => { /* log it */ }
 //!         SocketOutput::StartTask(_task) => { /* spawn the view's runner; then m.handle_async(now, id, result) */ }
 //!         SocketOutput::CancelTask { .. } => { /* abort that task */ }
+//!         SocketOutput::UploadOpen(_) | SocketOutput::UploadWrite { .. } => { /* the upload's writer; then m.handle_upload */ }
 //!         _ => { /* outputs added later: log them */ }
 //!     }
 //! }
@@ -307,7 +312,8 @@ pub struct SocketStats {
 /// * Inputs: [`handle_text`](Self::handle_text) and
 ///   [`handle_binary`](Self::handle_binary) (client frames),
 ///   [`handle_pubsub`](Self::handle_pubsub) (what the socket's mailbox
-///   received), [`send_info`](Self::send_info) (an info for one view, from
+///   received), [`handle_async`](Self::handle_async) (a task's outcome),
+///   [`handle_upload`](Self::handle_upload) (an upload writer's report), [`send_info`](Self::send_info) (an info for one view, from
 ///   the server or a test), [`handle_timeout`](Self::handle_timeout).
 /// * Outputs, drained after every input: [`poll_output`](Self::poll_output)
 ///   until `None`, then [`poll_timeout`](Self::poll_timeout) for when to
