@@ -43,7 +43,10 @@ fn router() -> Router {
         .live::<views::issues_nested::Issue3047B>("/issues/3047/b")
         .live::<views::issues_nested::Issue3530>("/issues/3530")
         .live::<views::issues_nested::Issue3681>("/issues/3681")
-        .live::<views::issues_nested::Issue3681Away>("/issues/3681/away");
+        .live::<views::issues_nested::Issue3681Away>("/issues/3681/away")
+        .live::<views::issues_uploads::Issue2965>("/issues/2965")
+        .live::<views::issues_uploads::Issue3647>("/issues/3647")
+        .live::<views::issues_uploads::Issue4078>("/issues/4078");
     let default = LiveSession::new("default").live_layout(layout::suite_live_layout());
     let other = LiveSession::new("other").live_layout(layout::suite_live_layout());
     // A view's own content in the root layout (the suite's render_in_root)
@@ -93,6 +96,9 @@ fn router() -> Router {
                 .live::<views::form::FormDynamicInputsLive>("/form/dynamic-inputs")
                 .live::<views::form_nested::NestedFormLive>("/form/nested")
                 .live::<views::form_stream::FormStreamLive>("/form/stream")
+                .live::<views::uploads::UploadLive>("/upload")
+                .live::<views::uploads::Issue3319>("/issues/3319")
+                .live::<views::uploads::Issue3368>("/issues/3368")
                 .live::<Issue3083>("/issues/3083")
                 .live::<Issue3107>("/issues/3107")
                 .live::<Issue3194>("/issues/3194")
@@ -118,6 +124,9 @@ fn router() -> Router {
                 .live::<views::issues_navigation::Issue4290A>("/issues/4290/a")
                 .live::<views::issues_navigation::Issue4290B>("/issues/4290/b")
                 .live::<views::issues_streams::Issue4121>("/issues/4121")
+                .live::<views::issues_uploads::Issue2835>("/issues/2835")
+                .live::<views::issues_uploads::Issue3391>("/issues/3391")
+                .live::<views::issues_uploads::Issue4368>("/issues/4368")
                 .live::<views::issues_components::Issue3026>("/issues/3026")
                 .live::<views::issues_components::Issue3117>("/issues/3117")
                 .live::<views::issues_components::Issue3200Panel>("/issues/3200/messages")
@@ -270,7 +279,8 @@ async fn main() -> ExitCode {
         .or(tailwind)
         .or(daisyui)
         .or(colocated_js)
-        .or(colocated_css);
+        .or(colocated_css)
+        .or(views::uploads::downloads());
 
     let addr = ([127, 0, 0, 1], port).into();
     eprintln!("phoenix-support: serving on http://127.0.0.1:{port}");
@@ -284,6 +294,14 @@ async fn main() -> ExitCode {
         )),
         frame_gate: Some(gates.gate()),
         ..liveview_warp::Options::default()
+    };
+    let opts = liveview_warp::Options {
+        tasks: views::uploads::upload_tasks(opts.tasks),
+        ..opts
+    };
+    let opts = liveview_warp::Options {
+        upload_writers: views::issues_uploads::issue_upload_writers(opts.upload_writers),
+        ..opts
     };
     match liveview_warp::serve_with(app, addr, opts, |routes| own.or(routes)).await {
         Ok(()) => ExitCode::SUCCESS,

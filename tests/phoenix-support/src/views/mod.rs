@@ -20,12 +20,14 @@ pub mod issues_navigation;
 pub mod issues_nested;
 pub mod issues_nested_components;
 pub mod issues_streams;
+pub mod issues_uploads;
 pub mod js;
 pub mod keyed;
 pub mod navigation;
 pub mod portal;
 pub mod select;
 pub mod streams;
+pub mod uploads;
 
 use liveview_core::prelude::*;
 
