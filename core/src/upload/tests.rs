@@ -752,3 +752,69 @@ fn an_image_preview_names_its_entry_for_the_clients_hook() {
         "{other}"
     );
 }
+
+#[test]
+fn unknown_refs_change_nothing() {
+    let (_app, mut m, page, upload_ref) = joined("/");
+    // A preflight for an upload the view never allowed: an error reply.
+    let reply = preflight(
+        &mut m,
+        &page,
+        "3",
+        "phx-nope",
+        json!([entry("0", "a.txt", 1)]),
+    );
+    assert_eq!(reply["status"], "error", "{reply}");
+    assert!(
+        reply["response"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no upload has the ref"),
+        "{reply}"
+    );
+    // Progress for an entry that does not exist: no change, no diff.
+    let outs = send(
+        &mut m,
+        T0,
+        json!(["1", "p", page.topic, "progress", {"ref": upload_ref, "entry_ref": "42", "progress": 50}]),
+    );
+    assert_eq!(
+        replies(&outs, "p")[0],
+        json!({"status": "ok", "response": {}})
+    );
+    // A change naming an unknown upload ref is ignored, as Phoenix does for stale inputs.
+    let outs = change(
+        &mut m,
+        &page,
+        "c",
+        "phx-nope",
+        json!([entry("0", "a.txt", 1)]),
+    );
+    assert_eq!(replies(&outs, "c")[0]["status"], "ok");
+    assert!(state(&m, &page).uploads["docs"].entries().is_empty());
+    // A cancel of an entry that does not exist changes nothing.
+    let outs = send(
+        &mut m,
+        T0,
+        json!(["1", "x", page.topic, "event", {"type": "click", "event": "cancel", "value": {"ref": "7"}}]),
+    );
+    assert_eq!(
+        replies(&outs, "x")[0],
+        json!({"status": "ok", "response": {}})
+    );
+    // A malformed entry list: an error reply naming the problem.
+    let reply = preflight(
+        &mut m,
+        &page,
+        "4",
+        &upload_ref,
+        json!([{"ref": "0", "size": -1}]),
+    );
+    assert!(
+        reply["response"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("size"),
+        "{reply}"
+    );
+}
