@@ -544,4 +544,3 @@ mod tests {
         assert!(page.contains("content=\"t&quot;\""));
     }
 }
-
