@@ -632,11 +632,11 @@ async fn events_on_unknown_topics_get_unmatched_topic() {
         assert_eq!(f[4]["status"], "error", "{t}: {f}");
         assert_eq!(f[4]["response"]["reason"], "unmatched topic", "{t}");
     }
-    // A join for a topic that is not `lv:<id>` is refused the same way.
+    // An upload channel's join without a valid entry token is refused.
     ws.push(json!(["9", "30", "lvu:0", "phx_join", {"token": "x"}]))
         .await;
     let f = ws.reply_to("30").await;
-    assert_eq!(f[4]["response"]["reason"], "unmatched topic", "{f}");
+    assert_eq!(f[4]["response"]["reason"], "invalid_token", "{f}");
     // The joined view is untouched.
     ws.push(click(&topic, "40", "inc", json!({"value": ""})))
         .await;

@@ -761,6 +761,9 @@ impl SocketMachine {
             match &*event {
                 "phx_join" => self.upload_join(now, &r, &payload.into_object()),
                 "phx_leave" => self.upload_leave(now, &r),
+                _ if !self.upload_channels.contains_key(&*topic) => {
+                    self.outbox.error(&r, "unmatched topic")
+                }
                 _ => self
                     .outbox
                     .error(&r, "an upload channel takes binary \"chunk\" pushes"),
