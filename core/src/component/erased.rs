@@ -136,13 +136,7 @@ impl<C: LiveComponent> AnyComponent for Slot<C> {
         result: Result<Value, AsyncError>,
         cx: &Context,
     ) -> Vec<Command<Value>> {
-        let result = result.and_then(|v| {
-            <C::Info as serde::Deserialize>::deserialize(&v).map_err(|e| {
-                AsyncError::Failed(format!(
-                    "the task's result does not decode into the component's Info type: {e}"
-                ))
-            })
-        });
+        let result = crate::view::decode_task_result::<C::Info>(result, "component");
         self.run(|s| s.handle_async(key, result, cx))
     }
 
@@ -202,13 +196,7 @@ impl<C: LiveComponent> AnyComponent for Slot<C> {
         result: Result<Value, AsyncError>,
         cx: &Context,
     ) -> Result<Value, Value> {
-        let result = result.and_then(|v| {
-            <C::Info as serde::Deserialize>::deserialize(&v).map_err(|e| {
-                AsyncError::Failed(format!(
-                    "the task's result does not decode into the component's Info type: {e}"
-                ))
-            })
-        });
+        let result = crate::view::decode_task_result::<C::Info>(result, "component");
         self.state
             .as_ref()
             .expect("a component's state is there between handlers")

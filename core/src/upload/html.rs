@@ -129,20 +129,9 @@ impl FileInput {
         } = self;
         // `class` and `style` only when given, as Phoenix's (they are among
         // its `@rest`): a hole `class={None}` renders `class=""`.
-        match (class, style) {
-            (None, None) => crate::html!(
-                r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} disabled={disabled} required={required} multiple={multiple}>"#
-            ),
-            (Some(class), None) => crate::html!(
-                r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} class={class} disabled={disabled} required={required} multiple={multiple}>"#
-            ),
-            (None, Some(style)) => crate::html!(
-                r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} style={style} disabled={disabled} required={required} multiple={multiple}>"#
-            ),
-            (Some(class), Some(style)) => crate::html!(
-                r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form} class={class} style={style} disabled={disabled} required={required} multiple={multiple}>"#
-            ),
-        }
+        crate::html!(
+            r#"<input id={upload_ref} type="file" name={name} accept={accept} data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref={upload_ref} data-phx-active-refs={active} data-phx-done-refs={done} data-phx-preflighted-refs={preflighted} data-phx-error-refs={errors} data-phx-auto-upload={auto} form={form}{#if let Some(class) = class} class="{class}"{/if}{#if let Some(style) = style} style="{style}"{/if} disabled={disabled} required={required} multiple={multiple}>"#
+        )
     }
 }
 
@@ -208,14 +197,9 @@ impl ToDynamic for ImgPreview {
             entry_ref,
             style,
         } = self;
-        let tree = match style {
-            None => crate::html!(
-                r#"<img id={id} data-phx-upload-ref={upload_ref} data-phx-entry-ref={entry_ref} data-phx-hook="Phoenix.LiveImgPreview" data-phx-update="ignore">"#
-            ),
-            Some(style) => crate::html!(
-                r#"<img id={id} data-phx-upload-ref={upload_ref} data-phx-entry-ref={entry_ref} data-phx-hook="Phoenix.LiveImgPreview" data-phx-update="ignore" style={style}>"#
-            ),
-        };
+        let tree = crate::html!(
+            r#"<img id={id} data-phx-upload-ref={upload_ref} data-phx-entry-ref={entry_ref} data-phx-hook="Phoenix.LiveImgPreview" data-phx-update="ignore"{#if let Some(style) = style} style="{style}"{/if}>"#
+        );
         tree.into_dynamic()
     }
 }

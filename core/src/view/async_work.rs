@@ -54,6 +54,21 @@ impl AsyncError {
     }
 }
 
+/// A task's result (JSON) decoded into its owner's `Info` type; a result
+/// that does not decode is a failure naming `owner` ("view", "component").
+pub(crate) fn decode_task_result<I: serde::de::DeserializeOwned>(
+    result: Result<serde_json::Value, AsyncError>,
+    owner: &str,
+) -> Result<I, AsyncError> {
+    result.and_then(|v| {
+        I::deserialize(&v).map_err(|e| {
+            AsyncError::Failed(format!(
+                "the task's result does not decode into the {owner}'s Info type: {e}"
+            ))
+        })
+    })
+}
+
 /// The message of a caught panic's payload (`catch_unwind`'s `Err`): the
 /// text of `panic!("…")` or of a formatted `panic!`, `None` for any other
 /// payload.

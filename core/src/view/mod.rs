@@ -44,6 +44,7 @@ mod layout;
 mod params;
 mod path;
 
+pub(crate) use async_work::decode_task_result;
 pub use async_work::{panic_message, AsyncError, AsyncValue, DEFAULT_ASYNC_TIMEOUT};
 pub use command::{Command, ComponentRef};
 pub use layout::{LayoutContext, LiveLayout, ViewLayout};

@@ -171,14 +171,10 @@ impl SocketMachine {
                 let r = ref_of(&jr, &reference, &topic);
                 self.outbox
                     .reply(&r, Status::Error, r#"{"reason":"writer_error"}"#);
-                let ch = self.upload_channels.remove(&topic).expect("found above");
-                // A writer that failed after opening is closed without keeping anything.
-                self.outbox
-                    .out
-                    .push_back(SocketOutput::UploadClose { id, done: false });
-                let jr = ch.join_ref.as_deref();
-                self.outbox
-                    .send(frame::encode_push(jr, jr, &topic, "phx_close", "{}"));
+                // The file is not complete: what the writer wrote is removed.
+                let Some(ch) = self.close_channel(&topic, true, false) else {
+                    return;
+                };
                 let input = UploadInput::Failed {
                     cid: ch.cid,
                     upload_ref: ch.upload_ref,
@@ -348,55 +344,63 @@ impl SocketMachine {
             .get(r.topic)
             .is_some_and(|c| c.join_ref.as_deref() == r.join_ref);
         if same_join {
-            let ch = self.upload_channels.remove(r.topic).expect("checked above");
-            self.drop_upload(now, ch, false);
+            self.end_upload(now, r.topic, false);
         }
     }
 
-    /// Ends the upload on `topic` before its file is complete (a refused
-    /// chunk, the timeout): the adapter removes what was written, the
-    /// client gets `phx_close` (when `tell_client`), the view drops the entry.
+    /// Ends the upload on `topic` (a refused chunk, the timeout, the
+    /// client left): an incomplete file is removed and the view drops its
+    /// entry, a complete one is discarded ([`Self::close_channel`]); the
+    /// client gets `phx_close` when `tell_client`.
     pub(super) fn end_upload(&mut self, now: Time, topic: &str, tell_client: bool) {
-        let Some(ch) = self.upload_channels.remove(topic) else {
-            return;
-        };
+        if let Some(ch) = self.close_channel(topic, tell_client, false) {
+            let input = UploadInput::ChannelEnded {
+                cid: ch.cid,
+                upload_ref: ch.upload_ref,
+                entry_ref: ch.entry_ref,
+            };
+            self.tell_view(now, &ch.view, input);
+        }
+    }
+
+    /// Removes the upload channel on `lvu`, telling the client (`phx_close`)
+    /// when `tell_client`, and its writer: an incomplete file is abandoned
+    /// (`UploadClose` without `done`: what was written is removed); a
+    /// complete one is discarded, or, `consumed`, kept until its view ends.
+    /// Returns the channel when its file was incomplete, for the caller to
+    /// tell the view (unless the view dropped the entry itself).
+    fn close_channel(
+        &mut self,
+        lvu: &str,
+        tell_client: bool,
+        consumed: bool,
+    ) -> Option<UploadChannel> {
+        let ch = self.upload_channels.remove(lvu)?;
         if tell_client {
             let jr = ch.join_ref.as_deref();
             self.outbox
-                .send(frame::encode_push(jr, jr, topic, "phx_close", "{}"));
+                .send(frame::encode_push(jr, jr, lvu, "phx_close", "{}"));
         }
-        self.drop_upload(now, ch, false);
-    }
-
-    /// Forgets an upload channel: its writer is closed without keeping
-    /// anything (an incomplete file) or its file discarded (a complete
-    /// one, unless `keep`: consumed, the app's now), and the view is told
-    /// when the file was not complete.
-    fn drop_upload(&mut self, now: Time, ch: UploadChannel, keep: bool) {
         let id = ch.id;
-        if matches!(ch.phase, Phase::Complete) {
-            if keep {
-                self.consumed_uploads.push((ch.view.clone(), id));
-            } else {
+        match ch.phase {
+            Phase::Complete if consumed => self.consumed_uploads.push((ch.view, id)),
+            Phase::Complete => self
+                .outbox
+                .out
+                .push_back(SocketOutput::UploadDiscard { id }),
+            _ => {
                 self.outbox
                     .out
-                    .push_back(SocketOutput::UploadDiscard { id });
+                    .push_back(SocketOutput::UploadClose { id, done: false });
+                return Some(ch);
             }
-            return;
         }
-        self.outbox
-            .out
-            .push_back(SocketOutput::UploadClose { id, done: false });
-        let input = UploadInput::ChannelEnded {
-            cid: ch.cid,
-            upload_ref: ch.upload_ref,
-            entry_ref: ch.entry_ref,
-        };
-        self.tell_view(now, &ch.view, input);
+        None
     }
 
     /// A handler of the view on `topic` took an entry out (cancelled or
-    /// consumed): its upload channel ends, and the client is told.
+    /// consumed): its upload channel ends, and the client is told. The view
+    /// has already dropped the entry: nothing to tell it.
     pub(super) fn upload_ended(
         &mut self,
         topic: &str,
@@ -404,34 +408,15 @@ impl SocketMachine {
         entry_ref: &str,
         consumed: bool,
     ) {
-        let Some(lvu) = self
+        let lvu = self
             .upload_channels
             .iter()
             .find(|(_, c)| {
                 c.view == topic && c.upload_ref == upload_ref && c.entry_ref == entry_ref
             })
-            .map(|(t, _)| t.clone())
-        else {
-            return;
-        };
-        let ch = self.upload_channels.remove(&lvu).expect("found above");
-        let jr = ch.join_ref.as_deref();
-        self.outbox
-            .send(frame::encode_push(jr, jr, &lvu, "phx_close", "{}"));
-        let id = ch.id;
-        if matches!(ch.phase, Phase::Complete) {
-            if consumed {
-                self.consumed_uploads.push((ch.view, id));
-            } else {
-                self.outbox
-                    .out
-                    .push_back(SocketOutput::UploadDiscard { id });
-            }
-        } else {
-            // The view has already dropped the entry: nothing to tell it.
-            self.outbox
-                .out
-                .push_back(SocketOutput::UploadClose { id, done: false });
+            .map(|(t, _)| t.clone());
+        if let Some(lvu) = lvu {
+            self.close_channel(&lvu, true, consumed);
         }
     }
 
@@ -445,20 +430,7 @@ impl SocketMachine {
             .map(|(t, _)| t.clone())
             .collect();
         for lvu in mine {
-            let ch = self.upload_channels.remove(&lvu).expect("listed above");
-            if how != Retire::Silent {
-                let jr = ch.join_ref.as_deref();
-                self.outbox
-                    .send(frame::encode_push(jr, jr, &lvu, "phx_close", "{}"));
-            }
-            let id = ch.id;
-            self.outbox
-                .out
-                .push_back(if matches!(ch.phase, Phase::Complete) {
-                    SocketOutput::UploadDiscard { id }
-                } else {
-                    SocketOutput::UploadClose { id, done: false }
-                });
+            self.close_channel(&lvu, how != Retire::Silent, false);
         }
         let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.consumed_uploads)
             .into_iter()

@@ -698,13 +698,7 @@ impl<V: LiveView> ViewDriver<V> {
             });
             return Ok(());
         }
-        let result = result.and_then(|v| {
-            <V::Info as serde::Deserialize>::deserialize(&v).map_err(|e| {
-                AsyncError::Failed(format!(
-                    "the task's result does not decode into the view's Info type: {e}"
-                ))
-            })
-        });
+        let result = crate::view::decode_task_result::<V::Info>(result, "view");
         self.infos.push_back(Queued::Async {
             key: task.key,
             result,

@@ -418,13 +418,7 @@ impl<V: LiveView> ViewDriver<V> {
             let name = p.entry.upload_name.clone();
             let meta = match p.owner {
                 None => {
-                    let result = result.and_then(|v| {
-                        <V::Info as serde::Deserialize>::deserialize(&v).map_err(|e| {
-                            AsyncError::Failed(format!(
-                                "the task's result does not decode into the view's Info type: {e}"
-                            ))
-                        })
-                    });
+                    let result = crate::view::decode_task_result::<V::Info>(result, "view");
                     d.state
                         .as_ref()
                         .map(|s| s.presigned_upload(&name, &p.entry, result, &cx))
