@@ -22,6 +22,7 @@
 import { execSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { openPage as open, rssKib as rss, strings } from "./live-page.mjs";
 
 const [base, pid, mbArg, nArg] = process.argv.slice(2);
 if (!base || !pid) {
@@ -35,8 +36,7 @@ const PATH = "/upload";
 const SIZE = MB * 1_000_000;
 const TICK = Number(execSync("getconf CLK_TCK").toString().trim());
 
-const rssKib = () =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+const rssKib = () => rss(pid);
 
 /// The server's CPU time so far (user + system), in seconds.
 const cpuSeconds = () => {
@@ -47,70 +47,13 @@ const cpuSeconds = () => {
   return (Number(f[11]) + Number(f[12])) / TICK;
 };
 
-const attr = (tag, name) => new RegExp(` ${name}="([^"]*)"`).exec(tag)?.[1];
-
-/// Every string in a rendered tree, concatenated (its HTML pieces).
-const strings = (v) =>
-  typeof v === "string"
-    ? v
-    : Array.isArray(v)
-      ? v.map(strings).join("")
-      : v && typeof v === "object"
-        ? Object.values(v).map(strings).join("")
-        : "";
-
 /// A page of /upload with its view joined; `push` sends and awaits the reply.
 async function openPage() {
-  const html = await (await fetch(base + PATH)).text();
-  const main = /<[^>]*data-phx-main[^>]*>/.exec(html)[0];
-  const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(html)[1];
-  const id = attr(main, "id");
-  const session = attr(main, "data-phx-session");
-  const ws = new WebSocket(
-    `${base.replace("http", "ws")}/live/websocket?_csrf_token=${encodeURIComponent(csrf)}&vsn=2.0.0`,
-  );
-  ws.binaryType = "arraybuffer";
-  await new Promise((ok, fail) => {
-    ws.onopen = ok;
-    ws.onerror = fail;
-  });
-  let ref = 0;
-  const waiting = new Map();
-  ws.onmessage = (m) => {
-    const [, r, , event, payload] = JSON.parse(m.data);
-    if (event === "phx_reply" && waiting.has(r)) {
-      waiting.get(r)(payload);
-      waiting.delete(r);
-    }
-  };
-  const topic = `lv:${id}`;
-  const reply = (r) => new Promise((ok) => waiting.set(r, ok));
-  const page = {
-    ws,
-    topic,
-    push(joinRef, topic, event, payload) {
-      const r = String(++ref);
-      ws.send(JSON.stringify([joinRef, r, topic, event, payload]));
-      return reply(r);
-    },
-    /// A binary push: kind 0, the lengths of join ref, ref, topic and event, them, the bytes.
-    chunk(joinRef, topic, bytes) {
-      const r = String(++ref);
-      const head = [joinRef, r, topic, "chunk"].map((s) => Buffer.from(s));
-      const frame = Buffer.concat([
-        Buffer.from([0, ...head.map((h) => h.length)]),
-        ...head,
-        bytes,
-      ]);
-      ws.send(frame);
-      return reply(r);
-    },
-  };
-  const params = { _csrf_token: csrf, _mounts: 0 };
-  const joined = await page.push("1", topic, "phx_join", {
+  const page = await open(base, PATH);
+  const joined = await page.push("1", page.topic, "phx_join", {
     url: base + PATH,
-    params,
-    session,
+    params: page.params,
+    session: page.session,
     static: null,
   });
   if (joined.status !== "ok") throw new Error(`join: ${JSON.stringify(joined)}`);
@@ -176,7 +119,7 @@ randomFillSync(file);
   let last;
   while (sent < SIZE) {
     const part = file.subarray(sent, Math.min(sent + CHUNK, SIZE));
-    const r = await page.chunk("u0", lvu, part);
+    const r = await page.pushBinary("u0", lvu, "chunk", part);
     if (r.status !== "ok") throw new Error(`chunk at ${sent}: ${JSON.stringify(r)}`);
     sent += part.length;
     const p = Math.floor((sent * 100) / SIZE);
@@ -209,7 +152,7 @@ await Promise.all(
   pages.map(async (page) => {
     const lvu = await startUpload(page, SIZE);
     for (let i = 0; i < 3; i++) {
-      const r = await page.chunk("u0", lvu, file.subarray(i * CHUNK, (i + 1) * CHUNK));
+      const r = await page.pushBinary("u0", lvu, "chunk", file.subarray(i * CHUNK, (i + 1) * CHUNK));
       if (r.status !== "ok") throw new Error(`chunk: ${JSON.stringify(r)}`);
       await progress(page, Math.floor(((i + 1) * CHUNK * 100) / SIZE));
     }
